@@ -1,0 +1,60 @@
+import type { Parsed } from '../cli.js';
+import { liveMissions } from '../missions/missions.js';
+import { claimsOf, readyTasks, waitingTasks } from '../tasks/tasks.js';
+import { syncTasks } from '../tasks/sync.js';
+import { ago } from '../time.js';
+import { clean, colors, print, printJson } from '../ui.js';
+import { withWorkspace, type Ctx } from '../workspace.js';
+import { relative } from 'node:path';
+
+export async function status(p: Parsed, ctx: Ctx): Promise<number> {
+  return withWorkspace(ctx, (ws) => {
+    const sync = syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
+    const now = ctx.now();
+    const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
+    const waiting = waitingTasks(ws.db);
+    const ready = readyTasks(ws.db, 10);
+    const counts = Object.fromEntries(
+      (ws.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
+    );
+    if (p.values.json) {
+      printJson(ctx, {
+        missions: missions.map(({ m, holds }) => ({
+          id: m.id,
+          codename: m.codename,
+          kind: m.kind,
+          agent: m.agent,
+          person: m.person,
+          branch: m.branch,
+          lastSeenAt: m.last_seen_at,
+          holds: holds.map((h) => ({ task: h.task_id, since: h.claimed_at })),
+        })),
+        waiting: waiting.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+        ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+        counts,
+        problems: sync.problems.map((x) => ({ ...x, path: relative(ws.repo.root, x.path) })),
+      });
+      return 0;
+    }
+    const c = colors(ctx);
+    print(ctx, c.bold('Live missions'));
+    if (missions.length === 0) print(ctx, c.dim('  none'));
+    for (const { m, holds } of missions) {
+      const who = m.kind === 'person' ? `${m.person} (person)` : m.agent;
+      print(ctx, `  ${c.bold(m.codename)} #${m.id}  ${who}${m.branch ? ` on ${m.branch}` : ''}  seen ${ago(m.last_seen_at, now)}`);
+      print(ctx, `    holds: ${holds.length ? holds.map((h) => h.task_id).join(', ') : c.dim('nothing')}`);
+    }
+    print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
+    if (waiting.length === 0) print(ctx, c.dim('  none'));
+    for (const t of waiting) print(ctx, `  ${c.yellow(t.id)}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+    print(ctx, `\n${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
+    if (ready.length === 0) print(ctx, c.dim('  none'));
+    for (const t of ready) print(ctx, `  ${t.id}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+    const summary = Object.entries(counts)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(' · ');
+    print(ctx, `\n${c.dim(summary || 'no tasks yet: sortie task new "<title>"')}`);
+    if (sync.problems.length) print(ctx, c.yellow(`${sync.problems.length} task file(s) could not be read: sortie doctor`));
+    return 0;
+  });
+}

@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import type { Parsed } from '../cli.js';
+import { SortieError } from '../errors.js';
+import { queryActivity, type ActivityRow } from '../activity.js';
+import { resolveActor } from '../missions/identity.js';
+import { reapMissions } from '../missions/missions.js';
+import { parseTask } from '../tasks/parse.js';
+import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
+import { syncTasks } from '../tasks/sync.js';
+import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
+import { transcriptMtime } from '../missions/signs.js';
+import { ago, iso } from '../time.js';
+import { clean, colors, print, printJson, table } from '../ui.js';
+import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import { relative } from 'node:path';
+
+/** Every task command starts from an index in step with the files, and reports files it skipped. */
+export function prepare(ws: Workspace, quiet = false): void {
+  const r = syncTasks(ws.db, ws.tasksDir, ws.config, ws.ctx.now());
+  if (!quiet && r.problems.length) {
+    const c = colors(ws.ctx);
+    for (const p of r.problems.slice(0, 5)) {
+      ws.ctx.stderr.write(`${c.yellow('sortie: skipped')} ${relative(ws.ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
+    }
+    if (r.problems.length > 5) ws.ctx.stderr.write(`sortie: ${r.problems.length - 5} more task files skipped (sortie doctor lists them)\n`);
+  }
+}
+
+function reap(ws: Workspace): void {
+  reapMissions(ws.db, { now: ws.ctx.now(), staleAfter: ws.config.missions.staleAfter, lastWrite: transcriptMtime });
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const strList = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
+
+export async function create(p: Parsed, ctx: Ctx): Promise<number> {
+  return withWorkspace(ctx, (ws) => {
+    prepare(ws, true);
+    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
+    const task = createTask(ws, actor?.mission, {
+      title: p.positionals.join(' '),
+      priority: str(p.values.priority),
+      role: str(p.values.role),
+      prefix: str(p.values.prefix),
+      labels: strList(p.values.label),
+      dependsOn: strList(p.values['depends-on']),
+      body: str(p.values.body),
+      status: str(p.values.status),
+    });
+    if (p.values.json) printJson(ctx, { task });
+    else print(ctx, `${colors(ctx).green('created')} ${task.id}  ${task.title}\n  ${relative(ctx.cwd, task.path)}\n  next: sortie task claim ${task.id}`);
+    return 0;
+  });
+}
+
+export async function list(p: Parsed, ctx: Ctx): Promise<number> {
+  return withWorkspace(ctx, (ws) => {
+    prepare(ws);
+    const wanted = (strList(p.values.status) ?? []).map((s) => s.toUpperCase());
+    for (const s of wanted) if (!isStatus(s)) throw new SortieError('USAGE', `unknown status "${s}"`, { hint: `use one of ${STATUSES.join(', ')}` });
+    const statuses = wanted.length ? (wanted as Status[]) : p.values.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
+    const tasks = listTasks(ws.db, { status: statuses, role: str(p.values.role), label: str(p.values.label) });
+    if (p.values.json) {
+      printJson(ctx, { tasks: tasks.map(({ path, ...t }) => ({ ...t, path: relative(ws.repo.root, path) })) });
+      return 0;
+    }
+    const c = colors(ctx);
+    if (tasks.length === 0) {
+      print(ctx, 'no tasks. Create one: sortie task new "<title>"');
+      return 0;
+    }
+    const rows = tasks.map((t) => [
+      c.bold(t.id),
+      statusColor(c, t.status),
+      t.priority,
+      clean(t.title, 60),
+      t.holder ? `${t.holder.codename} (${t.holder.agent})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
+    ]);
+    print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER'].map((h) => c.dim(h)), ...rows]));
+    return 0;
+  });
+}
+
+export function statusColor(c: ReturnType<typeof colors>, s: Status): string {
+  switch (s) {
+    case 'UNDERWAY':
+      return c.cyan(s);
+    case 'BLOCKED':
+      return c.red(s);
+    case 'REVIEW':
+      return c.magenta(s);
+    case 'COMPLETE':
+      return c.green(s);
+    case 'ABORTED':
+    case 'PAUSED':
+      return c.dim(s);
+    default:
+      return s;
+  }
+}
+
+export async function show(p: Parsed, ctx: Ctx): Promise<number> {
+  return withWorkspace(ctx, (ws) => {
+    prepare(ws, true);
+    const id = p.positionals[0]!;
+    const task = readTask(ws, id);
+    const held = liveClaim(ws.db, id);
+    const history = queryActivity(ws.db, { taskId: id, limit: 50 });
+    const holder = held ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, since: held.claimed_at } : null;
+    if (p.values.json) {
+      const { body, data: _d, path, ...rest } = task;
+      printJson(ctx, { task: { ...rest, path: relative(ws.repo.root, path), body }, holder, history: history.map(activityJson) });
+      return 0;
+    }
+    const c = colors(ctx);
+    print(ctx, `${c.bold(task.id)}  ${clean(task.title, 200)}`);
+    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${task.role}` : ''}${task.labels.length ? `  labels ${task.labels.join(', ')}` : ''}`);
+    if (task.dependsOn.length) print(ctx, `depends on ${task.dependsOn.join(', ')}`);
+    print(ctx, `held by ${holder ? `${holder.codename} (${holder.agent}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
+    print(ctx, c.dim(relative(ctx.cwd, task.path)));
+    if (task.body.trim()) print(ctx, `\n${clean(task.body.trim(), 4000)}`);
+    if (history.length) {
+      print(ctx, `\n${c.dim('history')}`);
+      for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${clean(a.detail, 120)}` : ''}`);
+    }
+    return 0;
+  });
+}
+
+export function activityJson(a: ActivityRow): Record<string, unknown> {
+  return { ...a, detail: a.detail ? (JSON.parse(a.detail) as unknown) : null };
+}
+
+export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
+  return withWorkspace(ctx, (ws) => {
+    prepare(ws, true);
+    reap(ws);
+    const id = p.positionals[0]!;
+    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const r = claimTask(ws, actor.mission, id, { force: p.values.force === true });
+    if (p.values.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
+    else
+      print(
+        ctx,
+        r.already
+          ? `${id} is already yours (${actor.mission.codename})`
+          : `${colors(ctx).green('claimed')} ${id} for ${actor.mission.codename} (${actor.mission.agent}, mission #${actor.mission.id})\n  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
+      );
+    return 0;
+  });
+}
+
+export function change(verb: StatusVerb) {
+  return async (p: Parsed, ctx: Ctx): Promise<number> =>
+    withWorkspace(ctx, (ws) => {
+      prepare(ws, true);
+      const id = p.positionals[0]!;
+      const noteText = str(p.values.note);
+      if (verb === 'handoff' && !noteText) throw new SortieError('USAGE', 'a handoff needs notes for whoever picks the task up', { hint: `sortie task handoff ${id} --note "what is done, what is left"` });
+      const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+      const r = changeTask(ws, actor.mission, id, verb, { force: p.values.force === true, note: noteText });
+      if (p.values.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      else {
+        const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
+        print(ctx, `${id} ${what}${r.released && verb !== 'release' && verb !== 'handoff' ? ', claim ended' : ''}${r.forced ? ` (forced, was held by ${r.previousHolder})` : ''}`);
+      }
+      return 0;
+    });
+}
+
+/** Used by demo and tests: the text of a task file, parsed. */
+export function taskFromFile(path: string, ws: Workspace) {
+  return parseTask(readFileSync(path, 'utf8'), path, ws.config);
+}
+
+export { ago, iso };

@@ -1,0 +1,84 @@
+/** Typed errors. Everything below the CLI/hook runner throws these; one place maps them to exit codes. */
+export type ErrorCode =
+  | 'USAGE'
+  | 'CONFIG'
+  | 'NOT_A_REPO'
+  | 'DB_FUTURE'
+  | 'DB_CORRUPT'
+  | 'DB_BUSY'
+  | 'TASK_NOT_FOUND'
+  | 'TASK_INVALID_ID'
+  | 'TASK_PARSE'
+  | 'TASK_EXISTS'
+  | 'TRANSITION'
+  | 'CLAIM_HELD'
+  | 'NOT_HOLDER'
+  | 'NOT_CLAIMABLE'
+  | 'MISSION_NOT_FOUND'
+  | 'MISSION_ENDED'
+  | 'INSTALL'
+  | 'INTERNAL';
+
+/** Exit codes scripts can rely on. */
+export const EXIT = {
+  ok: 0,
+  failure: 1, // a refused operation (claim held, transition not allowed, commit blocked)
+  usage: 2, // bad arguments or config
+  notFound: 3, // the named task or mission does not exist
+  environment: 4, // not a git repo, database unusable
+  internal: 70,
+} as const;
+
+const exitFor: Record<ErrorCode, number> = {
+  USAGE: EXIT.usage,
+  CONFIG: EXIT.usage,
+  TASK_INVALID_ID: EXIT.usage,
+  TASK_PARSE: EXIT.failure,
+  NOT_A_REPO: EXIT.environment,
+  DB_FUTURE: EXIT.environment,
+  DB_CORRUPT: EXIT.environment,
+  DB_BUSY: EXIT.environment,
+  INSTALL: EXIT.environment,
+  TASK_NOT_FOUND: EXIT.notFound,
+  MISSION_NOT_FOUND: EXIT.notFound,
+  TASK_EXISTS: EXIT.failure,
+  TRANSITION: EXIT.failure,
+  CLAIM_HELD: EXIT.failure,
+  NOT_HOLDER: EXIT.failure,
+  NOT_CLAIMABLE: EXIT.failure,
+  MISSION_ENDED: EXIT.failure,
+  INTERNAL: EXIT.internal,
+};
+
+export class SortieError extends Error {
+  readonly code: ErrorCode;
+  /** A runnable command or short instruction that fixes the problem. */
+  readonly hint: string | undefined;
+  /** Structured facts for --json output. */
+  readonly data: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { hint?: string; cause?: unknown; data?: Record<string, unknown> } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SortieError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.data = opts.data;
+  }
+
+  get exitCode(): number {
+    return exitFor[this.code];
+  }
+}
+
+export function isSortieError(e: unknown): e is SortieError {
+  return e instanceof SortieError;
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

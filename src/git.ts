@@ -1,0 +1,126 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { SortieError } from './errors.js';
+
+export type Env = Record<string, string | undefined>;
+
+/**
+ * Git exports GIT_DIR, GIT_INDEX_FILE and friends into hook processes. Any git we run must not
+ * inherit them, or it acts on the wrong repository (or the wrong index).
+ */
+export function scrubGitEnv(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('GIT_') && !KEEP_GIT_VARS.has(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+// Identity and terminal settings are safe (and wanted) to pass through.
+const KEEP_GIT_VARS = new Set([
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_TERMINAL_PROMPT',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_CONFIG_GLOBAL',
+]);
+
+/** Runs git with arguments (never a shell string) in cwd; returns trimmed stdout or throws. */
+export function git(args: string[], cwd: string, env: Env = process.env): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: scrubGitEnv(env) as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).trimEnd();
+}
+
+/** Like git() but returns undefined instead of throwing when git exits non-zero. */
+export function gitMaybe(args: string[], cwd: string, env: Env = process.env): string | undefined {
+  const r = spawnSync('git', args, {
+    cwd,
+    env: scrubGitEnv(env) as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) return undefined;
+  return r.stdout.trimEnd();
+}
+
+export interface Repo {
+  /** Top of the current worktree. */
+  root: string;
+  /** This worktree's git dir (`.git`, or `.git/worktrees/<name>`). */
+  gitDir: string;
+  /** The directory shared by all worktrees of the clone. */
+  commonDir: string;
+}
+
+/**
+ * Finds the repository without spawning git: walk up to a `.git` entry, follow a `gitdir:` file
+ * for worktrees, then `commondir`. This is on every hook's path, so it must cost microseconds.
+ */
+export function findRepo(cwd: string): Repo | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    const dotGit = join(dir, '.git');
+    if (existsSync(dotGit)) {
+      let gitDir = dotGit;
+      try {
+        const text = readFileSync(dotGit, 'utf8');
+        const m = /^gitdir:\s*(.+)$/m.exec(text);
+        if (m?.[1]) gitDir = resolve(dir, m[1].trim());
+      } catch {
+        // a directory: readFileSync throws EISDIR, gitDir stays .git
+      }
+      let commonDir = gitDir;
+      const commonFile = join(gitDir, 'commondir');
+      if (existsSync(commonFile)) {
+        const c = readFileSync(commonFile, 'utf8').trim();
+        commonDir = isAbsolute(c) ? c : resolve(gitDir, c);
+      }
+      return { root: dir, gitDir, commonDir };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function requireRepo(cwd: string): Repo {
+  const repo = findRepo(cwd);
+  if (!repo) {
+    throw new SortieError('NOT_A_REPO', `not inside a git repository: ${cwd}`, {
+      hint: 'cd into your project, or run `git init` first',
+    });
+  }
+  return repo;
+}
+
+/** Current branch from HEAD without spawning git; undefined when detached. */
+export function currentBranch(repo: Repo): string | undefined {
+  try {
+    const head = readFileSync(join(repo.gitDir, 'HEAD'), 'utf8').trim();
+    const m = /^ref:\s*refs\/heads\/(.+)$/.exec(head);
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export function gitIdentity(cwd: string, env: Env): GitIdentity | undefined {
+  const email = env.GIT_AUTHOR_EMAIL ?? gitMaybe(['config', 'user.email'], cwd, env);
+  const name = env.GIT_AUTHOR_NAME ?? gitMaybe(['config', 'user.name'], cwd, env);
+  if (!email && !name) return undefined;
+  return { name: name ?? email ?? 'unknown', email: email ?? '' };
+}

@@ -1,0 +1,221 @@
+import type { Database } from '../store/open.js';
+import { immediate, withBusyRetry } from '../store/open.js';
+import { record } from '../activity.js';
+import { SortieError } from '../errors.js';
+import { iso, parseDuration } from '../time.js';
+import { codename } from './codename.js';
+import { isAlive } from './process.js';
+
+export interface MissionRow {
+  id: number;
+  codename: string;
+  kind: 'agent' | 'person';
+  agent: string;
+  session_id: string | null;
+  person: string | null;
+  transcript_path: string | null;
+  cwd: string | null;
+  worktree: string | null;
+  branch: string | null;
+  pid: number | null;
+  pid_start: string | null;
+  parent_id: number | null;
+  started_at: string;
+  last_seen_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+  handoff: string | null;
+  summary: string | null;
+  checkpoint: string | null;
+  journal_path: string | null;
+}
+
+export interface StartMission {
+  agent: string;
+  sessionId?: string | undefined;
+  transcriptPath?: string | undefined;
+  cwd?: string | undefined;
+  worktree?: string | undefined;
+  branch?: string | undefined;
+  pid?: number | undefined;
+  pidStart?: string | undefined;
+  parentId?: number | undefined;
+  at: string;
+}
+
+/** Inserts a mission and names it after its id, in the caller's transaction. */
+export function insertMission(db: Database, m: StartMission & { kind?: 'agent' | 'person'; person?: string }): MissionRow {
+  const info = db
+    .prepare(`INSERT INTO missions (codename, kind, agent, session_id, person, transcript_path, cwd, worktree, branch, pid, pid_start, parent_id, started_at, last_seen_at)
+      VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(
+      m.kind ?? 'agent',
+      m.agent,
+      m.sessionId ?? null,
+      m.person ?? null,
+      m.transcriptPath ?? null,
+      m.cwd ?? null,
+      m.worktree ?? null,
+      m.branch ?? null,
+      m.pid ?? null,
+      m.pidStart ?? null,
+      m.parentId ?? null,
+      m.at,
+      m.at,
+    );
+  const id = Number(info.lastInsertRowid);
+  db.prepare('UPDATE missions SET codename = ? WHERE id = ?').run(codename(id), id);
+  record(db, { kind: 'mission.started', at: m.at, missionId: id, agent: m.agent, detail: { session: m.sessionId, branch: m.branch, parent: m.parentId } });
+  return getMission(db, id)!;
+}
+
+export function startMission(db: Database, m: StartMission): MissionRow {
+  return withBusyRetry(() => immediate(db, () => insertMission(db, m)));
+}
+
+export function getMission(db: Database, id: number): MissionRow | undefined {
+  return db.prepare('SELECT * FROM missions WHERE id = ?').get(id) as MissionRow | undefined;
+}
+
+/** Accepts a number, `#12`, or a codename. */
+export function findMission(db: Database, ref: string): MissionRow {
+  const n = /^#?(\d+)$/.exec(ref.trim());
+  const row = n
+    ? getMission(db, Number(n[1]))
+    : (db.prepare('SELECT * FROM missions WHERE codename = ? ORDER BY id DESC LIMIT 1').get(ref.trim()) as MissionRow | undefined);
+  if (!row) throw new SortieError('MISSION_NOT_FOUND', `no mission "${ref}"`, { hint: 'sortie mission list --all' });
+  return row;
+}
+
+export function missionBySession(db: Database, sessionId: string): MissionRow | undefined {
+  return db.prepare('SELECT * FROM missions WHERE session_id = ? ORDER BY id DESC LIMIT 1').get(sessionId) as MissionRow | undefined;
+}
+
+export function liveMissions(db: Database): MissionRow[] {
+  return db.prepare('SELECT * FROM missions WHERE ended_at IS NULL ORDER BY id').all() as MissionRow[];
+}
+
+export function listMissions(db: Database, opts: { all?: boolean; limit?: number }): MissionRow[] {
+  if (!opts.all) return liveMissions(db);
+  return db.prepare('SELECT * FROM (SELECT * FROM missions ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.limit ?? 50) as MissionRow[];
+}
+
+export interface EndOptions {
+  reason: string;
+  at: string;
+  /** When the mission really ended (for reaping: its last sign of life). Defaults to `at`. */
+  endedAt?: string;
+  handoff?: string | undefined;
+  summary?: string | undefined;
+  activity?: 'mission.ended' | 'mission.reaped';
+}
+
+/**
+ * Closes a mission and releases its claims, in one transaction. Released tasks stay UNDERWAY:
+ * they show up as waiting for pickup, with this mission's handoff.
+ */
+export function endMissionTx(db: Database, m: MissionRow, o: EndOptions): string[] {
+  const endedAt = o.endedAt ?? o.at;
+  const res = db
+    .prepare('UPDATE missions SET ended_at = ?, end_reason = ?, handoff = COALESCE(?, handoff), summary = COALESCE(?, summary) WHERE id = ? AND ended_at IS NULL')
+    .run(endedAt, o.reason, o.handoff ?? null, o.summary ?? null, m.id);
+  if (res.changes === 0) return [];
+  const held = db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(m.id) as { task_id: string }[];
+  db.prepare('UPDATE claims SET released_at = ?, release_reason = ? WHERE mission_id = ? AND released_at IS NULL').run(
+    endedAt,
+    o.activity === 'mission.reaped' ? 'reaped' : 'mission-ended',
+    m.id,
+  );
+  record(db, {
+    kind: o.activity ?? 'mission.ended',
+    at: o.at,
+    missionId: m.id,
+    agent: m.agent,
+    detail: { reason: o.reason, ended_at: endedAt, released: held.map((h) => h.task_id) },
+  });
+  for (const h of held) {
+    record(db, { kind: 'task.released', at: o.at, missionId: m.id, agent: m.agent, taskId: h.task_id, detail: { reason: o.reason } });
+  }
+  return held.map((h) => h.task_id);
+}
+
+export function endMission(db: Database, m: MissionRow, o: EndOptions): string[] {
+  return withBusyRetry(() => immediate(db, () => endMissionTx(db, m, o)));
+}
+
+export function touchMission(db: Database, id: number, at: string): void {
+  withBusyRetry(() => db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(at, id, at));
+}
+
+export interface ReapOptions {
+  now: Date;
+  staleAfter: string;
+  /** Transcript mtime lookup, so a mission still writing its transcript is alive. */
+  lastWrite?: (path: string) => number | undefined;
+  /** Never reap this one (the mission of the caller). */
+  except?: number | undefined;
+}
+
+export interface Reaped {
+  id: number;
+  codename: string;
+  agent: string;
+  reason: 'process-gone' | 'silent';
+  endedAt: string;
+  released: string[];
+}
+
+/**
+ * Closes agent missions whose process is gone or that showed no sign of life for `staleAfter`.
+ * They end with reason `abandoned` at their last sign of life. Person missions are never reaped
+ * for silence: a person's claims last until they release them.
+ */
+export function reapMissions(db: Database, o: ReapOptions): Reaped[] {
+  const staleMs = parseDuration(o.staleAfter) ?? 2 * 3_600_000;
+  const live = db.prepare("SELECT * FROM missions WHERE ended_at IS NULL AND kind = 'agent'").all() as MissionRow[];
+  const victims: { m: MissionRow; reason: Reaped['reason']; lastSign: string }[] = [];
+  for (const m of live) {
+    if (m.id === o.except) continue;
+    let lastMs = Date.parse(m.last_seen_at);
+    if (m.transcript_path && o.lastWrite) {
+      const t = o.lastWrite(m.transcript_path);
+      if (t !== undefined && t > lastMs) lastMs = Math.min(t, o.now.getTime());
+    }
+    const lastSign = iso(lastMs);
+    if (m.pid && !isAlive(m.pid, m.pid_start)) victims.push({ m, reason: 'process-gone', lastSign });
+    else if (o.now.getTime() - lastMs > staleMs) victims.push({ m, reason: 'silent', lastSign });
+  }
+  if (victims.length === 0) return [];
+  const at = iso(o.now);
+  return withBusyRetry(() =>
+    immediate(db, () => {
+      const out: Reaped[] = [];
+      for (const v of victims) {
+        const fresh = getMission(db, v.m.id);
+        if (!fresh || fresh.ended_at) continue;
+        // A heartbeat may have landed since we looked; trust it over the pid check only for silence.
+        if (v.reason === 'silent' && fresh.last_seen_at > v.m.last_seen_at) continue;
+        const released = endMissionTx(db, fresh, {
+          reason: 'abandoned',
+          at,
+          endedAt: v.lastSign < fresh.started_at ? fresh.started_at : v.lastSign,
+          activity: 'mission.reaped',
+          summary: `abandoned (${v.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'})`,
+        });
+        out.push({ id: fresh.id, codename: fresh.codename, agent: fresh.agent, reason: v.reason, endedAt: v.lastSign, released });
+      }
+      return out;
+    }),
+  );
+}
+
+/** Reopens a closed mission (resume of an ended session). Claims are not restored: they may be someone else's now. */
+export function reopenMission(db: Database, m: MissionRow, at: string): MissionRow {
+  return withBusyRetry(() =>
+    immediate(db, () => {
+      db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ?').run(at, m.id);
+      record(db, { kind: 'mission.resumed', at, missionId: m.id, agent: m.agent, detail: { reopened: m.ended_at !== null } });
+      return getMission(db, m.id)!;
+    }),
+  );
+}

@@ -1,0 +1,163 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { SortieError, errorMessage } from '../errors.js';
+import type { Env, Repo } from '../git.js';
+import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
+
+export type { Database };
+
+const require = createRequire(import.meta.url);
+
+/** `SORTIE_DB` wins; else `<git common dir>/sortie/sortie.db`, shared by every worktree. */
+export function dbPath(repo: Repo | undefined, env: Env, cwd: string): string {
+  if (env.SORTIE_DB) return resolve(cwd, env.SORTIE_DB);
+  if (!repo) {
+    throw new SortieError('NOT_A_REPO', `not inside a git repository: ${cwd}`, {
+      hint: 'cd into your project, or set SORTIE_DB to a database path',
+    });
+  }
+  return join(repo.commonDir, 'sortie', 'sortie.db');
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */
+  migrate?: boolean;
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+  /** Only for tests of migrations: stop at this version. */
+  targetVersion?: number;
+  migrationList?: Migration[];
+}
+
+export function openDb(file: string, opts: OpenOptions = {}): Database {
+  const Driver = loadDriver();
+  if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
+  let db: Database;
+  try {
+    db = new Driver(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (e) {
+    throw dbError(e, file);
+  }
+  try {
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    if (!opts.readonly) {
+      // journal_mode is persistent; setting it again is a no-op read once WAL is on.
+      const mode = db.pragma('journal_mode', { simple: true });
+      if (mode !== 'wal') withBusyRetry(() => db.pragma('journal_mode = WAL'));
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+    if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
+    else checkNotFuture(db, file);
+  } catch (e) {
+    db.close();
+    throw dbError(e, file);
+  }
+  return db;
+}
+
+function loadDriver(): typeof BetterSqlite3 {
+  try {
+    return require('better-sqlite3') as typeof BetterSqlite3;
+  } catch (e) {
+    throw new SortieError('INSTALL', `the better-sqlite3 native module could not be loaded: ${errorMessage(e)}`, {
+      hint: 'npm rebuild better-sqlite3   (needed after a Node.js upgrade)',
+      cause: e,
+    });
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function checkNotFuture(db: Database, file: string): void {
+  const v = schemaVersion(db);
+  if (v > LATEST_VERSION) {
+    throw new SortieError(
+      'DB_FUTURE',
+      `the database ${file} has schema version ${v}, newer than this sortie understands (${LATEST_VERSION}); it was not modified`,
+      { hint: 'upgrade sortie (npm install sortie@latest), or point SORTIE_DB at another file', data: { version: v, supported: LATEST_VERSION } },
+    );
+  }
+}
+
+export function migrate(db: Database, file: string, target = LATEST_VERSION, list = migrations): void {
+  checkNotFuture(db, file);
+  if (schemaVersion(db) >= target) return;
+  for (const m of [...list].sort((a, b) => a.version - b.version)) {
+    if (m.version > target) break;
+    withBusyRetry(() =>
+      immediate(db, () => {
+        // Re-read inside the lock: another process may have migrated while we waited.
+        if (schemaVersion(db) >= m.version) return;
+        m.up(db);
+        db.pragma(`user_version = ${m.version}`);
+      }),
+    );
+  }
+}
+
+/**
+ * Runs fn inside BEGIN IMMEDIATE: the write lock is taken up front, so a read-then-write
+ * (compare-and-swap) cannot interleave with another writer.
+ */
+export function immediate<T>(db: Database, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const out = fn();
+    db.exec('COMMIT');
+    return out;
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+}
+
+/** busy_timeout absorbs most contention; this bounded retry absorbs the rest (e.g. WAL switch). */
+export function withBusyRetry<T>(fn: () => T, attempts = 8): T {
+  for (let i = 0; ; i++) {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw e;
+      if (i >= attempts - 1) {
+        throw new SortieError('DB_BUSY', 'the sortie database stayed locked by another process', {
+          hint: 'retry; if it persists, find the stuck process with `fuser` on the database file',
+          cause: e,
+        });
+      }
+      sleepSync(20 * 2 ** Math.min(i, 5) + Math.floor(Math.random() * 20));
+    }
+  }
+}
+
+const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
+export function sleepSync(ms: number): void {
+  Atomics.wait(sleepBuf, 0, 0, ms);
+}
+
+function dbError(e: unknown, file: string): unknown {
+  if (e instanceof SortieError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new SortieError('DB_CORRUPT', `the sortie database ${file} is not a valid SQLite database (${code})`, {
+      hint: `move it aside (mv "${file}" "${file}.broken") and run \`sortie doctor\`; task files are untouched`,
+      cause: e,
+    });
+  }
+  if (code.startsWith('SQLITE_BUSY')) {
+    return new SortieError('DB_BUSY', `the sortie database ${file} is locked by another process`, { cause: e });
+  }
+  if (code === 'SQLITE_CANTOPEN') {
+    return new SortieError('DB_CORRUPT', `cannot open the sortie database ${file}`, {
+      hint: 'check that the directory exists and is writable, or set SORTIE_DB',
+      cause: e,
+    });
+  }
+  return e;
+}

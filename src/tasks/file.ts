@@ -1,0 +1,54 @@
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+
+/** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Sets one front matter key in place, keeping the rest of the file byte for byte (small diffs). */
+export function setFrontMatterKey(text: string, key: string, value: string): string {
+  const end = text.indexOf('\n---', 3);
+  if (!text.startsWith('---') || end < 0) return text;
+  const head = text.slice(0, end);
+  const rest = text.slice(end);
+  const re = new RegExp(`^${key}:.*$`, 'm');
+  const line = `${key}: ${value}`;
+  if (re.test(head)) return head.replace(re, line) + rest;
+  return `${head}\n${line}${rest}`;
+}
+
+/** Finds the file of a task by its id when the index does not know it (e.g. another worktree). */
+export function findTaskFile(dir: string, id: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const hit = names.find((n) => n === `${id}.md`) ?? names.find((n) => n.endsWith('.md') && (n.startsWith(`${id}-`) || n.startsWith(`${id}_`)));
+  return hit ? join(dir, hit) : undefined;
+}
+
+export function slug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48)
+    .replace(/-+$/, '');
+}
+
+/** YAML scalar for a user-provided string: quoted when it could be misread. */
+export function yamlString(s: string): string {
+  if (/^[A-Za-z0-9][A-Za-z0-9 ._/()-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) && !/:\s|\s#/.test(s)) return s;
+  return JSON.stringify(s);
+}

@@ -1,0 +1,45 @@
+import { SortieError } from '../errors.js';
+import type { SortieConfig } from '../config/types.js';
+
+const cache = new Map<string, RegExp>();
+
+/** Anchored regex for one whole id. */
+export function idRegex(config: SortieConfig): RegExp {
+  const key = `^${config.tasks.idPattern}$`;
+  let re = cache.get(key);
+  if (!re) cache.set(key, (re = new RegExp(`^(?:${config.tasks.idPattern})$`)));
+  return re;
+}
+
+/**
+ * Validates an id before it touches a path or a query. The pattern check alone would do for sane
+ * patterns; the explicit path checks protect against a permissive custom pattern.
+ */
+export function assertTaskId(id: string, config: SortieConfig): string {
+  const bad = id.length === 0 || id.length > 64 || /[\\/\0]|\.\./.test(id) || id.startsWith('.') || id.startsWith('-');
+  if (bad || !idRegex(config).test(id)) {
+    throw new SortieError('TASK_INVALID_ID', `"${printable(id)}" is not a task id (expected ${config.tasks.idPattern})`, {
+      hint: 'task ids look like the ones in `sortie task list`',
+      data: { id, pattern: config.tasks.idPattern },
+    });
+  }
+  return id;
+}
+
+function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, '?').slice(0, 80);
+}
+
+/**
+ * The regex that finds ids inside free text (commit messages, branch names): case-sensitive, and
+ * bounded so `xAUTH-1` or `AUTH-12a` do not count.
+ */
+export function referenceRegex(config: SortieConfig): RegExp {
+  return new RegExp(`(?<![A-Za-z0-9_])(?:${config.tasks.idPattern})(?![A-Za-z0-9_])`, 'g');
+}
+
+/** The leading letters of an id (`AUTH` of `AUTH-12`, `OPR` of `OPR-H-0032`): used to tell real ids from `UTF-8`. */
+export function idPrefix(id: string): string {
+  const m = /^[A-Za-z][A-Za-z0-9]*/.exec(id);
+  return m ? m[0] : id;
+}

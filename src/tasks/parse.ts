@@ -1,0 +1,119 @@
+import matter from 'gray-matter';
+import { basename } from 'node:path';
+import type { SortieConfig } from '../config/types.js';
+import { idRegex } from './ids.js';
+import { isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
+
+export interface Task {
+  id: string;
+  title: string;
+  status: Status;
+  priority: Priority;
+  role: string | undefined;
+  labels: string[];
+  dependsOn: string[];
+  created: string | undefined;
+  path: string;
+}
+
+export interface TaskWithBody extends Task {
+  body: string;
+  data: Record<string, unknown>;
+}
+
+export class TaskParseError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly line: number | undefined,
+  ) {
+    super(`${path}${line ? `:${line}` : ''}: ${message}`);
+    this.name = 'TaskParseError';
+  }
+}
+
+const refuse = (lang: string) => () => {
+  throw new Error(`front matter in "${lang}" is not allowed: task files are data, never code`);
+};
+
+/**
+ * gray-matter ships JavaScript/CoffeeScript engines that eval the front matter. They are replaced
+ * with ones that refuse, so `---js` in a task file is an error and never runs.
+ */
+export const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    js: refuse('js'),
+    javascript: refuse('javascript'),
+    coffee: refuse('coffee'),
+    coffeescript: refuse('coffeescript'),
+    cson: refuse('cson'),
+  },
+};
+
+export function parseTask(text: string, path: string, config: SortieConfig): TaskWithBody {
+  const fm = /^---([^\n]*)\n/.exec(text);
+  if (!fm) throw new TaskParseError(path, 'no front matter (the file must start with a --- line)', 1);
+  const lang = (fm[1] ?? '').trim().toLowerCase();
+  if (lang && lang !== 'yaml' && lang !== 'yml') {
+    throw new TaskParseError(path, `front matter in "${lang}" is not allowed: task files are data, never code`, 1);
+  }
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    parsed = matter(text, MATTER_OPTIONS as unknown as Parameters<typeof matter>[1]);
+  } catch (e) {
+    const mark = (e as { mark?: { line?: number } }).mark;
+    const reason = ((e as { reason?: string }).reason ?? (e as Error).message).split('\n')[0] ?? 'invalid front matter';
+    // js-yaml counts lines from 0 inside the front matter; the file has one --- line before it.
+    throw new TaskParseError(path, `invalid YAML front matter: ${reason}`, mark?.line !== undefined ? mark.line + 2 : undefined);
+  }
+  const data = (parsed.data ?? {}) as Record<string, unknown>;
+  const file = basename(path);
+  const id = data.id === undefined ? file.replace(/(\.md)$/, '').split(/[ _]/)[0] ?? '' : String(data.id);
+  if (!idRegex(config).test(id)) throw new TaskParseError(path, `id "${id}" does not match the task id pattern ${config.tasks.idPattern}`, lineOf(text, 'id'));
+  if (!(file === `${id}.md` || file.startsWith(`${id}-`) || file.startsWith(`${id}_`) || file.startsWith(`${id} `))) {
+    throw new TaskParseError(path, `file name must start with the task id "${id}"`, lineOf(text, 'id'));
+  }
+  const title = data.title === undefined ? undefined : String(data.title).trim();
+  if (!title) throw new TaskParseError(path, 'missing "title"', 1);
+  const status = data.status === undefined ? 'TODO' : String(data.status).trim().toUpperCase();
+  if (!isStatus(status)) throw new TaskParseError(path, `unknown status "${String(data.status)}"`, lineOf(text, 'status'));
+  const priority = parsePriority(data.priority);
+  if (!priority) throw new TaskParseError(path, `unknown priority "${String(data.priority)}" (use critical, high, medium or low)`, lineOf(text, 'priority'));
+  return {
+    id,
+    title,
+    status,
+    priority,
+    role: data.role === undefined || data.role === null ? undefined : String(data.role),
+    labels: stringList(data.labels),
+    dependsOn: stringList(data.depends_on),
+    created: dateText(data.created),
+    path,
+    body: parsed.content,
+    data,
+  };
+}
+
+function stringList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (Array.isArray(v)) return v.map(String);
+  return String(v)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function dateText(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+function lineOf(text: string, key: string): number | undefined {
+  const lines = text.split('\n');
+  const i = lines.findIndex((l) => l.startsWith(`${key}:`));
+  return i >= 0 ? i + 1 : undefined;
+}
+
+export { priorityRank };

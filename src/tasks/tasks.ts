@@ -1,0 +1,367 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { record } from '../activity.js';
+import { SortieError } from '../errors.js';
+import type { MissionRow } from '../missions/missions.js';
+import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { iso } from '../time.js';
+import type { Workspace } from '../workspace.js';
+import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
+import { assertTaskId, idRegex } from './ids.js';
+import { parseTask, type Task, type TaskWithBody } from './parse.js';
+import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
+import { indexTaskFile } from './sync.js';
+
+export interface TaskRow {
+  id: string;
+  title: string;
+  status: Status;
+  priority: Priority;
+  prio_rank: number;
+  role: string | null;
+  labels: string;
+  depends_on: string;
+  created: string | null;
+  path: string;
+}
+
+export function rowToTask(r: TaskRow): Task {
+  return {
+    id: r.id,
+    title: r.title,
+    status: r.status,
+    priority: r.priority,
+    role: r.role ?? undefined,
+    labels: JSON.parse(r.labels) as string[],
+    dependsOn: JSON.parse(r.depends_on) as string[],
+    created: r.created ?? undefined,
+    path: r.path,
+  };
+}
+
+export function taskRow(db: Database, id: string): TaskRow | undefined {
+  return db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+}
+
+/** Reads a task from its file (the source of truth), locating it through the index or the folder. */
+export function readTask(ws: Workspace, id: string): TaskWithBody {
+  assertTaskId(id, ws.config);
+  const row = taskRow(ws.db, id);
+  const path = row && existsSync(row.path) ? row.path : findTaskFile(ws.tasksDir, id);
+  if (!path) {
+    throw new SortieError('TASK_NOT_FOUND', `no task ${id} in ${ws.config.tasks.dir}`, {
+      hint: 'sortie task list   (or create it: sortie task new "<title>")',
+      data: { task: id },
+    });
+  }
+  const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+  if (task.id !== id) throw new SortieError('TASK_NOT_FOUND', `${path} holds task ${task.id}, not ${id}`);
+  return task;
+}
+
+export interface LiveClaim {
+  claim_id: number;
+  task_id: string;
+  claimed_at: string;
+  mission: MissionRow;
+}
+
+export function liveClaim(db: Database, taskId: string): LiveClaim | undefined {
+  const c = db.prepare('SELECT id, task_id, mission_id, claimed_at FROM claims WHERE task_id = ? AND released_at IS NULL').get(taskId) as
+    | { id: number; task_id: string; mission_id: number; claimed_at: string }
+    | undefined;
+  if (!c) return undefined;
+  const mission = db.prepare('SELECT * FROM missions WHERE id = ?').get(c.mission_id) as MissionRow;
+  return { claim_id: c.id, task_id: c.task_id, claimed_at: c.claimed_at, mission };
+}
+
+export function claimsOf(db: Database, missionId: number): { task_id: string; claimed_at: string }[] {
+  return db.prepare('SELECT task_id, claimed_at FROM claims WHERE mission_id = ? AND released_at IS NULL ORDER BY claimed_at').all(missionId) as {
+    task_id: string;
+    claimed_at: string;
+  }[];
+}
+
+/** Writes a new status into the task file (in place, minimal diff) and refreshes its index row. */
+function writeStatus(ws: Workspace, task: TaskWithBody, to: Status, now: Date): Task {
+  if (task.status === to) return task;
+  const text = readFileSync(task.path, 'utf8');
+  writeFileAtomic(task.path, setFrontMatterKey(text, 'status', to));
+  const next = { ...task, status: to };
+  indexTaskFile(ws.db, next, now);
+  return next;
+}
+
+export interface CreateTaskInput {
+  title: string;
+  priority?: string | undefined;
+  role?: string | undefined;
+  labels?: string[] | undefined;
+  dependsOn?: string[] | undefined;
+  body?: string | undefined;
+  prefix?: string | undefined;
+  status?: string | undefined;
+}
+
+/**
+ * Creates a task file with the next free id. The whole pick-and-write runs under the database's
+ * write lock, and the file is created with O_EXCL, so concurrent creators never get the same id.
+ */
+export function createTask(ws: Workspace, actor: MissionRow | undefined, input: CreateTaskInput): Task {
+  const title = input.title.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
+  if (!title) throw new SortieError('USAGE', 'a task needs a title', { hint: 'sortie task new "Fix the login redirect"' });
+  const priority = parsePriority(input.priority);
+  if (!priority) throw new SortieError('USAGE', `unknown priority "${input.priority}"`, { hint: 'use critical, high, medium or low' });
+  const status = (input.status ?? 'TODO').toUpperCase();
+  if (!isStatus(status) || (status !== 'TODO' && status !== 'BLOCKED' && status !== 'PAUSED')) {
+    throw new SortieError('USAGE', `a new task starts as TODO, BLOCKED or PAUSED, not "${input.status}"`);
+  }
+  const deps = (input.dependsOn ?? []).map((d) => assertTaskId(d, ws.config));
+  const prefix = input.prefix ?? ws.config.tasks.prefix;
+  const role = input.role ?? prefix;
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(prefix) || !/^[A-Za-z][A-Za-z0-9]*$/.test(role)) {
+    throw new SortieError('USAGE', `prefix and role must be letters and digits, got "${prefix}" / "${role}"`);
+  }
+  const now = ws.ctx.now();
+  mkdirSync(ws.tasksDir, { recursive: true });
+  return withBusyRetry(() =>
+    immediate(ws.db, () => {
+      const template = ws.config.tasks.idTemplate;
+      const fill = (n: number) =>
+        template
+          .replace('{prefix}', prefix)
+          .replace('{role}', role.toUpperCase())
+          .replace('{P}', PRIORITY_LETTER[priority])
+          .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0'));
+      // The number is shared by every id the template could produce with this prefix.
+      const numberRe = new RegExp(
+        `^${escapeRe(template)
+          .replace(escapeRe('{prefix}'), escapeRe(prefix))
+          .replace(escapeRe('{role}'), '[A-Za-z0-9]+')
+          .replace(escapeRe('{P}'), '[A-Z]')
+          .replace(/\\\{n(?::\d+)?\\\}/, '(\\d+)')}`,
+      );
+      let max = 0;
+      const consider = (id: string) => {
+        const m = numberRe.exec(id);
+        if (m?.[1]) max = Math.max(max, Number(m[1]));
+      };
+      for (const r of ws.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
+      for (const name of readdirSync(ws.tasksDir)) consider(name);
+      for (let n = max + 1; ; n++) {
+        const id = fill(n);
+        assertTaskId(id, ws.config);
+        const path = join(ws.tasksDir, `${id}-${slug(title) || 'task'}.md`);
+        const lines = [
+          '---',
+          `id: ${id}`,
+          `title: ${yamlString(title)}`,
+          `status: ${status}`,
+          `priority: ${priority}`,
+          ...(input.role ? [`role: ${yamlString(input.role)}`] : []),
+          ...(input.labels?.length ? [`labels: [${input.labels.map(yamlString).join(', ')}]`] : []),
+          ...(deps.length ? [`depends_on: [${deps.join(', ')}]`] : []),
+          `created: ${iso(now)}`,
+          '---',
+          '',
+          (input.body ?? '').trim(),
+          '',
+        ];
+        try {
+          writeFileSync(path, lines.join('\n'), { flag: 'wx' });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          throw e;
+        }
+        const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+        indexTaskFile(ws.db, task, now);
+        record(ws.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
+        return task;
+      }
+    }),
+  );
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export interface ClaimResult {
+  task: Task;
+  already: boolean;
+  /** Set when the previous holder's mission was found dead and reaped on the way. */
+  tookOverFrom?: string | undefined;
+}
+
+/**
+ * The claim is a compare-and-swap under BEGIN IMMEDIATE: read the live claim and write ours while
+ * holding the write lock. The partial unique index on live claims backs it up in the schema.
+ */
+export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { force?: boolean } = {}): ClaimResult {
+  assertTaskId(id, ws.config);
+  const now = ws.ctx.now();
+  const at = iso(now);
+  return withBusyRetry(() =>
+    immediate(ws.db, () => {
+      const task = readTask(ws, id);
+      const held = liveClaim(ws.db, id);
+      if (held && held.mission.id === actor.id) return { task, already: true };
+      if (held) {
+        throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
+          hint:
+            held.mission.kind === 'person'
+              ? `ask ${held.mission.person ?? 'them'} to run \`sortie task release ${id}\`, or pick another task (sortie status)`
+              : `pick another task (sortie status), or wait for ${held.mission.codename} to hand it off; a person can force it: sortie task release ${id} --force`,
+          data: {
+            task: id,
+            holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, person: held.mission.person, since: held.claimed_at },
+          },
+        });
+      }
+      if (task.status === 'COMPLETE' || task.status === 'ABORTED') {
+        throw new SortieError('NOT_CLAIMABLE', `${id} is ${task.status}; closed tasks cannot be claimed`, {
+          hint: `to reopen it for repair: sortie task claim ${id} --force`,
+          data: { task: id, status: task.status },
+        });
+      }
+      if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
+      ws.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
+      const next = writeStatus(ws, task, 'UNDERWAY', now);
+      record(ws.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
+      return { task: next, already: false };
+    }),
+  );
+}
+
+export type StatusVerb = 'done' | 'abort' | 'block' | 'pause' | 'review' | 'release' | 'handoff';
+
+const TARGET: Record<StatusVerb, Status | undefined> = {
+  done: 'COMPLETE',
+  abort: 'ABORTED',
+  block: 'BLOCKED',
+  pause: 'PAUSED',
+  review: 'REVIEW',
+  release: 'TODO',
+  handoff: undefined, // stays UNDERWAY: waiting for pickup, with the notes
+};
+
+/** Verbs after which the task is no longer held by anyone. */
+const ENDS_CLAIM: ReadonlySet<StatusVerb> = new Set(['done', 'abort', 'block', 'pause', 'release', 'handoff']);
+
+export interface ChangeResult {
+  task: Task;
+  released: boolean;
+  forced: boolean;
+  previousHolder: string | undefined;
+}
+
+/**
+ * Every status change after creation and claim: only the holder acts on a held task; `force`
+ * lets a person repair a record (e.g. a claim left by a crashed agent), and is recorded as forced.
+ */
+export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: StatusVerb, opts: { force?: boolean; note?: string } = {}): ChangeResult {
+  assertTaskId(id, ws.config);
+  const now = ws.ctx.now();
+  const at = iso(now);
+  return withBusyRetry(() =>
+    immediate(ws.db, () => {
+      const task = readTask(ws, id);
+      const held = liveClaim(ws.db, id);
+      const mine = held?.mission.id === actor.id;
+      if (held && !mine && !opts.force) {
+        throw new SortieError('NOT_HOLDER', `${id} is held by ${held.mission.codename} (${held.mission.agent}) since ${held.claimed_at}; only the holder can ${verb} it`, {
+          hint: `a person can override: sortie task ${verb} ${id} --force`,
+          data: { task: id, holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent } },
+        });
+      }
+      if (!held && (verb === 'release' || verb === 'handoff') && !opts.force) {
+        throw new SortieError('NOT_HOLDER', `${id} is not claimed by anyone; there is nothing to ${verb}`, { hint: `sortie task claim ${id}` });
+      }
+      if (held && !mine && opts.force && actor.kind !== 'person') {
+        throw new SortieError('NOT_HOLDER', `only a person can force a change on a task held by another mission (${held.mission.codename})`, {
+          hint: 'run the command from your own terminal, outside the agent',
+        });
+      }
+      const to = TARGET[verb] ?? task.status;
+      // release of a task that is not UNDERWAY (e.g. REVIEW) keeps its status.
+      const target = verb === 'release' && task.status !== 'UNDERWAY' ? task.status : to;
+      assertTransition(id, task.status, target, opts.force);
+      const next = writeStatus(ws, task, target, now);
+      const forced = Boolean(held && !mine);
+      let released = false;
+      if (held && ENDS_CLAIM.has(verb)) {
+        ws.db.prepare('UPDATE claims SET released_at = ?, release_reason = ? WHERE id = ?').run(at, forced ? `forced-${verb}` : verb, held.claim_id);
+        released = true;
+        record(ws.db, {
+          kind: verb === 'handoff' ? 'task.handoff' : 'task.released',
+          at,
+          missionId: actor.id,
+          agent: actor.agent,
+          taskId: id,
+          detail: { reason: verb, forced: forced || undefined, holder: forced ? held.mission.codename : undefined, note: opts.note },
+        });
+      } else if (verb === 'handoff' && opts.note) {
+        record(ws.db, { kind: 'task.handoff', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { note: opts.note } });
+      }
+      if (target !== task.status) {
+        record(ws.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
+      }
+      return { task: next, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
+    }),
+  );
+}
+
+export interface ListFilter {
+  status?: Status[] | undefined;
+  role?: string | undefined;
+  label?: string | undefined;
+}
+
+export function listTasks(db: Database, f: ListFilter = {}): (Task & { holder: { codename: string; agent: string; mission: number; since: string } | null })[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.status?.length) (where.push(`t.status IN (${f.status.map(() => '?').join(',')})`), args.push(...f.status));
+  if (f.role) (where.push('t.role = ?'), args.push(f.role));
+  const rows = db
+    .prepare(
+      `SELECT t.*, m.codename AS h_codename, m.agent AS h_agent, m.id AS h_mission, c.claimed_at AS h_since
+       FROM tasks t
+       LEFT JOIN claims c ON c.task_id = t.id AND c.released_at IS NULL
+       LEFT JOIN missions m ON m.id = c.mission_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY t.prio_rank, t.id`,
+    )
+    .all(...args) as (TaskRow & { h_codename: string | null; h_agent: string; h_mission: number; h_since: string })[];
+  const out = rows.map((r) => ({
+    ...rowToTask(r),
+    holder: r.h_codename ? { codename: r.h_codename, agent: r.h_agent, mission: r.h_mission, since: r.h_since } : null,
+  }));
+  return f.label ? out.filter((t) => t.labels.includes(f.label!)) : out;
+}
+
+/** TODO tasks whose dependencies are all COMPLETE, best priority first. */
+export function readyTasks(db: Database, limit = 20): Task[] {
+  const rows = db.prepare("SELECT * FROM tasks WHERE status = 'TODO' ORDER BY prio_rank, id").all() as TaskRow[];
+  const out: Task[] = [];
+  const statusOf = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
+  for (const r of rows) {
+    const deps = JSON.parse(r.depends_on) as string[];
+    if (deps.every((d) => statusOf.get(d) === 'COMPLETE')) out.push(rowToTask(r));
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** UNDERWAY tasks nobody holds: released by an ended or reaped mission, waiting for pickup. */
+export function waitingTasks(db: Database): Task[] {
+  const rows = db
+    .prepare(
+      `SELECT t.* FROM tasks t WHERE t.status = 'UNDERWAY'
+       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.task_id = t.id AND c.released_at IS NULL)
+       ORDER BY t.prio_rank, t.id`,
+    )
+    .all() as TaskRow[];
+  return rows.map(rowToTask);
+}
+
+export { idRegex };

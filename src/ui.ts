@@ -1,0 +1,40 @@
+import pc from 'picocolors';
+
+export type Colors = ReturnType<typeof pc.createColors>;
+import type { Ctx } from './workspace.js';
+
+/** Colours are decided once, here: off when NO_COLOR is set or output is not a terminal. */
+export function colors(ctx: Ctx): Colors {
+  const tty = (ctx.stdout as { isTTY?: boolean }).isTTY === true;
+  const on = !ctx.env.NO_COLOR && (tty || Boolean(ctx.env.FORCE_COLOR));
+  return pc.createColors(on);
+}
+
+export function print(ctx: Ctx, text = ''): void {
+  ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function printJson(ctx: Ctx, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function table(rows: string[][], gap = 2): string {
+  if (rows.length === 0) return '';
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, visible(c).length)));
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - visible(c).length + gap))).join('').trimEnd())
+    .join('\n');
+}
+
+function visible(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** Text that came from task files or agents is untrusted: no control characters reach a terminal or a model. */
+export function clean(s: string, max = 500): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}

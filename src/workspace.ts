@@ -1,0 +1,66 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { SortieConfig } from './config/types.js';
+import { loadConfig } from './config/load.js';
+import { requireRepo, type Env, type Repo } from './git.js';
+import { dbPath, openDb, type Database } from './store/open.js';
+
+/** The world a command or hook runs in. Nothing below reads process.* directly. */
+export interface Ctx {
+  cwd: string;
+  env: Env;
+  now: () => Date;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export function processCtx(): Ctx {
+  return { cwd: process.cwd(), env: process.env, now: () => new Date(), stdout: process.stdout, stderr: process.stderr };
+}
+
+export interface Workspace {
+  ctx: Ctx;
+  repo: Repo;
+  config: SortieConfig;
+  configFile: string | undefined;
+  db: Database;
+  dbFile: string;
+  tasksDir: string;
+  close(): void;
+}
+
+export async function openWorkspace(ctx: Ctx, opts: { config?: SortieConfig } = {}): Promise<Workspace> {
+  const repo = requireRepo(ctx.cwd);
+  const loaded = opts.config ? { config: opts.config, file: undefined } : await loadConfig(repo.root);
+  const dbFile = dbPath(repo, ctx.env, ctx.cwd);
+  const db = openDb(dbFile);
+  return {
+    ctx,
+    repo,
+    config: loaded.config,
+    configFile: loaded.file,
+    db,
+    dbFile,
+    tasksDir: tasksDirOf(repo, loaded.config),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+export function tasksDirOf(repo: Repo, config: SortieConfig): string {
+  return isAbsolute(config.tasks.dir) ? config.tasks.dir : resolve(repo.root, config.tasks.dir);
+}
+
+export function journalDirOf(repo: Repo, config: SortieConfig): string {
+  return isAbsolute(config.missions.journalDir) ? config.missions.journalDir : join(repo.root, config.missions.journalDir);
+}
+
+export async function withWorkspace<T>(ctx: Ctx, fn: (ws: Workspace) => Promise<T> | T): Promise<T> {
+  const ws = await openWorkspace(ctx);
+  try {
+    return await fn(ws);
+  } finally {
+    ws.close();
+  }
+}
