@@ -143,6 +143,40 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/log.js')).log,
   },
   {
+    name: 'init',
+    args: '',
+    summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',
+    options: {
+      preset: { type: 'string', description: 'recommended (default), strict, solo or site-nine', value: 'name' },
+      'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
+      'no-git': { type: 'boolean', description: 'do not install git hooks' },
+      'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },
+      json,
+    },
+    load: async () => (await import('./commands/init.js')).init,
+  },
+  {
+    name: 'uninstall',
+    args: '',
+    summary: 'remove exactly what `sortie init` added (the database and task files are kept)',
+    options: { 'keep-config': { type: 'boolean', description: 'keep .sortierc.json' }, 'dry-run': { type: 'boolean', description: 'show what would change' }, json },
+    load: async () => (await import('./commands/init.js')).uninstall,
+  },
+  {
+    name: 'doctor',
+    args: '',
+    summary: 'check the install, the database, stale missions and orphan claims, with the fix for each',
+    options: { json },
+    load: async () => (await import('./commands/doctor.js')).doctor,
+  },
+  {
+    name: 'hook',
+    args: '<agent> <event> [args...]',
+    summary: 'run a hook handler (what agent and git hook configs call; reads the JSON payload on stdin)',
+    options: {},
+    load: async () => (await import('./commands/hook.js')).hook,
+  },
+  {
     name: 'demo',
     args: '',
     summary: 'run a whole sortie lifecycle in a throwaway repo and print it',
@@ -195,7 +229,7 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     const wanted = spec.args.split(' ').filter((a) => a.startsWith('<')).length;
     const allowed = spec.args.split(' ').filter(Boolean).length;
     if (parsed.positionals.length < wanted) return usageError(ctx, `missing ${spec.args.split(' ')[parsed.positionals.length]}`, `sortie ${spec.name} --help`);
-    if (parsed.positionals.length > allowed && spec.name !== 'task new' && spec.name !== 'mission note') {
+    if (parsed.positionals.length > allowed && !['task new', 'mission note', 'hook'].includes(spec.name)) {
       return usageError(ctx, `unexpected argument "${parsed.positionals[allowed]}"`, `sortie ${spec.name} --help`);
     }
     const run = await spec.load();

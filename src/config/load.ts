@@ -61,12 +61,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
 
 /** Merges defaults ← presets (in `extends` order) ← the file, validating each layer. */
 export function resolveConfig(raw: unknown, file: string, seen: string[] = []): SortieConfig {
-  const input = validate(raw, file);
-  let base: SortieConfig = structuredClone(DEFAULT_CONFIG);
-  const parents = input.extends === undefined ? [] : Array.isArray(input.extends) ? input.extends : [input.extends];
-  for (const name of parents) base = merge(base, loadPreset(name, file, seen));
-  const { extends: _ignored, ...own } = input;
-  const out = merge(base, own);
+  const out = merge(structuredClone(DEFAULT_CONFIG), layer(raw, file, seen));
   // Fail early on a pattern that is not a valid regular expression.
   try {
     new RegExp(out.tasks.idPattern);
@@ -80,7 +75,20 @@ export function presetNames(): string[] {
   return ['recommended', 'strict', 'solo', 'site-nine'];
 }
 
-function loadPreset(name: string, from: string, seen: string[]): SortieConfig {
+/**
+ * One file's settings merged over its presets' settings, without the defaults: a later preset in
+ * `extends` then overrides only the keys it sets, not everything an earlier preset set.
+ */
+function layer(raw: unknown, file: string, seen: string[]): Record<string, unknown> {
+  const input = validate(raw, file);
+  let base: Record<string, unknown> = {};
+  const parents = input.extends === undefined ? [] : Array.isArray(input.extends) ? input.extends : [input.extends];
+  for (const name of parents) base = merge(base, loadPreset(name, file, seen));
+  const { extends: _ignored, $comment: _c, $schema: _s, ...own } = input as SortieConfigInput & { $comment?: unknown; $schema?: unknown };
+  return merge(base, own);
+}
+
+function loadPreset(name: string, from: string, seen: string[]): Record<string, unknown> {
   if (!/^[a-z0-9-]+$/.test(name) || !existsSync(join(PRESETS_DIR, `${name}.json`))) {
     throw new SortieError('CONFIG', `${from}: unknown preset "${name}" in "extends"`, {
       hint: `use one of: ${presetNames().join(', ')}`,
@@ -88,7 +96,7 @@ function loadPreset(name: string, from: string, seen: string[]): SortieConfig {
   }
   if (seen.includes(name)) throw new SortieError('CONFIG', `${from}: presets extend each other in a loop: ${[...seen, name].join(' -> ')}`);
   const file = join(PRESETS_DIR, `${name}.json`);
-  return resolveConfig(JSON.parse(readFileSync(file, 'utf8')), file, [...seen, name]);
+  return layer(JSON.parse(readFileSync(file, 'utf8')), file, [...seen, name]);
 }
 
 function merge<T>(base: T, over: unknown): T {

@@ -43,6 +43,8 @@ export function openDb(file: string, opts: OpenOptions = {}): Database {
   }
   try {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    // Before anything writes (even the WAL switch rewrites the header): a future database stays untouched.
+    checkNotFuture(db, file, latestOf(opts.migrationList));
     if (!opts.readonly) {
       // journal_mode is persistent; setting it again is a no-op read once WAL is on.
       const mode = db.pragma('journal_mode', { simple: true });
@@ -51,7 +53,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Database {
     }
     db.pragma('foreign_keys = ON');
     if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
-    else checkNotFuture(db, file);
+    else checkNotFuture(db, file, latestOf(opts.migrationList));
   } catch (e) {
     db.close();
     throw dbError(e, file);
@@ -74,19 +76,23 @@ export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-function checkNotFuture(db: Database, file: string): void {
+function latestOf(list: Migration[] = migrations): number {
+  return list.reduce((m, x) => Math.max(m, x.version), 0);
+}
+
+function checkNotFuture(db: Database, file: string, latest = LATEST_VERSION): void {
   const v = schemaVersion(db);
-  if (v > LATEST_VERSION) {
+  if (v > latest) {
     throw new SortieError(
       'DB_FUTURE',
-      `the database ${file} has schema version ${v}, newer than this sortie understands (${LATEST_VERSION}); it was not modified`,
-      { hint: 'upgrade sortie (npm install sortie@latest), or point SORTIE_DB at another file', data: { version: v, supported: LATEST_VERSION } },
+      `the database ${file} has schema version ${v}, newer than this sortie understands (${latest}); it was not modified`,
+      { hint: 'upgrade sortie (npm install sortie@latest), or point SORTIE_DB at another file', data: { version: v, supported: latest } },
     );
   }
 }
 
 export function migrate(db: Database, file: string, target = LATEST_VERSION, list = migrations): void {
-  checkNotFuture(db, file);
+  checkNotFuture(db, file, latestOf(list));
   if (schemaVersion(db) >= target) return;
   for (const m of [...list].sort((a, b) => a.version - b.version)) {
     if (m.version > target) break;

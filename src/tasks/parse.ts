@@ -1,4 +1,5 @@
-import matter from 'gray-matter';
+import type matterType from 'gray-matter';
+import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { idRegex } from './ids.js';
@@ -19,6 +20,14 @@ export interface Task {
 export interface TaskWithBody extends Task {
   body: string;
   data: Record<string, unknown>;
+}
+
+// gray-matter (and js-yaml under it) is loaded on first use: a hook whose task index is up to
+// date never parses a file, so it should not pay for the parser either.
+let matterFn: typeof matterType | undefined;
+function matter(text: string, opts: unknown): matterType.GrayMatterFile<string> {
+  matterFn ??= createRequire(import.meta.url)('gray-matter') as typeof matterType;
+  return matterFn(text, opts as Parameters<typeof matterType>[1]);
 }
 
 export class TaskParseError extends Error {
@@ -58,14 +67,14 @@ export function parseTask(text: string, path: string, config: SortieConfig): Tas
   if (lang && lang !== 'yaml' && lang !== 'yml') {
     throw new TaskParseError(path, `front matter in "${lang}" is not allowed: task files are data, never code`, 1);
   }
-  let parsed: matter.GrayMatterFile<string>;
+  let parsed: matterType.GrayMatterFile<string>;
   try {
-    parsed = matter(text, MATTER_OPTIONS as unknown as Parameters<typeof matter>[1]);
+    parsed = matter(text, MATTER_OPTIONS);
   } catch (e) {
     const mark = (e as { mark?: { line?: number } }).mark;
     const reason = ((e as { reason?: string }).reason ?? (e as Error).message).split('\n')[0] ?? 'invalid front matter';
-    // js-yaml counts lines from 0 inside the front matter; the file has one --- line before it.
-    throw new TaskParseError(path, `invalid YAML front matter: ${reason}`, mark?.line !== undefined ? mark.line + 2 : undefined);
+    // js-yaml counts lines from 0 in the front matter, which gray-matter starts at the end of the --- line.
+    throw new TaskParseError(path, `invalid YAML front matter: ${reason}`, mark?.line !== undefined ? mark.line + 1 : undefined);
   }
   const data = (parsed.data ?? {}) as Record<string, unknown>;
   const file = basename(path);

@@ -8,7 +8,7 @@ import { iso } from '../time.js';
 import type { Workspace } from '../workspace.js';
 import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
 import { assertTaskId, idRegex } from './ids.js';
-import { parseTask, type Task, type TaskWithBody } from './parse.js';
+import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
 
@@ -54,7 +54,13 @@ export function readTask(ws: Workspace, id: string): TaskWithBody {
       data: { task: id },
     });
   }
-  const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+  let task: TaskWithBody;
+  try {
+    task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+  } catch (e) {
+    if (!(e instanceof TaskParseError)) throw e;
+    throw new SortieError('TASK_PARSE', e.message, { hint: `fix the front matter of ${path}`, data: { task: id, path, line: e.line }, cause: e });
+  }
   if (task.id !== id) throw new SortieError('TASK_NOT_FOUND', `${path} holds task ${task.id}, not ${id}`);
   return task;
 }

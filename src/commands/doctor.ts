@@ -1,0 +1,134 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Parsed } from '../cli.js';
+import { loadConfig } from '../config/load.js';
+import type { SortieConfig } from '../config/types.js';
+import { errorMessage, isSortieError } from '../errors.js';
+import { findRepo, gitMaybe } from '../git.js';
+import { inspectClaude } from '../install/claude.js';
+import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
+import { isAlive } from '../missions/process.js';
+import { transcriptMtime } from '../missions/signs.js';
+import type { MissionRow } from '../missions/missions.js';
+import { dbPath, openDb, schemaVersion } from '../store/open.js';
+import { LATEST_VERSION } from '../store/migrations.js';
+import { syncTasks } from '../tasks/sync.js';
+import { parseDuration } from '../time.js';
+import { colors, print, printJson } from '../ui.js';
+import { tasksDirOf, type Ctx } from '../workspace.js';
+
+export interface Finding {
+  check: string;
+  level: 'ok' | 'warn' | 'error';
+  message: string;
+  fix?: string | undefined;
+}
+
+/** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
+export async function doctor(p: Parsed, ctx: Ctx): Promise<number> {
+  const findings = await diagnose(ctx);
+  const bad = findings.filter((f) => f.level === 'error').length;
+  if (p.values.json) {
+    printJson(ctx, { ok: bad === 0, findings });
+    return bad ? 1 : 0;
+  }
+  const c = colors(ctx);
+  for (const f of findings) {
+    const mark = f.level === 'ok' ? c.green('ok  ') : f.level === 'warn' ? c.yellow('warn') : c.red('FAIL');
+    print(ctx, `${mark} ${f.check}: ${f.message}`);
+    if (f.fix) print(ctx, `     ${c.dim('fix:')} ${f.fix}`);
+  }
+  print(ctx, bad ? c.red(`\n${bad} problem(s) need fixing`) : c.green('\nall good'));
+  return bad ? 1 : 0;
+}
+
+export async function diagnose(ctx: Ctx): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const add = (f: Finding) => out.push(f);
+  const major = Number(process.versions.node.split('.')[0]);
+  add(major >= 20 ? { check: 'node', level: 'ok', message: process.version } : { check: 'node', level: 'error', message: `${process.version} is too old`, fix: 'install Node.js 20 or newer' });
+  const gitVersion = gitMaybe(['--version'], ctx.cwd, ctx.env);
+  add(gitVersion ? { check: 'git', level: 'ok', message: gitVersion.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
+  const repo = findRepo(ctx.cwd);
+  if (!repo) {
+    add({ check: 'repository', level: 'error', message: `${ctx.cwd} is not inside a git repository`, fix: 'cd into your project' });
+    return out;
+  }
+  let config: SortieConfig | undefined;
+  try {
+    const loaded = await loadConfig(repo.root);
+    config = loaded.config;
+    add(loaded.file ? { check: 'config', level: 'ok', message: relative(repo.root, loaded.file) } : { check: 'config', level: 'warn', message: 'no config file; using defaults', fix: 'sortie init' });
+  } catch (e) {
+    add({ check: 'config', level: 'error', message: errorMessage(e), fix: isSortieError(e) ? e.hint : undefined });
+  }
+
+  // Claude Code hooks
+  const claude = inspectClaude(repo.root);
+  const missing = claude.filter((h) => !h.installed).map((h) => h.event);
+  if (missing.length) add({ check: 'claude hooks', level: 'error', message: `not installed for ${missing.join(', ')}`, fix: 'sortie init' });
+  else {
+    const entry = /f="([^"]+)"/.exec(claude[0]?.command ?? '')?.[1]?.replace('$CLAUDE_PROJECT_DIR', repo.root);
+    add(entry && existsSync(entry) ? { check: 'claude hooks', level: 'ok', message: `${claude.length} events wired to ${entry}` } : { check: 'claude hooks', level: 'error', message: `the hook entry ${entry} does not exist`, fix: 'npm install (then sortie init)' });
+  }
+
+  // git hooks
+  const hp = hooksPathState(repo, ctx.env);
+  const huskyDir = join(repo.root, '.husky');
+  const withBlock = GIT_HOOKS.filter((h) => existsSync(join(huskyDir, h)) && readFileSync(join(huskyDir, h), 'utf8').includes(BLOCK_START));
+  if (!hp.ours) add({ check: 'git hooks', level: 'warn', message: hp.current ? `core.hooksPath is "${hp.current}" (another hook manager)` : `.git/hooks holds ${hp.foreignHooks.join(', ')}`, fix: 'see `sortie init` for the choices' });
+  else if (withBlock.length < GIT_HOOKS.length) add({ check: 'git hooks', level: 'error', message: `sortie block missing from ${GIT_HOOKS.filter((h) => !withBlock.includes(h)).join(', ')}`, fix: 'sortie init' });
+  else if (hp.current !== join(huskyDir, '_')) add({ check: 'git hooks', level: 'warn', message: `core.hooksPath is "${hp.current ?? '(unset)'}"; hooks will not fire in worktrees`, fix: `sortie init   (sets it to ${join(huskyDir, '_')})` });
+  else if (!existsSync(join(huskyDir, '_', 'sortie.sh'))) add({ check: 'git hooks', level: 'warn', message: 'the machine-local runner .husky/_/sortie.sh is missing (slower fallback in use)', fix: 'sortie init' });
+  else add({ check: 'git hooks', level: 'ok', message: `${GIT_HOOKS.join(', ')} via husky` });
+
+  // database
+  const file = dbPath(repo, ctx.env, ctx.cwd);
+  if (!existsSync(file)) {
+    add({ check: 'database', level: 'warn', message: `not created yet (${file})`, fix: 'sortie init' });
+    return out;
+  }
+  let db;
+  try {
+    db = openDb(file, { migrate: false });
+  } catch (e) {
+    add({ check: 'database', level: 'error', message: errorMessage(e), fix: isSortieError(e) ? e.hint : undefined });
+    return out;
+  }
+  try {
+    const v = schemaVersion(db);
+    const integrity = db.pragma('integrity_check', { simple: true }) as string;
+    if (integrity !== 'ok') add({ check: 'database', level: 'error', message: `integrity_check: ${integrity}`, fix: `move ${file} aside; task files are the source of truth and the index rebuilds itself` });
+    else if (v < LATEST_VERSION) add({ check: 'database', level: 'warn', message: `schema ${v}, this sortie uses ${LATEST_VERSION}`, fix: 'any sortie command migrates it (sortie status)' });
+    else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${db.pragma('journal_mode', { simple: true }) as string}` });
+    if (v < 1) return out;
+
+    if (config) {
+      const r = syncTasks(db, tasksDirOf(repo, config), config, ctx.now());
+      if (r.problems.length) {
+        for (const prob of r.problems.slice(0, 20)) add({ check: 'task file', level: 'warn', message: `${relative(repo.root, prob.path)}${prob.line ? `:${prob.line}` : ''}: ${prob.message}`, fix: `edit ${relative(repo.root, prob.path)}` });
+      } else add({ check: 'task files', level: 'ok', message: `${r.scanned} task file(s) readable` });
+    }
+
+    // stale missions: what `sortie mission reap` would close
+    const staleMs = parseDuration(config?.missions.staleAfter ?? '2h') ?? 7_200_000;
+    const now = ctx.now().getTime();
+    const live = db.prepare("SELECT * FROM missions WHERE ended_at IS NULL AND kind = 'agent'").all() as MissionRow[];
+    const stale = live.filter((m) => {
+      const t = Math.max(Date.parse(m.last_seen_at), (m.transcript_path && transcriptMtime(m.transcript_path)) || 0);
+      return (m.pid && !isAlive(m.pid, m.pid_start)) || now - t > staleMs;
+    });
+    add(stale.length ? { check: 'missions', level: 'warn', message: `${stale.length} live mission(s) whose agent is gone or silent: ${stale.map((m) => m.codename).join(', ')}`, fix: 'sortie mission reap' } : { check: 'missions', level: 'ok', message: `${live.length} live agent mission(s), none stale` });
+
+    const orphans = db
+      .prepare(
+        `SELECT c.task_id, m.codename, m.ended_at, (SELECT COUNT(*) FROM tasks t WHERE t.id = c.task_id) AS known FROM claims c JOIN missions m ON m.id = c.mission_id
+         WHERE c.released_at IS NULL AND (m.ended_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id))`,
+      )
+      .all() as { task_id: string; codename: string; ended_at: string | null; known: number }[];
+    add(orphans.length ? { check: 'claims', level: 'error', message: `orphan claims: ${orphans.map((o) => `${o.task_id} (${o.codename}${o.ended_at ? ', mission ended' : ', task file missing'})`).join(', ')}`, fix: orphans.map((o) => `sortie task release ${o.task_id} --force`).join('; ') } : { check: 'claims', level: 'ok', message: 'no orphan claims' });
+  } finally {
+    db.close();
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+import type { Parsed } from '../cli.js';
+import type { Ctx } from '../workspace.js';
+
+/** `sortie hook <agent> <event>`: the same runner as dist/hook.js, for agents configured through the CLI. */
+export async function hook(p: Parsed, ctx: Ctx): Promise<number> {
+  const [agent = '', event = '', ...rest] = p.positionals;
+  if (agent === 'git') {
+    const { runGitHook } = await import('../guard/git-hook.js');
+    return runGitHook(event, rest, ctx);
+  }
+  const { runAgentHook } = await import('../hooks/runner.js');
+  return runAgentHook(agent, event, {
+    argv: rest,
+    stdin: process.stdin,
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    env: ctx.env,
+    cwd: ctx.cwd,
+    now: ctx.now,
+    ppid: process.ppid,
+    onDeadline: (m) => {
+      ctx.stderr.write(`${m}\n`);
+      process.exit(0);
+    },
+  });
+}

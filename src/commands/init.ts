@@ -1,0 +1,161 @@
+import { existsSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Parsed } from '../cli.js';
+import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
+import { SortieError } from '../errors.js';
+import { requireRepo, gitMaybe } from '../git.js';
+import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
+import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
+import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
+import { writeFileAtomic } from '../tasks/file.js';
+import { dbPath, openDb } from '../store/open.js';
+import { colors, print, printJson } from '../ui.js';
+import type { Ctx } from '../workspace.js';
+
+/**
+ * `sortie init`: config, Claude Code hooks, git hooks through husky, the database. Idempotent: it
+ * compares before writing, and a second run reports that nothing changed.
+ */
+export async function init(p: Parsed, ctx: Ctx): Promise<number> {
+  const repo = requireRepo(ctx.cwd);
+  const dry = p.values['dry-run'] === true;
+  const preset = typeof p.values.preset === 'string' ? p.values.preset : 'recommended';
+  if (!presetNames().includes(preset)) throw new SortieError('USAGE', `unknown preset "${preset}"`, { hint: `use one of: ${presetNames().join(', ')}` });
+  const changes: FileChange[] = [];
+  const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
+  const created = (f: FileChange) => {
+    if (f.action === 'create' && !manifest.createdFiles.includes(f.file)) manifest.createdFiles.push(f.file);
+  };
+
+  // 1. config
+  let loaded = await loadConfig(repo.root);
+  if (!loaded.file) {
+    const file = join(repo.root, '.sortierc.json');
+    const text = `${JSON.stringify({ extends: preset }, null, 2)}\n`;
+    if (!dry) writeFileAtomic(file, text);
+    changes.push({ file, action: 'create', detail: `config extending the "${preset}" preset` });
+    created(changes[changes.length - 1]!);
+    loaded = { config: resolveConfig({ extends: preset }, file), file };
+  }
+
+  // 2. Claude Code
+  if (p.values['no-claude'] !== true) {
+    const c = installClaude(repo.root, dry);
+    if (c.action !== 'unchanged') changes.push(c);
+    created(c);
+  }
+
+  // 3. git hooks
+  if (p.values['no-git'] !== true) {
+    const before = hooksPathState(repo, ctx.env);
+    const hadHusky = existsSync(join(repo.root, '.husky', '_', 'h'));
+    const existingHooks = GIT_HOOKS.filter((h) => existsSync(join(repo.root, '.husky', h)));
+    const g = installGit(repo, loaded.config, ctx.env, dry);
+    changes.push(...g.changes);
+    if (!manifest.git) {
+      manifest.git = {
+        createdHooks: GIT_HOOKS.filter((h) => !existingHooks.includes(h)),
+        previousHooksPath: before.current ?? null,
+        huskyInstalledBySortie: !hadHusky,
+      };
+    }
+    // 4. package.json: `prepare: husky` so a fresh clone's npm install sets the hooks up.
+    const pkgFile = join(repo.root, 'package.json');
+    if (existsSync(pkgFile)) {
+      const text = readFileSync(pkgFile, 'utf8');
+      let pkg: { scripts?: Record<string, string> };
+      try {
+        pkg = JSON.parse(text) as typeof pkg;
+      } catch (e) {
+        throw new SortieError('INSTALL', `${pkgFile} is not valid JSON (${(e as Error).message}); left as it is`);
+      }
+      const prepare = pkg.scripts?.prepare;
+      if (!prepare || !/\bhusky\b/.test(prepare)) {
+        manifest.packageJson ??= { previousPrepare: prepare ?? null };
+        const next = { ...pkg, scripts: { ...(pkg.scripts ?? {}), prepare: prepare ? `${prepare} && husky` : 'husky' } };
+        const indent = /^\s*\n?(\t| +)/m.exec(text.split('\n')[1] ?? '')?.[1] ?? '  ';
+        if (!dry) writeFileAtomic(pkgFile, `${JSON.stringify(next, null, indent)}\n`);
+        changes.push({ file: pkgFile, action: 'update', detail: `scripts.prepare = "${next.scripts.prepare}"` });
+      }
+    }
+  }
+
+  // 5. database
+  const file = dbPath(repo, ctx.env, ctx.cwd);
+  if (!existsSync(file)) {
+    if (!dry) openDb(file).close();
+    changes.push({ file, action: 'create', detail: 'database (shared by every worktree, never committed)' });
+  }
+  if (!dry && changes.length) writeManifest(repo, manifest);
+
+  if (p.values.json) {
+    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })) });
+    return 0;
+  }
+  const col = colors(ctx);
+  if (changes.length === 0) {
+    print(ctx, `sortie is already set up in ${repo.root}: nothing to change`);
+    return 0;
+  }
+  print(ctx, `${dry ? 'would change' : 'sortie set up'} in ${repo.root}:`);
+  for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
+  if (!dry) print(ctx, `\nnext: sortie task new "<title>", then start your agent. Check the install any time with: sortie doctor`);
+  return 0;
+}
+
+export async function uninstall(p: Parsed, ctx: Ctx): Promise<number> {
+  const repo = requireRepo(ctx.cwd);
+  const dry = p.values['dry-run'] === true;
+  const manifest = readManifest(repo);
+  const changes: FileChange[] = [];
+  const claude = uninstallClaude(repo.root, dry);
+  if (claude.action !== 'unchanged') {
+    const file = settingsPath(repo.root);
+    if (manifest?.createdFiles.includes(file) && !dry && readFileSync(file, 'utf8').trim() === '{}') {
+      rmSync(file);
+      removeEmptyDir(join(repo.root, '.claude'));
+      changes.push({ file, action: 'remove', detail: 'Claude Code settings (created by sortie init)' });
+    } else changes.push(claude);
+  }
+  changes.push(...uninstallGit(repo, ctx.env, manifest?.git, dry));
+  const pkgFile = join(repo.root, 'package.json');
+  if (manifest?.packageJson && existsSync(pkgFile)) {
+    const text = readFileSync(pkgFile, 'utf8');
+    const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
+    const scripts = { ...(pkg.scripts ?? {}) };
+    if (manifest.packageJson.previousPrepare === null) delete scripts.prepare;
+    else scripts.prepare = manifest.packageJson.previousPrepare;
+    const next: Record<string, unknown> = { ...pkg, scripts };
+    if (Object.keys(scripts).length === 0) delete next.scripts;
+    if (!dry) writeFileAtomic(pkgFile, `${JSON.stringify(next, null, 2)}\n`);
+    changes.push({ file: pkgFile, action: 'update', detail: 'scripts.prepare restored' });
+  }
+  const cfg = join(repo.root, '.sortierc.json');
+  if (manifest?.createdFiles.includes(cfg) && existsSync(cfg) && p.values['keep-config'] !== true) {
+    if (!dry) rmSync(cfg);
+    changes.push({ file: cfg, action: 'remove', detail: 'config (created by sortie init)' });
+  }
+  if (!dry) removeManifest(repo);
+  if (p.values.json) {
+    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })), keptDatabase: dbPath(repo, ctx.env, ctx.cwd) });
+    return 0;
+  }
+  if (changes.length === 0) {
+    print(ctx, 'nothing of sortie is installed here');
+    return 0;
+  }
+  const col = colors(ctx);
+  print(ctx, `${dry ? 'would remove' : 'removed'} from ${repo.root}:`);
+  for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
+  print(ctx, col.dim(`the database and task files were kept (${relative(repo.root, dbPath(repo, ctx.env, ctx.cwd))}, tasks folder)`));
+  void gitMaybe;
+  return 0;
+}
+
+function removeEmptyDir(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    // not there
+  }
+}

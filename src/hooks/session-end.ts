@@ -1,0 +1,49 @@
+import type { AgentEvent } from '../agents/types.js';
+import { readJournalHandoff, writeJournal } from '../missions/journal.js';
+import { endMissionTx, getMission, missionBySession, type MissionRow } from '../missions/missions.js';
+import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { iso } from '../time.js';
+import { journalDirOf } from '../workspace.js';
+import { openHookWorld } from './open.js';
+
+/**
+ * SessionEnd: one short transaction (close, release claims, store the handoff), then the journal.
+ * Claude Code gives all SessionEnd hooks 1.5 s together, so nothing here waits on anything slow:
+ * no reaping, no task sync, no git.
+ */
+export async function sessionEnd(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<{ mission: MissionRow; released: string[] } | undefined> {
+  if (!ev.sessionId) return undefined;
+  const w = await openHookWorld(ev.cwd, env, now, { create: false, busyMs: 800 });
+  if (!w) return undefined;
+  const { db } = w;
+  try {
+    const m = missionBySession(db, ev.sessionId);
+    if (!m || m.ended_at) return undefined;
+    const at = iso(now);
+    const handoff = m.handoff ?? readJournalHandoff(m.journal_path) ?? undefined;
+    const summary = handoff ? undefined : summarize(db, m);
+    const released = withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: ev.reason ?? 'other', at, handoff, summary })), 3);
+    const ended = getMission(db, m.id)!;
+    if (w.config.missions.journal) {
+      try {
+        writeJournal(db, journalDirOf(w.repo, w.config), ended);
+      } catch {
+        // the journal is a view; the database already has everything
+      }
+    }
+    return { mission: ended, released };
+  } finally {
+    db.close();
+  }
+}
+
+/** A handoff made from what the mission did, when the agent left no notes. */
+export function summarize(db: Database, m: MissionRow): string {
+  const commits = db.prepare('SELECT sha, subject FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 5').all(m.id) as { sha: string; subject: string }[];
+  const claims = db.prepare('SELECT DISTINCT task_id FROM claims WHERE mission_id = ?').all(m.id) as { task_id: string }[];
+  const status = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
+  const parts: string[] = [];
+  if (claims.length) parts.push(`Tasks: ${claims.map((c) => `${c.task_id} (${(status.get(c.task_id) as string | undefined) ?? '?'})`).join(', ')}.`);
+  if (commits.length) parts.push(`Commits: ${commits.map((c) => `${c.sha.slice(0, 8)} ${c.subject.replace(/\s+/g, ' ').slice(0, 80)}`).join('; ')}.`);
+  return parts.length ? parts.join(' ') : 'No claims and no commits recorded.';
+}

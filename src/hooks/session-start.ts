@@ -1,0 +1,170 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { record } from '../activity.js';
+import type { AgentAdapter, AgentEvent } from '../agents/types.js';
+import { buildContext } from '../context/build.js';
+import { currentBranch } from '../git.js';
+import { writeJournal } from '../missions/journal.js';
+import {
+  endMissionTx,
+  getMission,
+  insertMission,
+  missionBySession,
+  reapMissions,
+  reopenMission,
+  type MissionRow,
+  type Reaped,
+} from '../missions/missions.js';
+import { agentPid, processStart } from '../missions/process.js';
+import { transcriptMtime } from '../missions/signs.js';
+import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { syncTasks } from '../tasks/sync.js';
+import { iso } from '../time.js';
+import { journalDirOf } from '../workspace.js';
+import { openHookWorld } from './open.js';
+
+export interface StartResult {
+  mission: MissionRow;
+  context: string;
+  stdout: string;
+  reaped: Reaped[];
+  inherited: string[];
+}
+
+/**
+ * SessionStart: reap the dead, then start, reattach to, or continue a mission depending on the
+ * source, export SORTIE_MISSION for the agent's shell commands, and return the context.
+ */
+export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, ppid: number): Promise<StartResult | undefined> {
+  const w = await openHookWorld(ev.cwd, env, now, { create: true, busyMs: 3000 });
+  if (!w) return undefined;
+  const { db, repo, config } = w;
+  try {
+    const at = iso(now);
+    const sync = syncTasks(db, w.tasksDir, config, now, { quick: true });
+    void sync;
+    const pid = agentPid(env, ppid);
+    const pidStart = pid ? processStart(pid) : undefined;
+    const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;
+    const reaped = reapMissions(db, { now, staleAfter: config.missions.staleAfter, lastWrite: transcriptMtime, except: existing?.id });
+    const branch = currentBranch(repo);
+    const base = {
+      agent: ev.agent,
+      sessionId: ev.sessionId,
+      transcriptPath: ev.transcriptPath,
+      cwd: ev.cwd,
+      worktree: repo.root,
+      branch,
+      pid,
+      pidStart,
+      at,
+    };
+
+    let mission: MissionRow;
+    let inherited: { from: string; tasks: string[] } | undefined;
+    const source = ev.source ?? 'startup';
+    if ((source === 'resume' || source === 'compact') && existing) {
+      mission = existing.ended_at ? reopenMission(db, existing, at) : existing;
+      withBusyRetry(() =>
+        db.prepare('UPDATE missions SET last_seen_at = ?, pid = COALESCE(?, pid), pid_start = COALESCE(?, pid_start), branch = ?, transcript_path = COALESCE(?, transcript_path) WHERE id = ?').run(
+          at,
+          pid ?? null,
+          pidStart ?? null,
+          branch ?? null,
+          ev.transcriptPath ?? null,
+          mission.id,
+        ),
+      );
+      mission = getMission(db, mission.id)!;
+    } else if (existing && !existing.ended_at && source !== 'clear') {
+      // The same session started twice (duplicate hook entries, or an editor running Claude's hooks): one mission.
+      mission = existing;
+    } else if (source === 'clear') {
+      const r = startAfterClear(db, base, at);
+      mission = r.mission;
+      inherited = r.inherited;
+    } else {
+      mission = withBusyRetry(() => immediate(db, () => insertMission(db, base)));
+    }
+
+    const envFile = agent.envFile(env);
+    if (envFile) exportMission(envFile, mission.id);
+    if (config.missions.journal) {
+      try {
+        writeJournal(db, journalDirOf(repo, config), mission);
+        mission = getMission(db, mission.id)!;
+      } catch {
+        // A journal is a convenience: a read-only tree must not cost the agent its context.
+      }
+    }
+    const context = buildContext({ db, config, mission, source, reaped, inherited });
+    return { mission, context, stdout: agent.startOutput(context), reaped, inherited: inherited?.tasks ?? [] };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * After /clear the agent process is the same but the session id is new. The new mission takes over
+ * the claims of the one that just ended with reason `clear` (released at its end, so re-taken
+ * here if nobody grabbed them in between), or, if SessionEnd has not arrived yet, of the live
+ * mission of the same agent process, which is closed now.
+ */
+function startAfterClear(db: Database, base: Parameters<typeof insertMission>[1], at: string): { mission: MissionRow; inherited: { from: string; tasks: string[] } | undefined } {
+  return withBusyRetry(() =>
+    immediate(db, () => {
+      const prev = findClearedPredecessor(db, base);
+      const mission = insertMission(db, { ...base, parentId: prev?.id });
+      if (!prev) return { mission, inherited: undefined };
+      let tasks: string[] = [];
+      if (!prev.ended_at) {
+        tasks = (db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(prev.id) as { task_id: string }[]).map((r) => r.task_id);
+        db.prepare("UPDATE claims SET released_at = ?, release_reason = 'inherited' WHERE mission_id = ? AND released_at IS NULL").run(at, prev.id);
+        endMissionTx(db, prev, { reason: 'clear', at });
+      } else {
+        tasks = (
+          db
+            .prepare("SELECT task_id FROM claims WHERE mission_id = ? AND released_at = ? AND release_reason = 'mission-ended'")
+            .all(prev.id, prev.ended_at) as { task_id: string }[]
+        ).map((r) => r.task_id);
+      }
+      const taken: string[] = [];
+      for (const t of tasks) {
+        const held = db.prepare('SELECT 1 FROM claims WHERE task_id = ? AND released_at IS NULL').get(t);
+        if (held) continue;
+        db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(t, mission.id, at);
+        record(db, { kind: 'task.inherited', at, missionId: mission.id, agent: mission.agent, taskId: t, detail: { from: prev.codename } });
+        taken.push(t);
+      }
+      return { mission, inherited: { from: prev.codename, tasks: taken } };
+    }),
+  );
+}
+
+function findClearedPredecessor(db: Database, b: { agent: string; pid?: number | undefined; cwd?: string | undefined; at: string }): MissionRow | undefined {
+  const recent = iso(Date.parse(b.at) - 10 * 60_000);
+  if (b.pid) {
+    const byPid = db
+      .prepare(
+        `SELECT * FROM missions WHERE agent = ? AND pid = ? AND ((ended_at IS NULL) OR (end_reason = 'clear' AND ended_at >= ?)) ORDER BY id DESC LIMIT 1`,
+      )
+      .get(b.agent, b.pid, recent) as MissionRow | undefined;
+    if (byPid) return byPid;
+  }
+  return db
+    .prepare(`SELECT * FROM missions WHERE agent = ? AND end_reason = 'clear' AND ended_at >= ? AND cwd IS ? ORDER BY ended_at DESC LIMIT 1`)
+    .get(b.agent, recent, b.cwd ?? null) as MissionRow | undefined;
+}
+
+/** Appends `export SORTIE_MISSION=<id>` once; the agent sources the file before each shell command. */
+export function exportMission(file: string, id: number): void {
+  const line = `export SORTIE_MISSION=${id}`;
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // not there yet
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('export SORTIE_MISSION='));
+  if (lines[lines.length - 1] === line) return;
+  appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
+}

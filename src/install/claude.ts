@@ -1,0 +1,139 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CLAUDE_EVENTS } from '../agents/claude-code.js';
+import { SortieError } from '../errors.js';
+import { writeFileAtomic } from '../tasks/file.js';
+import { hookEntryFor } from './paths.js';
+
+/** Every command sortie writes ends with this marker, so uninstall removes exactly its own entries. */
+export const MARK = '# sortie-hook';
+
+export interface ClaudeHookEntry {
+  type: string;
+  command: string;
+  timeout?: number;
+  [k: string]: unknown;
+}
+interface Group {
+  matcher?: string;
+  hooks: ClaudeHookEntry[];
+  [k: string]: unknown;
+}
+type Settings = { hooks?: Record<string, Group[]>; [k: string]: unknown };
+
+export function settingsPath(root: string): string {
+  return join(root, '.claude', 'settings.json');
+}
+
+/**
+ * The shell command for one event. It runs the installed entry directly (no npx, which costs
+ * hundreds of milliseconds), and when sortie is not installed it says so in one line and lets the
+ * agent go on.
+ */
+export function claudeCommand(root: string, event: string): string {
+  const { path } = hookEntryFor(root, '$CLAUDE_PROJECT_DIR');
+  return `f="${path}"; [ -f "$f" ] && exec node "$f" claude-code ${event}; echo "sortie: not installed here (run npm install); continuing" >&2 ${MARK}`;
+}
+
+export function isSortieEntry(h: { command?: unknown }): boolean {
+  return typeof h.command === 'string' && h.command.includes(MARK);
+}
+
+function readSettings(file: string): Settings {
+  if (!existsSync(file)) return {};
+  const text = readFileSync(file, 'utf8');
+  if (!text.trim()) return {};
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Settings;
+  } catch (e) {
+    throw new SortieError('INSTALL', `${file} is not valid JSON (${(e as Error).message}); it was left as it is`, {
+      hint: `fix the file (or move it aside) and run \`sortie init\` again`,
+    });
+  }
+}
+
+export interface FileChange {
+  file: string;
+  action: 'create' | 'update' | 'unchanged' | 'remove';
+  detail: string;
+}
+
+/** Adds or refreshes sortie's entries; every other key and hook is kept as it was. */
+export function installClaude(root: string, dryRun = false): FileChange {
+  const file = settingsPath(root);
+  const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  const settings = readSettings(file);
+  const hooks: Record<string, Group[]> = { ...(settings.hooks ?? {}) };
+  for (const { event, timeout } of CLAUDE_EVENTS) {
+    const groups = (hooks[event] ?? []).map((g) => ({ ...g, hooks: (g.hooks ?? []).filter((h) => !isSortieEntry(h)) })).filter((g) => g.hooks.length > 0);
+    groups.push({ hooks: [{ type: 'command', command: claudeCommand(root, event), timeout }] });
+    hooks[event] = groups;
+  }
+  // Keep the original placement: existing events in their order, ours appended.
+  const next = `${JSON.stringify({ ...settings, hooks }, null, 2)}\n`;
+  if (before !== undefined && normalize(before) === normalize(next)) return { file, action: 'unchanged', detail: 'Claude Code hooks already installed' };
+  if (!dryRun) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileAtomic(file, next);
+  }
+  return { file, action: before === undefined ? 'create' : 'update', detail: `Claude Code hooks: ${CLAUDE_EVENTS.map((e) => e.event).join(', ')}` };
+}
+
+/** Removes exactly sortie's entries (and groups or event keys left empty by that). */
+export function uninstallClaude(root: string, dryRun = false): FileChange {
+  const file = settingsPath(root);
+  if (!existsSync(file)) return { file, action: 'unchanged', detail: 'no Claude Code settings' };
+  const before = readFileSync(file, 'utf8');
+  const settings = readSettings(file);
+  if (!settings.hooks) return { file, action: 'unchanged', detail: 'no sortie hooks in Claude Code settings' };
+  const hooks: Record<string, Group[]> = {};
+  let removed = 0;
+  for (const [event, groups] of Object.entries(settings.hooks)) {
+    const kept: Group[] = [];
+    for (const g of groups) {
+      const left = (g.hooks ?? []).filter((h) => !isSortieEntry(h));
+      removed += (g.hooks ?? []).length - left.length;
+      if (left.length) kept.push({ ...g, hooks: left });
+      else if ((g.hooks ?? []).length === 0) kept.push(g);
+    }
+    if (kept.length) hooks[event] = kept;
+  }
+  if (removed === 0) return { file, action: 'unchanged', detail: 'no sortie hooks in Claude Code settings' };
+  const { hooks: _old, ...rest } = settings;
+  const out: Settings = Object.keys(hooks).length ? { ...rest, hooks } : rest;
+  if (!dryRun) {
+    if (Object.keys(out).length === 0 && before.trim().length > 0 && wasCreatedBySortie(before)) {
+      // init created this file for sortie alone; leave no empty file behind.
+      writeFileAtomic(file, '{}\n');
+    } else writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
+  }
+  return { file, action: 'update', detail: `removed ${removed} sortie hook entr${removed === 1 ? 'y' : 'ies'}` };
+}
+
+function wasCreatedBySortie(_text: string): boolean {
+  return true;
+}
+
+/** Which events have a sortie entry, and whether that entry's hook file exists. */
+export function inspectClaude(root: string): { event: string; installed: boolean; command: string | undefined }[] {
+  let settings: Settings = {};
+  try {
+    settings = readSettings(settingsPath(root));
+  } catch {
+    settings = {};
+  }
+  return CLAUDE_EVENTS.map(({ event }) => {
+    const entry = (settings.hooks?.[event] ?? []).flatMap((g) => g.hooks ?? []).find(isSortieEntry);
+    return { event, installed: Boolean(entry), command: entry?.command };
+  });
+}
+
+function normalize(s: string): string {
+  try {
+    return JSON.stringify(JSON.parse(s));
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Database } from '../store/open.js';
+import { writeFileAtomic } from '../tasks/file.js';
+import type { MissionRow } from './missions.js';
+
+const HANDOFF_HEADING = '## Handoff';
+const PLACEHOLDER = '<!-- Write notes here for whoever continues this work; sortie reads them when the mission ends. -->';
+
+export function journalPath(dir: string, m: MissionRow): string {
+  return join(dir, `${m.started_at.slice(0, 10)}-${m.codename}.md`);
+}
+
+/** The agent's own notes under `## Handoff`, if it wrote any. */
+export function readJournalHandoff(path: string | null): string | undefined {
+  if (!path || !existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  const i = text.indexOf(`\n${HANDOFF_HEADING}\n`);
+  if (i < 0) return undefined;
+  const rest = text.slice(i + HANDOFF_HEADING.length + 2);
+  const next = rest.search(/^## /m);
+  const body = (next >= 0 ? rest.slice(0, next) : rest).replace(PLACEHOLDER, '').trim();
+  return body || undefined;
+}
+
+/**
+ * A readable view of a mission, rewritten at start, checkpoint and end. The `## Handoff` section
+ * belongs to the agent: whatever it wrote there is carried over on every rewrite.
+ */
+export function writeJournal(db: Database, dir: string, m: MissionRow): string {
+  const path = m.journal_path ?? journalPath(dir, m);
+  mkdirSync(dir, { recursive: true });
+  const handoff = readJournalHandoff(path) ?? m.handoff ?? '';
+  const claims = db.prepare('SELECT task_id, claimed_at, released_at, release_reason FROM claims WHERE mission_id = ? ORDER BY claimed_at').all(m.id) as {
+    task_id: string;
+    claimed_at: string;
+    released_at: string | null;
+    release_reason: string | null;
+  }[];
+  const commits = db.prepare('SELECT sha, subject, tasks FROM commits WHERE mission_id = ? ORDER BY at').all(m.id) as { sha: string; subject: string; tasks: string }[];
+  const fm = [
+    '---',
+    `mission: ${m.id}`,
+    `codename: ${m.codename}`,
+    `agent: ${m.agent}`,
+    ...(m.session_id ? [`session: ${JSON.stringify(m.session_id)}`] : []),
+    ...(m.branch ? [`branch: ${JSON.stringify(m.branch)}`] : []),
+    `started: ${m.started_at}`,
+    ...(m.ended_at ? [`ended: ${m.ended_at}`, `end_reason: ${m.end_reason ?? ''}`] : []),
+    `tasks: [${[...new Set(claims.map((c) => c.task_id))].join(', ')}]`,
+    '---',
+  ];
+  const body = [
+    '',
+    `# ${m.codename} (${m.agent})`,
+    '',
+    '## Claims',
+    '',
+    ...(claims.length
+      ? claims.map((c) => `- ${c.task_id}: claimed ${c.claimed_at}${c.released_at ? `, released ${c.released_at} (${c.release_reason})` : ', held'}`)
+      : ['- none']),
+    '',
+    '## Commits',
+    '',
+    ...(commits.length ? commits.map((c) => `- ${c.sha.slice(0, 10)} ${c.subject.replace(/\s+/g, ' ')}`) : ['- none']),
+    '',
+    HANDOFF_HEADING,
+    '',
+    handoff || PLACEHOLDER,
+    '',
+  ];
+  writeFileAtomic(path, [...fm, ...body].join('\n'));
+  if (m.journal_path !== path) db.prepare('UPDATE missions SET journal_path = ? WHERE id = ?').run(path, m.id);
+  return path;
+}
