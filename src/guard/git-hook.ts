@@ -1,5 +1,22 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Env } from '../git.js';
+import { record } from '../activity.js';
+import { loadConfig } from '../config/load.js';
+import type { SortieConfig } from '../config/types.js';
+import { errorMessage } from '../errors.js';
+import { currentBranch, findRepo, type Env, type Repo } from '../git.js';
+import { hookLogPath, logHookError } from '../hooks/log.js';
+import { findActingMission } from '../missions/identity.js';
+import type { MissionRow } from '../missions/missions.js';
+import { guardMessages } from '../messages.js';
+import { dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
+import { syncTasks } from '../tasks/sync.js';
+import { iso } from '../time.js';
+import { colors } from '../ui.js';
+import { tasksDirOf } from '../workspace.js';
+import { findIds, gitForHook, messageBody, stagedTaskRefs, type Reference } from './references.js';
+import { evaluate, type Actor, type Check } from './verdict.js';
 
 export interface GitHookIO {
   env: Env;
@@ -9,7 +26,174 @@ export interface GitHookIO {
   now: () => Date;
 }
 
-/** Placeholder until the commit guard lands: git hooks pass. */
-export async function runGitHook(_hook: string, _args: string[], _io: GitHookIO): Promise<number> {
+interface World {
+  repo: Repo;
+  config: SortieConfig;
+  db: Database;
+}
+
+/**
+ * Entry for git hooks. pre-commit and commit-msg return 1 only for a real block (or an internal
+ * error under `guard.onError: block`); the recording hooks always return 0.
+ */
+export async function runGitHook(hook: string, args: string[], io: GitHookIO): Promise<number> {
+  if (io.env.SORTIE_SKIP === '1') return 0;
+  const repo = findRepo(io.cwd);
+  if (!repo) return 0;
+  let config: SortieConfig | undefined;
+  let db: Database | undefined;
+  try {
+    config = (await loadConfig(repo.root)).config;
+    const file = dbPath(repo, io.env, io.cwd);
+    if (!existsSync(file)) return 0; // sortie not set up for this clone yet: nothing to guard
+    db = openDb(file, { busyTimeoutMs: 3000 });
+    const w: World = { repo, config, db };
+    switch (hook) {
+      case 'pre-commit':
+      case 'commit-msg':
+        return guard(hook, args, w, io);
+      case 'post-commit':
+        postCommit(w, io);
+        return 0;
+      case 'post-checkout':
+        postCheckout(args, w, io);
+        return 0;
+      default:
+        return 0;
+    }
+  } catch (e) {
+    logHookError(hookLogPath(repo, io.env), { hook, error: errorMessage(e), stack: (e as Error).stack });
+    const guarding = hook === 'pre-commit' || hook === 'commit-msg';
+    if (guarding && config?.guard.onError === 'block') {
+      io.stderr.write(guardMessages.internalBlocked(errorMessage(e)));
+      return 1;
+    }
+    io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : `sortie: ${hook} hook failed: ${errorMessage(e)} (the git operation is not affected)\n`);
+    return 0;
+  } finally {
+    db?.close();
+  }
+}
+
+function actorOf(db: Database, env: Env, repo: Repo): Actor {
+  const found = findActingMission(db, env);
+  if (found && !found.mission.ended_at) return { mission: found.mission, kind: found.mission.kind };
+  // A person: their personal mission, looked up by git identity (not created: no mission, no claims).
+  const email = env.GIT_AUTHOR_EMAIL ?? gitForHook(['config', 'user.email'], repo, env).out;
+  const m = email ? (db.prepare("SELECT * FROM missions WHERE kind = 'person' AND person = ? AND ended_at IS NULL").get(email) as MissionRow | undefined) : undefined;
+  return { mission: m, kind: 'person' };
+}
+
+/** A merge integrates work already guarded; a rebase replays it. Neither is new work on a task. */
+function inHistoryOperation(repo: Repo): 'merge' | 'rebase' | undefined {
+  if (existsSync(join(repo.gitDir, 'MERGE_HEAD'))) return 'merge';
+  if (existsSync(join(repo.gitDir, 'rebase-merge')) || existsSync(join(repo.gitDir, 'rebase-apply'))) return 'rebase';
+  return undefined;
+}
+
+function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: GitHookIO): number {
+  const { repo, config, db } = w;
+  if (inHistoryOperation(repo)) return 0;
+  const refs: Reference[] = [];
+  if (hook === 'commit-msg') {
+    const msgFile = args[0] ? resolve(repo.root, args[0]) : join(repo.gitDir, 'COMMIT_EDITMSG');
+    const text = messageBody(readFileSync(msgFile, 'utf8'));
+    for (const id of findIds(text, config)) refs.push({ id, source: 'message' });
+  } else {
+    if (config.guard.checkBranch) {
+      const branch = currentBranch(repo);
+      if (branch) for (const id of findIds(branch, config)) refs.push({ id, source: 'branch' });
+    }
+    if (config.guard.checkStagedTasks) refs.push(...stagedTaskRefs(repo, config, io.env));
+  }
+  if (refs.length === 0) return 0;
+  const now = io.now();
+  syncTasks(db, tasksDirOf(repo, config), config, now, { quick: true });
+  const actor = actorOf(db, io.env, repo);
+  const checks = evaluate(db, config, actor, refs);
+  const blocks = checks.filter((k) => k.verdict === 'block');
+  const warns = checks.filter((k) => k.verdict === 'warn');
+  const c = colors({ cwd: io.cwd, env: io.env, now: io.now, stdout: io.stderr, stderr: io.stderr });
+  const at = iso(now);
+  if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
+  if (blocks.length || warns.length) {
+    withBusyRetry(() =>
+      immediate(db, () => {
+        for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
+        for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
+      }),
+    );
+  }
+  if (blocks.length) {
+    io.stderr.write(guardMessages.blocked(blocks, c, hook));
+    return 1;
+  }
   return 0;
 }
+
+function postCommit(w: World, io: GitHookIO): void {
+  const { repo, config, db } = w;
+  const log = gitForHook(['log', '-1', '--format=%H%x00%B'], repo, io.env);
+  if (!log.ok) return;
+  const [sha = '', body = ''] = log.out.split('\0');
+  const actor = actorOf(db, io.env, repo);
+  const ids = findIds(messageBody(body), config).filter((id) => db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id));
+  if (!actor.mission && ids.length === 0) return;
+  const at = iso(io.now());
+  const subject = body.split('\n')[0] ?? '';
+  const branch = currentBranch(repo) ?? null;
+  withBusyRetry(() =>
+    immediate(db, () => {
+      const r = db
+        .prepare('INSERT OR IGNORE INTO commits (sha, mission_id, at, branch, subject, tasks) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sha, actor.mission?.id ?? null, at, branch, subject, JSON.stringify(ids));
+      if (r.changes === 0) return;
+      record(db, { kind: 'commit.recorded', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: ids[0], detail: { sha, subject: subject.slice(0, 200), tasks: ids, branch } });
+      if (actor.mission) db.prepare('UPDATE missions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(at, actor.mission.id);
+    }),
+  );
+}
+
+function postCheckout(args: string[], w: World, io: GitHookIO): void {
+  const { repo, config, db } = w;
+  if (args[2] !== '1') return; // a file checkout, not a branch change
+  const now = io.now();
+  syncTasks(db, tasksDirOf(repo, config), config, now);
+  ensureAbsoluteHooksPath(repo, io.env);
+  const branch = currentBranch(repo);
+  const actor = actorOf(db, io.env, repo);
+  if (actor.mission && actor.kind === 'agent') {
+    const at = iso(now);
+    withBusyRetry(() =>
+      immediate(db, () => {
+        db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(branch ?? null, repo.root, at, actor.mission!.id);
+        record(db, { kind: 'mission.branch', at, missionId: actor.mission!.id, agent: actor.mission!.agent, detail: { branch, worktree: repo.root, from: args[0], to: args[1] } });
+      }),
+    );
+  }
+  if (!branch) return;
+  const ids = findIds(branch, config);
+  if (ids.length === 0) return;
+  const checks = evaluate(db, config, actor, ids.map((id) => ({ id, source: 'branch' as const })));
+  for (const id of ids) io.stderr.write(guardMessages.branchState(id, checks.find((k) => k.id === id), actor.mission?.id));
+}
+
+/**
+ * husky's `prepare` resets core.hooksPath to the relative `.husky/_`, which does not resolve in
+ * worktrees (the folder is ignored, so it is not checked out there). Put the absolute path back.
+ */
+export function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
+  try {
+    const cfg = readFileSync(join(repo.commonDir, 'config'), 'utf8');
+    const m = /^\s*hookspath\s*=\s*(.+)$/im.exec(cfg);
+    if (!m || m[1]!.trim() !== '.husky/_') return;
+    const main = resolve(repo.commonDir, '..');
+    const abs = join(main, '.husky', '_');
+    if (!existsSync(join(abs, 'sortie.sh'))) return;
+    gitForHook(['config', 'core.hooksPath', abs], { ...repo, root: main }, env);
+  } catch {
+    // best effort
+  }
+}
+
+export type { Check };
