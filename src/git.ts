@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { childProcess } from './lazy.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SortieError } from './errors.js';
@@ -30,7 +30,7 @@ const KEEP_GIT_VARS = new Set([
 
 /** Runs git with arguments (never a shell string) in cwd; returns trimmed stdout or throws. */
 export function git(args: string[], cwd: string, env: Env = process.env): string {
-  return execFileSync('git', args, {
+  return childProcess().execFileSync('git', args, {
     cwd,
     env: scrubGitEnv(env) as NodeJS.ProcessEnv,
     encoding: 'utf8',
@@ -41,7 +41,7 @@ export function git(args: string[], cwd: string, env: Env = process.env): string
 
 /** Like git() but returns undefined instead of throwing when git exits non-zero. */
 export function gitMaybe(args: string[], cwd: string, env: Env = process.env): string | undefined {
-  const r = spawnSync('git', args, {
+  const r = childProcess().spawnSync('git', args, {
     cwd,
     env: scrubGitEnv(env) as NodeJS.ProcessEnv,
     encoding: 'utf8',

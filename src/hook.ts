@@ -1,33 +1,40 @@
 #!/usr/bin/env node
-// The entry that agent and git hook configurations call directly (never through npx): it loads
-// only what the event needs. Usage: hook.js <agent> <Event>  |  hook.js git <hook> [args...]
+// The entry that agent and git hook configurations call directly (never through npx). It is
+// bundled into one CommonJS file (dist/hook.cjs), loads only what the event needs, and talks to its
+// descriptors with plain fs calls: process.stdin/stdout would build stream objects that cost more
+// than the hook's own work. Usage: hook.cjs <agent> <Event>  |  hook.cjs git <hook> [args...]
+import { fdWriter } from './hooks/stdin.js';
 import { runAgentHook } from './hooks/runner.js';
 
-const [target = '', event = '', ...rest] = process.argv.slice(2);
-
-function exit(code: number): void {
-  // stdin may still be open (an agent that never closes it): exit explicitly once output is flushed.
-  process.stdout.write('', () => process.exit(code));
+async function main(): Promise<number> {
+  const [target = '', event = '', ...rest] = process.argv.slice(2);
+  const stdout = fdWriter(1);
+  const stderr = fdWriter(2);
+  if (target === 'git') {
+    const { runGitHook } = await import('./guard/git-hook.js');
+    return runGitHook(event, rest, { env: process.env, cwd: process.cwd(), stdout, stderr, now: () => new Date() });
+  }
+  return runAgentHook(target, event, {
+    argv: rest,
+    stdin: 0,
+    stdout,
+    stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    ppid: process.ppid,
+    onDeadline: (message) => {
+      stderr.write(`${message}\n`);
+      process.exit(0);
+    },
+  });
 }
 
-if (target === 'git') {
-  const { runGitHook } = await import('./guard/git-hook.js');
-  exit(await runGitHook(event, rest, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, now: () => new Date() }));
-} else {
-  exit(
-    await runAgentHook(target, event, {
-      argv: rest,
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      env: process.env,
-      cwd: process.cwd(),
-      now: () => new Date(),
-      ppid: process.ppid,
-      onDeadline: (message) => {
-        process.stderr.write(`${message}\n`);
-        process.exit(0);
-      },
-    }),
-  );
-}
+// Exit explicitly: an agent may never close our stdin, and a pending read must not keep us alive.
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`sortie: hook failed to start: ${(e as Error).message}\n`);
+    process.exit(0);
+  },
+);

@@ -4,7 +4,7 @@ export type Colors = ReturnType<typeof pc.createColors>;
 import type { Ctx } from './workspace.js';
 
 /** Colours are decided once, here: off when NO_COLOR is set or output is not a terminal. */
-export function colors(ctx: Ctx): Colors {
+export function colors(ctx: Pick<Ctx, 'env'> & { stdout: unknown }): Colors {
   const tty = (ctx.stdout as { isTTY?: boolean }).isTTY === true;
   const on = !ctx.env.NO_COLOR && (tty || Boolean(ctx.env.FORCE_COLOR));
   return pc.createColors(on);

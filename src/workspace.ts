@@ -34,6 +34,9 @@ export async function openWorkspace(ctx: Ctx, opts: { config?: SortieConfig } = 
   const loaded = opts.config ? { config: opts.config, file: undefined } : await loadConfig(repo.root);
   const dbFile = dbPath(repo, ctx.env, ctx.cwd);
   const db = openDb(dbFile);
+  // Commits made since the last sortie process are recorded before anything reads them.
+  const { drainPendingCommits } = await import('./guard/pending.js');
+  drainPendingCommits(db, dbFile, repo, loaded.config, ctx.env, ctx.now());
   return {
     ctx,
     repo,

@@ -25,7 +25,8 @@ export const claudeCode: AgentAdapter = {
       transcriptPath: str(payload.transcript_path),
       cwd: str(payload.cwd) ?? str(env.CLAUDE_PROJECT_DIR) ?? fallbackCwd,
       source: source && SOURCES.has(source as StartSource) ? (source as StartSource) : event === 'SessionStart' ? 'startup' : undefined,
-      reason: str(payload.reason),
+      // SessionEnd says `reason`; PreCompact says `trigger` (manual/auto), kept in the checkpoint.
+      reason: str(payload.reason) ?? str(payload.trigger),
     };
   },
   startOutput: (context) => JSON.stringify({ hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: context } }),

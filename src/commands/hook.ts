@@ -1,7 +1,7 @@
 import type { Parsed } from '../cli.js';
 import type { Ctx } from '../workspace.js';
 
-/** `sortie hook <agent> <event>`: the same runner as dist/hook.js, for agents configured through the CLI. */
+/** `sortie hook <agent> <event>`: the same runner as dist/hook.cjs, for agents configured through the CLI. */
 export async function hook(p: Parsed, ctx: Ctx): Promise<number> {
   const [agent = '', event = '', ...rest] = p.positionals;
   if (agent === 'git') {

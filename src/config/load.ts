@@ -1,11 +1,11 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { SortieError } from '../errors.js';
 import { DEFAULT_CONFIG, SCHEMA } from './defaults.js';
 import type { SortieConfig, SortieConfigInput } from './types.js';
 
-export const PRESETS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'presets');
+const presetsDir = () => join(packageRoot(), 'presets');
 
 export interface LoadedConfig {
   config: SortieConfig;
@@ -89,13 +89,13 @@ function layer(raw: unknown, file: string, seen: string[]): Record<string, unkno
 }
 
 function loadPreset(name: string, from: string, seen: string[]): Record<string, unknown> {
-  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(join(PRESETS_DIR, `${name}.json`))) {
+  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(join(presetsDir(), `${name}.json`))) {
     throw new SortieError('CONFIG', `${from}: unknown preset "${name}" in "extends"`, {
       hint: `use one of: ${presetNames().join(', ')}`,
     });
   }
   if (seen.includes(name)) throw new SortieError('CONFIG', `${from}: presets extend each other in a loop: ${[...seen, name].join(' -> ')}`);
-  const file = join(PRESETS_DIR, `${name}.json`);
+  const file = join(presetsDir(), `${name}.json`);
   return layer(JSON.parse(readFileSync(file, 'utf8')), file, [...seen, name]);
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { record } from '../activity.js';
@@ -14,15 +14,17 @@ import { dbPath, immediate, openDb, withBusyRetry, type Database } from '../stor
 import { syncTasks } from '../tasks/sync.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
+import { isTerminal } from '../lazy.js';
 import { tasksDirOf } from '../workspace.js';
 import { findIds, gitForHook, messageBody, stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
+import { drainPendingCommits, markerFile } from './pending.js';
 
 export interface GitHookIO {
   env: Env;
   cwd: string;
-  stdout: Writable;
-  stderr: Writable;
+  stdout: Pick<Writable, 'write'>;
+  stderr: Pick<Writable, 'write'>;
   now: () => Date;
 }
 
@@ -30,6 +32,7 @@ interface World {
   repo: Repo;
   config: SortieConfig;
   db: Database;
+  dbFile: string;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
     const file = dbPath(repo, io.env, io.cwd);
     if (!existsSync(file)) return 0; // sortie not set up for this clone yet: nothing to guard
     db = openDb(file, { busyTimeoutMs: 3000 });
-    const w: World = { repo, config, db };
+    const w: World = { repo, config, db, dbFile: file };
     switch (hook) {
       case 'pre-commit':
       case 'commit-msg':
@@ -108,12 +111,13 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   }
   if (refs.length === 0) return 0;
   const now = io.now();
+  drainPendingCommits(db, w.dbFile, repo, config, io.env, now);
   syncTasks(db, tasksDirOf(repo, config), config, now, { quick: true });
   const actor = actorOf(db, io.env, repo);
   const checks = evaluate(db, config, actor, refs);
   const blocks = checks.filter((k) => k.verdict === 'block');
   const warns = checks.filter((k) => k.verdict === 'warn');
-  const c = colors({ cwd: io.cwd, env: io.env, now: io.now, stdout: io.stderr, stderr: io.stderr });
+  const c = colors({ env: io.env, stdout: { isTTY: isTerminal(2) } });
   const at = iso(now);
   if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
   if (blocks.length || warns.length) {
@@ -128,6 +132,11 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
     io.stderr.write(guardMessages.blocked(blocks, c, hook));
     return 1;
   }
+  if (hook === 'commit-msg') {
+    // For post-commit, which records the commit without starting Node (guard/pending.ts).
+    const tasks = checks.filter((k) => k.reason !== 'unknown').map((k) => k.id);
+    writeFileSync(markerFile(repo), `${JSON.stringify({ mission: actor.mission?.id ?? null, tasks })}\n`);
+  }
   return 0;
 }
 
@@ -136,7 +145,17 @@ function postCommit(w: World, io: GitHookIO): void {
   const log = gitForHook(['log', '-1', '--format=%H%x00%B'], repo, io.env);
   if (!log.ok) return;
   const [sha = '', body = ''] = log.out.split('\0');
-  const actor = actorOf(db, io.env, repo);
+  let actor = actorOf(db, io.env, repo);
+  const marker = markerFile(repo);
+  if (existsSync(marker)) {
+    try {
+      const m = JSON.parse(readFileSync(marker, 'utf8') || '{}') as { mission?: number | null };
+      if (!actor.mission && m.mission) actor = { ...actor, mission: db.prepare('SELECT * FROM missions WHERE id = ?').get(m.mission) as MissionRow | undefined };
+    } catch {
+      // an empty or damaged marker says nothing
+    }
+    writeFileSync(marker, '');
+  }
   const ids = findIds(messageBody(body), config).filter((id) => db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id));
   if (!actor.mission && ids.length === 0) return;
   const at = iso(io.now());
@@ -158,6 +177,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   if (args[2] !== '1') return; // a file checkout, not a branch change
   const now = io.now();
+  drainPendingCommits(db, w.dbFile, repo, config, io.env, now);
   syncTasks(db, tasksDirOf(repo, config), config, now);
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../lazy.js';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { scrubGitEnv, type Env, type Repo } from '../git.js';
@@ -12,14 +12,16 @@ export interface Reference {
 }
 
 /**
- * The part of a commit message that is the message: comment lines dropped, and everything after
- * the scissors line (`git commit -v` appends the diff below it) ignored.
+ * The part of a commit message that is the message: git's comment lines dropped, and everything
+ * after the scissors line (`git commit -v` appends the diff below it) ignored. Git's own comments
+ * are `#` then a space, a tab or nothing; `#TASK-1 fix` given with -m is kept by git, so it is
+ * message, not comment.
  */
 export function messageBody(raw: string, commentChar = '#'): string {
   const out: string[] = [];
   for (const line of raw.split('\n')) {
     if (line.startsWith(commentChar) && /^. -+ >8 -+$/.test(line)) break;
-    if (line.startsWith(commentChar)) continue;
+    if (line === commentChar || line.startsWith(`${commentChar} `) || line.startsWith(`${commentChar}\t`)) continue;
     out.push(line);
   }
   return out.join('\n');
@@ -43,7 +45,7 @@ export function gitForHook(args: string[], repo: Repo, env: Env): { ok: boolean;
     const rel = [repo.gitDir, repo.commonDir].some((d) => !relative(d, abs).startsWith('..'));
     if (rel) clean.GIT_INDEX_FILE = abs;
   }
-  const r = spawnSync('git', args, { cwd: repo.root, env: clean as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+  const r = childProcess().spawnSync('git', args, { cwd: repo.root, env: clean as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
   return { ok: r.status === 0, out: (r.stdout ?? '').trimEnd() };
 }
 

@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
 import type { AgentEvent } from '../agents/types.js';
 import { findRepo } from '../git.js';
-import { dbPath } from '../store/open.js';
+import { connect, dbPath } from '../store/open.js';
 import { iso } from '../time.js';
 
 /**
@@ -16,8 +14,7 @@ export function heartbeat(ev: AgentEvent, env: Record<string, string | undefined
   if (!repo && !env.SORTIE_DB) return 'no-db';
   const file = dbPath(repo, env, ev.cwd);
   if (!existsSync(file)) return 'no-db';
-  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Driver(file, { fileMustExist: true });
+  const db = connect(file, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 2000');
     const at = iso(now);

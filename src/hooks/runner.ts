@@ -3,13 +3,14 @@ import { AGENTS } from '../agents/index.js';
 import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { hookLogPath, logHookError } from './log.js';
-import { readHookStdin, salvageFields } from './stdin.js';
+import { readHookFd, readHookStdin, salvageFields } from './stdin.js';
 
 export interface HookIO {
   argv: string[];
-  stdin: Readable & { isTTY?: boolean };
-  stdout: Writable;
-  stderr: Writable;
+  /** A stream, or a file descriptor (the entry passes 0 to avoid building stream objects). */
+  stdin: (Readable & { isTTY?: boolean }) | number;
+  stdout: Pick<Writable, 'write'>;
+  stderr: Pick<Writable, 'write'>;
   env: Env;
   cwd: string;
   now: () => Date;
@@ -46,7 +47,8 @@ export async function runAgentHook(agentName: string, event: string, io: HookIO)
   }, deadline);
   timer.unref();
   try {
-    const input = await readHookStdin(io.stdin, { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) });
+    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
+    const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
     let payload = input.payload;
     if (!payload) {
       payload = salvageFields(input.head);

@@ -5,6 +5,7 @@ import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { iso } from '../time.js';
 import { journalDirOf } from '../workspace.js';
 import { openHookWorld } from './open.js';
+import { drainPendingCommits } from '../guard/pending.js';
 
 /**
  * SessionEnd: one short transaction (close, release claims, store the handoff), then the journal.
@@ -13,16 +14,19 @@ import { openHookWorld } from './open.js';
  */
 export async function sessionEnd(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<{ mission: MissionRow; released: string[] } | undefined> {
   if (!ev.sessionId) return undefined;
-  const w = await openHookWorld(ev.cwd, env, now, { create: false, busyMs: 800 });
+  // Two waits of 400 ms at most: well inside the 1.5 s Claude Code gives all SessionEnd hooks.
+  const w = await openHookWorld(ev.cwd, env, now, { create: false, busyMs: 400 });
   if (!w) return undefined;
   const { db } = w;
   try {
     const m = missionBySession(db, ev.sessionId);
     if (!m || m.ended_at) return undefined;
+    // Its last commits may still be waiting to be recorded: they belong in its summary.
+    drainPendingCommits(db, w.dbFile, w.repo, w.config, env, now);
     const at = iso(now);
     const handoff = m.handoff ?? readJournalHandoff(m.journal_path) ?? undefined;
     const summary = handoff ? undefined : summarize(db, m);
-    const released = withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: ev.reason ?? 'other', at, handoff, summary })), 3);
+    const released = withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: ev.reason ?? 'other', at, handoff, summary })), 2);
     const ended = getMission(db, m.id)!;
     if (w.config.missions.journal) {
       try {

@@ -18,6 +18,7 @@ import { agentPid, processStart } from '../missions/process.js';
 import { transcriptMtime } from '../missions/signs.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { syncTasks } from '../tasks/sync.js';
+import { drainPendingCommits } from '../guard/pending.js';
 import { iso } from '../time.js';
 import { journalDirOf } from '../workspace.js';
 import { openHookWorld } from './open.js';
@@ -40,8 +41,8 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
   const { db, repo, config } = w;
   try {
     const at = iso(now);
-    const sync = syncTasks(db, w.tasksDir, config, now, { quick: true });
-    void sync;
+    syncTasks(db, w.tasksDir, config, now, { quick: true });
+    drainPendingCommits(db, w.dbFile, repo, config, env, now);
     const pid = agentPid(env, ppid);
     const pidStart = pid ? processStart(pid) : undefined;
     const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;

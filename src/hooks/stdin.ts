@@ -1,3 +1,4 @@
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface StdinResult {
@@ -72,12 +73,107 @@ export function readHookStdin(stdin: Readable & { isTTY?: boolean }, o: StdinOpt
 }
 
 /**
+ * The same contract read straight from a file descriptor, without stream objects (they load `net`
+ * and `stream`, which cost a hook more than all of its own work) and without libuv's thread pool:
+ * a read blocked there on a stdin that never closes would stop the process from ever exiting. On
+ * Linux, /proc/self/fd/0 is reopened non-blocking (a new open file description, so the writer is
+ * unaffected) and polled; elsewhere this falls back to the stream reader.
+ */
+export function readHookFd(fd: number, o: StdinOptions, fallback?: () => Readable & { isTTY?: boolean }): Promise<StdinResult> {
+  try {
+    if (fstatSync(fd).isCharacterDevice()) return Promise.resolve({ payload: undefined, problem: 'tty', head: '', bytes: 0 });
+  } catch {
+    return Promise.resolve({ payload: undefined, problem: 'empty', head: '', bytes: 0 });
+  }
+  let nb: number;
+  try {
+    nb = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return fallback ? readHookStdin(fallback(), o) : Promise.resolve({ payload: undefined, problem: 'empty', head: '', bytes: 0 });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    let head = '';
+    let done = false;
+    let poll: NodeJS.Timeout | undefined;
+    const started = Date.now();
+    const finish = (r: Omit<StdinResult, 'head' | 'bytes'>) => {
+      if (done) return;
+      done = true;
+      if (poll) clearTimeout(poll);
+      try {
+        closeSync(nb);
+      } catch {
+        // already closed
+      }
+      resolve({ ...r, head, bytes });
+    };
+    const parse = (final: boolean): boolean => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (!text) {
+        if (final) finish({ payload: undefined, problem: 'empty' });
+        return final;
+      }
+      if (!final && !text.endsWith('}')) return false;
+      try {
+        const v = JSON.parse(text) as unknown;
+        finish(v && typeof v === 'object' && !Array.isArray(v) ? { payload: v as Record<string, unknown>, problem: undefined } : { payload: undefined, problem: 'malformed' });
+        return true;
+      } catch {
+        if (final) finish({ payload: undefined, problem: 'malformed' });
+        return final;
+      }
+    };
+    const buf = Buffer.allocUnsafe(256 * 1024);
+    const step = () => {
+      poll = undefined;
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(nb, buf, 0, buf.length, null);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return void parse(true);
+          if (Date.now() - started >= o.timeoutMs) return finish({ payload: undefined, problem: bytes > 0 ? 'malformed' : 'timeout' });
+          poll = setTimeout(step, 2);
+          return;
+        }
+        if (n === 0) return void parse(true);
+        bytes += n;
+        if (head.length < 4096) head += buf.toString('utf8', 0, Math.min(n, 4096 - head.length));
+        if (bytes > o.limitBytes) return finish({ payload: undefined, problem: 'too-large' });
+        chunks.push(Buffer.from(buf.subarray(0, n)));
+        if (parse(false)) return;
+      }
+    };
+    step();
+  });
+}
+
+/** Output without stream objects (see readHookFd): plain synchronous writes to a descriptor. */
+export function fdWriter(fd: number): { write(s: string): boolean } {
+  return {
+    write(s: string) {
+      const data = Buffer.from(s);
+      for (let off = 0; off < data.length; ) {
+        try {
+          off += writeSync(fd, data, off);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return false;
+        }
+      }
+      return true;
+    },
+  };
+}
+
+/**
  * Recovers the small string fields of a hook payload from its first bytes: agents put
  * session_id, cwd and the event first, so a 50 MB prompt does not cost us the session.
  */
 export function salvageFields(head: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const re = /"(session_id|transcript_path|cwd|hook_event_name|source|reason|conversation_id)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+  const re = /"(session_id|transcript_path|cwd|hook_event_name|source|reason|trigger|conversation_id)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
   for (let m = re.exec(head); m; m = re.exec(head)) {
     try {
       out[m[1]!] = JSON.parse(`"${m[2]}"`) as string;

@@ -67,7 +67,11 @@ export function installClaude(root: string, dryRun = false): FileChange {
   const settings = readSettings(file);
   const hooks: Record<string, Group[]> = { ...(settings.hooks ?? {}) };
   for (const { event, timeout } of CLAUDE_EVENTS) {
-    const groups = (hooks[event] ?? []).map((g) => ({ ...g, hooks: (g.hooks ?? []).filter((h) => !isSortieEntry(h)) })).filter((g) => g.hooks.length > 0);
+    // Drop only the groups that held nothing but sortie's entries; a user's empty group stays.
+    const groups = (hooks[event] ?? []).flatMap((g) => {
+      const left = (g.hooks ?? []).filter((h) => !isSortieEntry(h));
+      return left.length > 0 || (g.hooks ?? []).length === 0 ? [{ ...g, hooks: left }] : [];
+    });
     groups.push({ hooks: [{ type: 'command', command: claudeCommand(root, event), timeout }] });
     hooks[event] = groups;
   }
@@ -101,19 +105,15 @@ export function uninstallClaude(root: string, dryRun = false): FileChange {
     if (kept.length) hooks[event] = kept;
   }
   if (removed === 0) return { file, action: 'unchanged', detail: 'no sortie hooks in Claude Code settings' };
-  const { hooks: _old, ...rest } = settings;
-  const out: Settings = Object.keys(hooks).length ? { ...rest, hooks } : rest;
-  if (!dryRun) {
-    if (Object.keys(out).length === 0 && before.trim().length > 0 && wasCreatedBySortie(before)) {
-      // init created this file for sortie alone; leave no empty file behind.
-      writeFileAtomic(file, '{}\n');
-    } else writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
+  // Rebuilt key by key so `hooks` keeps its place and the file reads back as it was before init.
+  const out: Settings = {};
+  for (const [k, v] of Object.entries(settings)) {
+    if (k !== 'hooks') out[k] = v;
+    else if (Object.keys(hooks).length) out.hooks = hooks;
   }
+  // When nothing else is left, `{}` is written; uninstall deletes the file if init created it.
+  if (!dryRun) writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
   return { file, action: 'update', detail: `removed ${removed} sortie hook entr${removed === 1 ? 'y' : 'ies'}` };
-}
-
-function wasCreatedBySortie(_text: string): boolean {
-  return true;
 }
 
 /** Which events have a sortie entry, and whether that entry's hook file exists. */

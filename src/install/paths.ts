@@ -1,9 +1,10 @@
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 /** The package root of the running sortie (the folder holding dist/, presets/, hooks/). */
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const HOOK_ENTRY = join(PACKAGE_ROOT, 'dist', 'hook.js');
+export const PACKAGE_ROOT = packageRoot();
+/** The bundled hook entry every hook config calls (built by scripts/bundle-hook.js). */
+export const HOOK_ENTRY = join(PACKAGE_ROOT, 'dist', 'hook.cjs');
 
 /**
  * How a committed hook config should name the hook entry: relative to the project when sortie is

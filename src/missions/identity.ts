@@ -26,18 +26,21 @@ export interface Actor {
  */
 export function findActingMission(db: Database, env: Env): { mission: MissionRow; via: Actor['via'] } | undefined {
   const explicit = env.SORTIE_MISSION?.trim();
+  let stale: MissionRow | undefined;
   if (explicit) {
     const id = Number(explicit);
     const m = Number.isInteger(id) ? getMission(db, id) : undefined;
-    if (m) return { mission: m, via: 'SORTIE_MISSION' };
+    if (m && !m.ended_at) return { mission: m, via: 'SORTIE_MISSION' };
+    stale = m;
   }
   for (const v of SESSION_VARS) {
     const sid = env[v.env]?.trim();
     if (!sid) continue;
     const m = missionBySession(db, sid);
-    if (m) return { mission: m, via: 'session' };
+    // A live session beats a SORTIE_MISSION left over from an ended mission (a stale shell).
+    if (m && (!m.ended_at || !stale)) return { mission: m, via: 'session' };
   }
-  return undefined;
+  return stale ? { mission: stale, via: 'SORTIE_MISSION' } : undefined;
 }
 
 export function resolveActor(db: Database, env: Env, cwd: string, now: Date, opts: { create?: boolean } = {}): Actor | undefined {

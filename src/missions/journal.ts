@@ -69,7 +69,8 @@ export function writeJournal(db: Database, dir: string, m: MissionRow): string {
     handoff || PLACEHOLDER,
     '',
   ];
-  writeFileAtomic(path, [...fm, ...body].join('\n'));
+  // A journal is a view of the database: no fsync, it can always be rewritten.
+  writeFileAtomic(path, [...fm, ...body].join('\n'), { fsync: false });
   if (m.journal_path !== path) db.prepare('UPDATE missions SET journal_path = ? WHERE id = ?').run(path, m.id);
   return path;
 }

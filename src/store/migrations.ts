@@ -115,6 +115,18 @@ export const migrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'indexes for start-up context on long histories',
+    up: (db) => {
+      // Handoff lookup (last ended mission on a branch) and "since your agent's last mission".
+      db.exec(`
+        CREATE INDEX missions_branch_ended ON missions (branch, ended_at) WHERE ended_at IS NOT NULL;
+        CREATE INDEX missions_ended ON missions (ended_at) WHERE ended_at IS NOT NULL;
+        CREATE INDEX missions_agent ON missions (agent, id);
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((m, x) => Math.max(m, x.version), 0);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -32,15 +32,19 @@ export interface OpenOptions {
   migrationList?: Migration[];
 }
 
-export function openDb(file: string, opts: OpenOptions = {}): Database {
+/** A bare connection: no pragmas beyond what the caller sets, no migrations. The heartbeat's path. */
+export function connect(file: string, opts: { readonly?: boolean; fileMustExist?: boolean } = {}): Database {
   const Driver = loadDriver();
-  if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-  let db: Database;
   try {
-    db = new Driver(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    return new Driver(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? opts.readonly ?? false, nativeBinding: nativeBinding() });
   } catch (e) {
     throw dbError(e, file);
   }
+}
+
+export function openDb(file: string, opts: OpenOptions = {}): Database {
+  if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
+  const db = connect(file, { readonly: opts.readonly ?? false });
   try {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     // Before anything writes (even the WAL switch rewrites the header): a future database stays untouched.
@@ -59,6 +63,22 @@ export function openDb(file: string, opts: OpenOptions = {}): Database {
     throw dbError(e, file);
   }
   return db;
+}
+
+let binding: string | undefined | null = null;
+/**
+ * The addon's path, handed to better-sqlite3 so it skips the `bindings` package's search of a
+ * dozen candidate paths on every start. Falls back to that search if the build folder moved.
+ */
+function nativeBinding(): string | undefined {
+  if (binding !== null) return binding;
+  try {
+    const file = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+    binding = existsSync(file) ? file : undefined;
+  } catch {
+    binding = undefined;
+  }
+  return binding;
 }
 
 function loadDriver(): typeof BetterSqlite3 {

@@ -2,12 +2,12 @@ import { closeSync, fsyncSync, openSync, readdirSync, renameSync, writeSync } fr
 import { dirname, join, basename } from 'node:path';
 
 /** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
   try {
     writeSync(fd, text);
-    fsyncSync(fd);
+    if (opts.fsync !== false) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

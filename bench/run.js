@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// sortie's performance suite: every row of the design's budget table, as ratios to baselines
+// measured in the same run and interleaved with it. `--quick` is the small smoke run CI uses.
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { fillHistory, git, gitEnv, initRepo, writeTasks } from './generate.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'sortie.js');
+const HOOK = join(ROOT, 'dist', 'hook.cjs');
+const { values: opt } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results.json') },
+    runs: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    scaling: { type: 'boolean', default: false },
+    'no-peer': { type: 'boolean', default: false },
+  },
+});
+const QUICK = opt.quick;
+const SIZE = QUICK ? { tasks: 500, missions: 2_000, activity: 20_000, commits: 1_000 } : { tasks: 10_000, missions: 100_000, activity: 1_000_000, commits: 50_000 };
+const RUNS = Number(opt.runs ?? (QUICK ? 5 : 15));
+const WARM = QUICK ? 1 : 3;
+const STRESS = QUICK ? { procs: 8, runs: 12 } : { procs: 8, runs: 200 };
+const started = Date.now();
+const log = (s) => process.stderr.write(`${s}\n`);
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+const work = realpathSync(mkdtempSync(join(tmpdir(), 'sortie-bench-')));
+const repo = join(work, 'repo');
+const base = join(work, 'base');
+const env = { ...gitEnv(), NO_COLOR: '1' };
+
+function run(cmd, args, o = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: o.cwd ?? repo, env: { ...env, ...o.env }, input: o.input ?? '', encoding: 'utf8', maxBuffer: 64 << 20 });
+  const t = ms(t0);
+  if (o.check !== false && r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { t, r };
+}
+const node0 = () => run(process.execPath, ['-e', '0']).t;
+const sortie = (args, o = {}) => run(process.execPath, [BIN, ...args], o);
+const hook = (event, payload, o = {}) => run(process.execPath, [HOOK, 'claude-code', event], { ...o, input: JSON.stringify({ cwd: repo, hook_event_name: event, ...payload }) });
+
+/** Runs each measured thing once per round, in an order that rotates, so drift hits all alike. */
+function interleave(fns) {
+  const keys = Object.keys(fns);
+  const out = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let i = 0; i < WARM + RUNS; i++) {
+    const order = keys.map((_, j) => keys[(i + j) % keys.length]);
+    for (const k of order) {
+      const t = fns[k](i);
+      if (i >= WARM) out[k].push(t);
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, median(out[k])]));
+}
+
+const rows = [];
+const add = (row) => {
+  rows.push(row);
+  const v = row.ratio !== undefined ? `${row.ratio.toFixed(2)}x` : row.value;
+  log(`  ${row.name}: ${v}${row.budget ? ` (budget ${row.budget})` : ''} ${row.ok === undefined ? '' : row.ok ? 'ok' : 'OVER'}`);
+};
+
+// ---------------------------------------------------------------- setup
+log(`sortie bench${QUICK ? ' (quick)' : ''}: ${SIZE.tasks} tasks, ${SIZE.missions} missions, ${SIZE.activity} activity rows, ${SIZE.commits} commits in ${work}`);
+initRepo(repo);
+const taskList = [];
+writeTasks(repo, SIZE.tasks, 1, taskList);
+writeFileSync(join(repo, 'bench.txt'), 'start\n');
+git(repo, 'add', '-A');
+git(repo, 'commit', '-qm', 'tasks');
+sortie(['init']);
+git(repo, 'add', '-A');
+git(repo, 'commit', '-qm', 'sortie init', '--no-verify');
+const dbFile = join(repo, '.git', 'sortie', 'sortie.db');
+let t0 = process.hrtime.bigint();
+fillHistory(dbFile, SIZE);
+log(`  history generated in ${(ms(t0) / 1000).toFixed(1)} s`);
+sortie(['status']); // first full index through the CLI, so hooks start from a synced index
+
+// The baseline: the same repository with husky installed and empty hooks.
+git(work, 'clone', '-q', repo, base);
+git(base, 'config', 'user.name', 'Bench Person');
+git(base, 'config', 'user.email', 'bench@example.com');
+git(base, 'config', 'commit.gpgsign', 'false');
+const husky = join(dirname(createRequire(import.meta.url).resolve('husky')), 'bin.js');
+run(process.execPath, [husky], { cwd: base });
+for (const h of ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout']) writeFileSync(join(base, '.husky', h), '# empty husky hook\n');
+
+// ---------------------------------------------------------------- agent hooks vs node -e 0
+log('agent hooks (median of whole processes, interleaved with node -e 0)');
+const liveDb = new Database(dbFile);
+const insertLive = liveDb.prepare(`INSERT INTO missions (codename, kind, agent, session_id, cwd, worktree, branch, pid, started_at, last_seen_at) VALUES (?, 'agent', 'claude-code', ?, ?, ?, 'main', ?, ?, ?)`);
+const nowIso = new Date().toISOString();
+for (let i = 0; i < WARM + RUNS; i++) insertLive.run(`bench-end-${i}`, `end-${i}`, repo, repo, process.pid, nowIso, nowIso);
+insertLive.run('bench-live', 'live-1', repo, repo, process.pid, nowIso, nowIso);
+liveDb.close();
+const h = interleave({
+  node: () => node0(),
+  start: (i) => hook('SessionStart', { session_id: `start-${i}`, source: 'startup', transcript_path: join(work, `t-${i}.jsonl`) }).t,
+  heartbeat: () => hook('UserPromptSubmit', { session_id: 'live-1', prompt: 'hello' }).t,
+  end: (i) => hook('SessionEnd', { session_id: `end-${i}`, reason: 'other' }).t,
+  precompact: () => hook('PreCompact', { session_id: 'live-1', trigger: 'auto' }).t,
+});
+add({ name: 'node -e 0', value: `${h.node.toFixed(1)} ms` });
+add({ name: 'SessionStart hook', ms: h.start, ratio: h.start / h.node, budget: '1.3x', ok: h.start / h.node <= 1.3 });
+add({ name: 'heartbeat hook (UserPromptSubmit)', ms: h.heartbeat, ratio: h.heartbeat / h.node, budget: '1.2x', ok: h.heartbeat / h.node <= 1.2 });
+add({ name: 'SessionEnd hook', ms: h.end, ratio: h.end / h.node, budget: '1.2x', ok: h.end / h.node <= 1.2 });
+add({ name: 'PreCompact hook', ms: h.precompact, ratio: h.precompact / h.node });
+
+// ---------------------------------------------------------------- git commit
+log('git commit (real commits, interleaved with the same commit under empty husky hooks)');
+const commitIn = (dir, msg, i) => {
+  appendFileSync(join(dir, 'bench.txt'), `${msg} ${i}\n`);
+  return run('git', ['commit', '-q', '-a', '-m', `${msg} ${i}`], { cwd: dir }).t;
+};
+const c1 = interleave({ base: (i) => commitIn(base, 'plain change', i), sortie: (i) => commitIn(repo, 'plain change', i) });
+add({ name: 'git commit, no task reference', ms: c1.sortie, ratio: c1.sortie / c1.base, budget: '1.15x empty-hook commit', ok: c1.sortie / c1.base <= 1.15, baseline: c1.base });
+const todo = taskList.find((t) => t.status === 'TODO' && t.dependsOn.length === 0);
+sortie(['task', 'claim', todo.id]);
+const c2 = interleave({ base: (i) => commitIn(base, 'plain change', `b${i}`), node: () => node0(), sortie: (i) => commitIn(repo, `${todo.id}: work`, i) });
+add({ name: 'git commit referencing a claimed task', ms: c2.sortie, ratio: c2.sortie / (c2.base + c2.node), budget: '1.3x (empty-hook commit + node -e 0)', ok: c2.sortie / (c2.base + c2.node) <= 1.3 });
+const recorded = new Database(dbFile, { readonly: true }).prepare("SELECT COUNT(*) FROM commits WHERE subject LIKE ?").pluck().get(`${todo.id}: work%`);
+if (recorded !== WARM + RUNS) throw new Error(`post-commit recorded ${recorded} of ${WARM + RUNS} commits`);
+
+// ---------------------------------------------------------------- task index
+log('task index (in process)');
+const ip = JSON.parse(run(process.execPath, [join(ROOT, 'bench', 'inproc.js'), join(repo, '.sortie', 'tasks'), join(work, 'index.db'), String(RUNS)]).r.stdout);
+add({ name: `first index of ${ip.indexed} task files`, ms: ip.firstMs, value: `${ip.firstMs.toFixed(0)} ms`, budget: QUICK ? undefined : '1500 ms', ok: QUICK ? undefined : ip.firstMs <= 1500 });
+add({ name: 're-sync, nothing changed (hooks: folder stat)', ms: ip.quickMs, value: `${ip.quickMs.toFixed(2)} ms`, budget: '5 ms', ok: ip.quickMs <= 5 });
+add({ name: 're-sync, nothing changed (CLI: stat every file)', ms: ip.fullMs, value: `${ip.fullMs.toFixed(1)} ms` });
+
+// ---------------------------------------------------------------- CLI on the large repo
+log('CLI on the large repo');
+const cli = interleave({ node: () => node0(), status: () => sortie(['status']).t, list: () => sortie(['task', 'list']).t });
+add({ name: 'sortie status', ms: cli.status, ratio: cli.status / cli.node });
+add({ name: 'sortie task list', ms: cli.list, ratio: cli.list / cli.node });
+
+// ---------------------------------------------------------------- peer: Backlog.md
+if (!opt['no-peer'] && !QUICK) {
+  let peer;
+  try {
+    const { preparePeer } = await import('./peer-backlog.js');
+    peer = await preparePeer({ workDir: join(work, 'peer'), tasks: taskList, log });
+  } catch (e) {
+    peer = { ok: false, reason: `peer setup failed: ${e.message}` };
+  }
+  if (peer.ok) {
+    const pr = interleave({
+      sortie: () => sortie(['task', 'list', '--all']).t,
+      backlog: () => run(peer.bin, peer.args, { cwd: peer.cwd, env: peer.env }).t,
+    });
+    add({ name: `sortie task list --all vs backlog task list --plain (Backlog.md ${peer.version})`, ms: pr.sortie, ratio: pr.sortie / pr.backlog, value: `sortie ${pr.sortie.toFixed(0)} ms, backlog ${pr.backlog.toFixed(0)} ms`, note: peer.note });
+  } else add({ name: 'Backlog.md peer', value: `not run: ${peer.reason}` });
+} else add({ name: 'Backlog.md peer', value: QUICK ? 'skipped in --quick' : 'skipped (--no-peer)' });
+
+// ---------------------------------------------------------------- concurrency
+log('concurrency');
+{
+  const db = new Database(dbFile);
+  const ids = [];
+  for (let i = 0; i < 16; i++) ids.push(Number(db.prepare(`INSERT INTO missions (codename, kind, agent, session_id, pid, started_at, last_seen_at) VALUES (?, 'agent', 'claude-code', ?, ?, ?, ?)`).run(`claimer-${i}`, `claimer-${i}`, process.pid, nowIso, nowIso).lastInsertRowid));
+  db.close();
+  const target = taskList.find((t) => t.status === 'TODO' && t.id !== todo.id);
+  const results = await Promise.all(ids.map((id) => runAsync(process.execPath, [BIN, 'task', 'claim', target.id, '--json'], { SORTIE_MISSION: String(id) })));
+  const winners = results.filter((r) => r.code === 0).length;
+  const held = results.filter((r) => r.code === 1 && /CLAIM_HELD/.test(r.stdout)).length;
+  const errors = results.length - winners - held;
+  add({ name: '16 processes claiming one task', value: `${winners} winner, ${errors} errors`, budget: '1 winner, 0 errors', ok: winners === 1 && errors === 0 });
+}
+{
+  const t = process.hrtime.bigint();
+  const workers = Array.from({ length: STRESS.procs }, (_, w) => stressWorker(w, STRESS.runs));
+  const res = await Promise.all(workers);
+  const failures = res.reduce((s, r) => s + r.failures, 0);
+  const db = new Database(dbFile, { readonly: true });
+  const sessions = STRESS.procs * Math.floor(STRESS.runs / 4);
+  const started_ = db.prepare("SELECT COUNT(*) FROM missions WHERE session_id LIKE 'stress-%'").pluck().get();
+  const ended = db.prepare("SELECT COUNT(*) FROM missions WHERE session_id LIKE 'stress-%' AND ended_at IS NOT NULL AND end_reason = 'other'").pluck().get();
+  const startEvents = db.prepare("SELECT COUNT(*) FROM activity a JOIN missions m ON m.id = a.mission_id WHERE m.session_id LIKE 'stress-%' AND a.kind = 'mission.started'").pluck().get();
+  const endEvents = db.prepare("SELECT COUNT(*) FROM activity a JOIN missions m ON m.id = a.mission_id WHERE m.session_id LIKE 'stress-%' AND a.kind = 'mission.ended'").pluck().get();
+  db.close();
+  const lost = 4 * sessions - (started_ + ended + startEvents + endEvents);
+  add({ name: `${STRESS.procs} processes x ${STRESS.runs} hook runs`, value: `${failures} failures, ${lost} lost events (${(ms(t) / 1000).toFixed(0)} s)`, budget: '0 failures, 0 lost', ok: failures === 0 && lost === 0 });
+}
+
+// ---------------------------------------------------------------- memory
+log('peak memory');
+{
+  const rssFile = join(work, 'rss.txt');
+  const peak = {};
+  const withRss = { NODE_OPTIONS: `--import=${join(ROOT, 'bench', 'rss.mjs')}`, SORTIE_BENCH_RSS: rssFile };
+  const measure = (name, fn) => {
+    rmSync(rssFile, { force: true });
+    for (let i = 0; i < 3; i++) fn(i);
+    peak[name] = Math.max(...readFileSync(rssFile, 'utf8').trim().split('\n').map(Number)) / 1024;
+  };
+  measure('SessionStart', (i) => hook('SessionStart', { session_id: `mem-${i}`, source: 'startup' }, { env: withRss }));
+  measure('heartbeat', () => hook('UserPromptSubmit', { session_id: 'live-1' }, { env: withRss }));
+  measure('PreCompact', () => hook('PreCompact', { session_id: 'live-1' }, { env: withRss }));
+  measure('SessionEnd', (i) => hook('SessionEnd', { session_id: `mem-${i}`, reason: 'other' }, { env: withRss }));
+  measure('git commit-msg', (i) => {
+    const f = join(work, 'msg.txt');
+    writeFileSync(f, `${todo.id}: memory ${i}\n`);
+    run(process.execPath, [HOOK, 'git', 'commit-msg', f], { env: withRss });
+  });
+  const worst = Math.max(...Object.values(peak));
+  add({ name: 'hook peak memory (worst hook)', value: `${worst.toFixed(1)} MiB (${Object.entries(peak).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')})`, budget: '64 MiB', ok: worst <= 64, peak });
+}
+
+// ---------------------------------------------------------------- report
+const table = [['what', 'measured', 'budget', 'holds']];
+for (const r of rows) {
+  const measured = r.ratio !== undefined ? `${r.ratio.toFixed(2)}x (${r.ms.toFixed(1)} ms)` : r.value;
+  table.push([r.name, measured, r.budget ?? '', r.ok === undefined ? '' : r.ok ? 'yes' : 'NO']);
+}
+const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+process.stdout.write(`\n${line(table[0])}\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n${table.slice(1).map(line).join('\n')}\n`);
+const over = rows.filter((r) => r.ok === false);
+const result = { quick: QUICK, size: SIZE, runs: RUNS, node: process.version, cpus: (await import('node:os')).cpus().length, seconds: Math.round((Date.now() - started) / 1000), rows, over: over.map((r) => r.name) };
+mkdirSync(dirname(opt.out), { recursive: true });
+writeFileSync(opt.out, `${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(`\n${over.length ? `${over.length} budget(s) not held: ${over.map((r) => r.name).join('; ')}` : 'every budget holds'} · ${result.seconds} s · results: ${opt.out}\n`);
+if (!opt.keep) rmSync(work, { recursive: true, force: true });
+else log(`kept ${work}`);
+// The quick run is a smoke test: it fails on broken correctness (winners, failures, lost events), not on timing.
+const broken = rows.filter((r) => r.ok === false && /claiming|hook runs/.test(r.name));
+process.exitCode = broken.length ? 1 : 0;
+
+function runAsync(cmd, args, extraEnv = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: repo, env: { ...env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.stdin.end();
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** One of the concurrent streams: sessions of start, prompt, stop, end; each a hook process. */
+async function stressWorker(w, runs) {
+  let failures = 0;
+  const events = ['SessionStart', 'UserPromptSubmit', 'Stop', 'SessionEnd'];
+  for (let i = 0; i < runs; i++) {
+    const s = Math.floor(i / 4);
+    const event = events[i % 4];
+    const payload = { session_id: `stress-${w}-${s}`, cwd: repo, hook_event_name: event, source: 'startup', reason: 'other' };
+    const r = await new Promise((resolve) => {
+      const p = spawn(process.execPath, [HOOK, 'claude-code', event], { cwd: repo, env });
+      let err = '';
+      p.stderr.on('data', (d) => (err += d));
+      p.stdout.resume();
+      p.stdin.end(JSON.stringify(payload));
+      p.on('close', (code) => resolve({ code, err }));
+    });
+    if (r.code !== 0 || r.err.trim()) {
+      failures++;
+      if (failures <= 3) log(`    stress failure (${event}): exit ${r.code} ${r.err.trim()}`);
+    }
+  }
+  return { failures };
+}

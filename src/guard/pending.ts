@@ -1,0 +1,91 @@
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { record } from '../activity.js';
+import type { SortieConfig } from '../config/types.js';
+import type { Env, Repo } from '../git.js';
+import { getMission, missionBySession } from '../missions/missions.js';
+import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { iso } from '../time.js';
+import { findIds, gitForHook, messageBody } from './references.js';
+
+/**
+ * post-commit does not start Node: the shell runner appends one line per commit to this file
+ * (sha, SORTIE_MISSION, the agent's session id, and what commit-msg learned), and the next sortie
+ * process that opens the database records it. A commit costs one Node start at most.
+ */
+export function pendingFile(dbFile: string): string {
+  return join(dirname(dbFile), 'pending-commits');
+}
+
+/** What commit-msg leaves for post-commit (in the worktree's git dir): the acting mission and the tasks. */
+export function markerFile(repo: Repo): string {
+  return join(repo.gitDir, 'sortie-commit');
+}
+
+interface Marker {
+  mission?: number | null;
+  tasks?: string[];
+}
+
+/** Records pending commits. Safe to call from any process at any time; it does nothing when none wait. */
+export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, config: SortieConfig, env: Env, now: Date): number {
+  const file = pendingFile(dbFile);
+  if (!existsSync(file)) return 0;
+  const claimed = `${file}.${process.pid}.${now.getTime()}`;
+  try {
+    renameSync(file, claimed); // atomic: a concurrent drainer gets ENOENT and moves on
+  } catch {
+    return 0;
+  }
+  const lines = readFileSync(claimed, 'utf8').split('\n').filter(Boolean);
+  const entries = lines
+    .map((l) => {
+      const [sha = '', missionEnv = '', session = '', marker = '', branch = ''] = l.split('\t');
+      let m: Marker = {};
+      try {
+        m = marker ? (JSON.parse(marker) as Marker) : {};
+      } catch {
+        m = {};
+      }
+      return { sha: sha.trim(), missionEnv: missionEnv.trim(), session: session.trim(), marker: m, branch: branch.trim() };
+    })
+    .filter((e) => /^[0-9a-f]{40,64}$/.test(e.sha));
+  if (entries.length === 0) {
+    rmSync(claimed, { force: true });
+    return 0;
+  }
+  const log = gitForHook(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], repo, env);
+  const info = new Map<string, { at: string; refs: string; body: string }>();
+  if (log.ok) {
+    for (const chunk of log.out.split('\x1e')) {
+      const [sha = '', at = '', refs = '', body = ''] = chunk.replace(/^\n/, '').split('\0');
+      if (sha) info.set(sha, { at: iso(Date.parse(at)), refs, body });
+    }
+  }
+  let n = 0;
+  withBusyRetry(() =>
+    immediate(db, () => {
+      const isTask = db.prepare('SELECT 1 FROM tasks WHERE id = ?');
+      for (const e of entries) {
+        const c = info.get(e.sha);
+        const body = c?.body ?? '';
+        const at = c?.at ?? iso(now);
+        const byEnv = e.missionEnv && /^\d+$/.test(e.missionEnv) ? getMission(db, Number(e.missionEnv)) : undefined;
+        const bySession = !byEnv && e.session ? missionBySession(db, e.session) : undefined;
+        const byMarker = !byEnv && !bySession && e.marker.mission ? getMission(db, e.marker.mission) : undefined;
+        const mission = byEnv ?? bySession ?? byMarker;
+        const tasks = [...new Set([...(e.marker.tasks ?? []), ...findIds(messageBody(body), config)])].filter((id) => isTask.get(id));
+        if (!mission && tasks.length === 0) continue;
+        const subject = body.split('\n')[0] ?? '';
+        const branch = e.branch || null;
+        const r = db.prepare('INSERT OR IGNORE INTO commits (sha, mission_id, at, branch, subject, tasks) VALUES (?, ?, ?, ?, ?, ?)').run(e.sha, mission?.id ?? null, at, branch, subject, JSON.stringify(tasks));
+        if (r.changes === 0) continue;
+        n++;
+        record(db, { kind: 'commit.recorded', at, missionId: mission?.id, agent: mission?.agent ?? 'human', taskId: tasks[0], detail: { sha: e.sha, subject: subject.slice(0, 200), tasks, branch } });
+        if (mission) db.prepare('UPDATE missions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(at, mission.id);
+      }
+    }),
+  );
+  rmSync(claimed, { force: true });
+  return n;
+}

@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+import { fstatSync } from 'node:fs';
+import type * as ChildProcess from 'node:child_process';
+
+const req = createRequire(import.meta.url);
+
+/**
+ * node:child_process costs a hook several milliseconds to load; most hook runs never start a
+ * process, so it is loaded on first use.
+ */
+export function childProcess(): typeof ChildProcess {
+  return req('node:child_process') as typeof ChildProcess;
+}
+
+/** Whether a descriptor is a terminal, without loading `tty` (which pulls in `net` and `stream`). */
+export function isTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
