@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'sortie.js');
-export const HOOK = join(ROOT, 'dist', 'hook.js');
+export const HOOK = join(ROOT, 'dist', 'hook.cjs');
 
 /** A clean environment: no GIT_* (git exports them into hooks), no agent or sortie variables. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {

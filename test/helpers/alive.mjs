@@ -1,0 +1,3 @@
+// A stand-in agent process: stays alive until killed.
+process.stdout.write('up\n');
+setInterval(() => {}, 1 << 30);
