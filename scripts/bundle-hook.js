@@ -1,19 +1,33 @@
-// Bundles the hook entry into one CommonJS file, dist/hook.cjs. Hooks run at every prompt and
+// Bundles the hook entry into one CommonJS file, dist/hook-bundle.cjs, then writes the loader
+// dist/hook.cjs and a V8 code cache for it (scripts/make-code-cache.cjs). Hooks run at every prompt and
 // commit: one file instead of twenty ES modules, and CommonJS instead of the ES module loader, is
-// measurably faster to start (see bench/). better-sqlite3 (native), cosmiconfig and gray-matter
-// stay external: the first is loaded as is, the other two only when a config or task file needs
-// parsing.
+// measurably faster to start (see bench/). cosmiconfig and gray-matter stay external: they are
+// loaded only when a config or task file needs parsing.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+
+// better-sqlite3's JavaScript goes into the bundle; its native addon is loaded from node_modules.
+// The version is recorded so the hook uses the bundled copy only with the matching addon.
+const bsq = JSON.parse(readFileSync(new URL('../node_modules/better-sqlite3/package.json', import.meta.url), 'utf8')).version;
 
 await build({
   entryPoints: ['src/hook.ts'],
-  outfile: 'dist/hook.cjs',
+  outfile: 'dist/hook-bundle.cjs',
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['better-sqlite3', 'cosmiconfig', 'gray-matter'],
-  define: { 'import.meta.url': '__sortie_url' },
+  // bindings is only used when no addon path is passed; sortie always passes one.
+  external: ['bindings', 'cosmiconfig', 'gray-matter'],
+  define: { 'import.meta.url': '__sortie_url', __SORTIE_BSQ_VERSION__: JSON.stringify(bsq) },
   banner: { js: "const __sortie_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+
+copyFileSync(new URL('./hook-loader.cjs', import.meta.url), new URL('../dist/hook.cjs', import.meta.url));
+chmodSync(new URL('../dist/hook.cjs', import.meta.url), 0o755);
+const made = spawnSync(process.execPath, [fileURLToPath(new URL('./make-code-cache.cjs', import.meta.url))], { stdio: 'inherit' });
+// A missing cache only makes hooks a few milliseconds slower: warn, do not fail the build.
+if (made.status !== 0) console.warn('sortie: could not write the hook code cache; hooks will compile on each start');

@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // The entry that agent and git hook configurations call directly (never through npx). It is
-// bundled into one CommonJS file (dist/hook.cjs), loads only what the event needs, and talks to its
-// descriptors with plain fs calls: process.stdin/stdout would build stream objects that cost more
-// than the hook's own work. Usage: hook.cjs <agent> <Event>  |  hook.cjs git <hook> [args...]
+// bundled into one CommonJS file (dist/hook-bundle.cjs, started by the dist/hook.cjs loader with a
+// V8 code cache), loads only what the event needs, and talks to its descriptors with plain fs
+// calls: process.stdin/stdout would build stream objects that cost more than the hook's own work.
+// Usage: hook.cjs <agent> <Event>  |  hook.cjs git <hook> [args...]
 import { fdWriter } from './hooks/stdin.js';
 import { runAgentHook } from './hooks/runner.js';
+import { runGitHook } from './guard/git-hook.js';
+
+// Exported for scripts/make-code-cache.cjs, which runs every handler once at build time so the
+// code cache holds them all compiled.
+export { runAgentHook, runGitHook };
 
 async function main(): Promise<number> {
   const [target = '', event = '', ...rest] = process.argv.slice(2);
   const stdout = fdWriter(1);
   const stderr = fdWriter(2);
   if (target === 'git') {
-    const { runGitHook } = await import('./guard/git-hook.js');
     return runGitHook(event, rest, { env: process.env, cwd: process.cwd(), stdout, stderr, now: () => new Date() });
   }
   return runAgentHook(target, event, {
@@ -31,7 +36,7 @@ async function main(): Promise<number> {
 }
 
 // Exit explicitly: an agent may never close our stdin, and a pending read must not keep us alive.
-main().then(
+if (!(globalThis as { __sortieBuildingCache?: boolean }).__sortieBuildingCache) main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`sortie: hook failed to start: ${(e as Error).message}\n`);

@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { SortieError } from '../errors.js';
@@ -47,7 +48,8 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     }
     return { config: resolveConfig(raw, fast), file: fast };
   }
-  const { cosmiconfig } = await import('cosmiconfig');
+  // require, not import(): the hook bundle runs under vm.Script, where import() is unavailable.
+  const { cosmiconfig } = createRequire(import.meta.url)('cosmiconfig') as typeof import('cosmiconfig');
   const explorer = cosmiconfig('sortie', { searchPlaces: SEARCH_PLACES, stopDir: root });
   let result;
   try {

@@ -1,7 +1,7 @@
 import type { SortieConfig } from '../config/types.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
-import { claimsOf, readyTasks, waitingTasks } from '../tasks/tasks.js';
+import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { clean, oneLine } from '../ui.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
@@ -68,7 +68,8 @@ export function buildContext(i: ContextInput): string {
   if (lines2.length) sections.push({ cap: 1400, text: `## Tasks you hold\n${lines2.join('\n')}` });
 
   // 3. handoff notes: the previous mission on this branch, and the last notes on tasks in play
-  const waiting = waitingTasks(db);
+  const waiting = waitingTasks(db, 8);
+  const waitingCount = waiting.length < 8 ? waiting.length : countWaiting(db);
   const handoffLines: string[] = [];
   const prev = db
     .prepare(
@@ -97,7 +98,7 @@ export function buildContext(i: ContextInput): string {
   if (waiting.length) {
     lines4.push('Waiting for pickup (UNDERWAY, nobody holds them; a previous mission ended mid-way):');
     lines4.push(...waiting.slice(0, 8).map((t) => `- ${t.id} ${oneLine(t.title, 100)} [${t.priority}]`));
-    if (waiting.length > 8) lines4.push(`- ... and ${waiting.length - 8} more (sortie status)`);
+    if (waitingCount > 8) lines4.push(`- ... and ${waitingCount - 8} more (sortie status)`);
   }
   const ready = readyTasks(db, 8);
   if (ready.length) {

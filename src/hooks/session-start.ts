@@ -1,4 +1,6 @@
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { PACKAGE_ROOT } from '../install/paths.js';
 import { record } from '../activity.js';
 import type { AgentAdapter, AgentEvent } from '../agents/types.js';
 import { buildContext } from '../context/build.js';
@@ -88,7 +90,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     }
 
     const envFile = agent.envFile(env);
-    if (envFile) exportMission(envFile, mission.id);
+    if (envFile) exportMission(envFile, mission.id, ensureShim(w.dbFile));
     if (config.missions.journal) {
       try {
         writeJournal(db, journalDirOf(repo, config), mission);
@@ -156,8 +158,11 @@ function findClearedPredecessor(db: Database, b: { agent: string; pid?: number |
     .get(b.agent, recent, b.cwd ?? null) as MissionRow | undefined;
 }
 
-/** Appends `export SORTIE_MISSION=<id>` once; the agent sources the file before each shell command. */
-export function exportMission(file: string, id: number): void {
+/**
+ * Appends `export SORTIE_MISSION=<id>` once (and puts the `sortie` shim on PATH); the agent
+ * sources the file before each shell command.
+ */
+export function exportMission(file: string, id: number, binDir?: string): void {
   const line = `export SORTIE_MISSION=${id}`;
   let text = '';
   try {
@@ -165,7 +170,29 @@ export function exportMission(file: string, id: number): void {
   } catch {
     // not there yet
   }
+  const add: string[] = [];
   const lines = text.split('\n').filter((l) => l.startsWith('export SORTIE_MISSION='));
-  if (lines[lines.length - 1] === line) return;
-  appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${line}\n`);
+  if (lines[lines.length - 1] !== line) add.push(line);
+  const pathLine = binDir ? `export PATH="${binDir}:$PATH"` : undefined;
+  if (pathLine && !text.includes(pathLine)) add.push(pathLine);
+  if (add.length) appendFileSync(file, `${text && !text.endsWith('\n') ? '\n' : ''}${add.join('\n')}\n`);
+}
+
+/**
+ * The context tells the agent to run `sortie ...`, which must then work in its shell whether
+ * sortie is installed in the project, globally, or run from a checkout: a two-line shim beside the
+ * database (machine-local, never committed) that runs this very install.
+ */
+export function ensureShim(dbFile: string): string | undefined {
+  const dir = join(dirname(dbFile), 'bin');
+  const shim = join(dir, 'sortie');
+  const text = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(PACKAGE_ROOT, 'bin', 'sortie.js'))} "$@"\n`;
+  try {
+    if (existsSync(shim) && readFileSync(shim, 'utf8') === text) return dir;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(shim, text, { mode: 0o755 });
+    return dir;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import BundledDriver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
@@ -34,9 +35,9 @@ export interface OpenOptions {
 
 /** A bare connection: no pragmas beyond what the caller sets, no migrations. The heartbeat's path. */
 export function connect(file: string, opts: { readonly?: boolean; fileMustExist?: boolean } = {}): Database {
-  const Driver = loadDriver();
+  const d = loadDriver();
   try {
-    return new Driver(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? opts.readonly ?? false, nativeBinding: nativeBinding() });
+    return new d.ctor(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? opts.readonly ?? false, nativeBinding: d.binding });
   } catch (e) {
     throw dbError(e, file);
   }
@@ -65,28 +66,33 @@ export function openDb(file: string, opts: OpenOptions = {}): Database {
   return db;
 }
 
-let binding: string | undefined | null = null;
-/**
- * The addon's path, handed to better-sqlite3 so it skips the `bindings` package's search of a
- * dozen candidate paths on every start. Falls back to that search if the build folder moved.
- */
-function nativeBinding(): string | undefined {
-  if (binding !== null) return binding;
-  try {
-    const file = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-    binding = existsSync(file) ? file : undefined;
-  } catch {
-    binding = undefined;
-  }
-  return binding;
-}
+declare const __SORTIE_BSQ_VERSION__: string | undefined;
 
-function loadDriver(): typeof BetterSqlite3 {
+interface Driver {
+  ctor: typeof BetterSqlite3;
+  binding: string | undefined;
+}
+let driver: Driver | undefined;
+
+/**
+ * better-sqlite3's JavaScript is bundled into dist/hook.cjs (a dozen CommonJS files cost a hook
+ * 2 ms to load one by one); its native addon is not. The bundled copy is used only with the addon
+ * of the same version (the dependency is pinned); otherwise the installed package is loaded.
+ * Passing the addon's path also spares better-sqlite3 the `bindings` package's path search.
+ */
+function loadDriver(): Driver {
+  if (driver) return driver;
   try {
-    return require('better-sqlite3') as typeof BetterSqlite3;
+    const pkgFile = require.resolve('better-sqlite3/package.json');
+    const file = join(dirname(pkgFile), 'build', 'Release', 'better_sqlite3.node');
+    const binding = existsSync(file) ? file : undefined;
+    const bundled = typeof __SORTIE_BSQ_VERSION__ === 'string' ? __SORTIE_BSQ_VERSION__ : undefined;
+    const same = bundled !== undefined && (require(pkgFile) as { version: string }).version === bundled;
+    const ctor = bundled === undefined || same ? BundledDriver : (require('better-sqlite3') as typeof BetterSqlite3);
+    return (driver = { ctor, binding });
   } catch (e) {
-    throw new SortieError('INSTALL', `the better-sqlite3 native module could not be loaded: ${errorMessage(e)}`, {
-      hint: 'npm rebuild better-sqlite3   (needed after a Node.js upgrade)',
+    throw new SortieError('INSTALL', `the better-sqlite3 module could not be found: ${errorMessage(e)}`, {
+      hint: 'npm install   (in the project that has sortie as a dependency)',
       cause: e,
     });
   }
@@ -170,6 +176,12 @@ export function sleepSync(ms: number): void {
 function dbError(e: unknown, file: string): unknown {
   if (e instanceof SortieError) return e;
   const code = (e as { code?: string }).code ?? '';
+  if (code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|did not self-register|invalid ELF|wrong ELF/.test(errorMessage(e))) {
+    return new SortieError('INSTALL', `the better-sqlite3 native module could not be loaded: ${errorMessage(e).split('\n')[0]}`, {
+      hint: 'npm rebuild better-sqlite3   (needed after a Node.js upgrade)',
+      cause: e,
+    });
+  }
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new SortieError('DB_CORRUPT', `the sortie database ${file} is not a valid SQLite database (${code})`, {
       hint: `move it aside (mv "${file}" "${file}.broken") and run \`sortie doctor\`; task files are untouched`,

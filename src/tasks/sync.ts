@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
+import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open.js';
 import { immediate, withBusyRetry } from '../store/open.js';
 import { iso } from '../time.js';
@@ -97,11 +98,6 @@ export function syncTasks(db: Database, dir: string, config: SortieConfig, now: 
       const delErr = db.prepare('DELETE FROM task_errors WHERE path = ?');
       for (const p of gone) (delTask.run(p), delErr.run(p));
       const byId = db.prepare('SELECT path FROM tasks WHERE id = ?');
-      const upsert = db.prepare(`INSERT INTO tasks (id, title, status, priority, prio_rank, role, labels, depends_on, created, path, size, mtime_ms, synced_at)
-        VALUES (@id, @title, @status, @priority, @prio_rank, @role, @labels, @depends_on, @created, @path, @size, @mtime_ms, @synced_at)
-        ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, priority = excluded.priority, prio_rank = excluded.prio_rank,
-          role = excluded.role, labels = excluded.labels, depends_on = excluded.depends_on, created = excluded.created, path = excluded.path,
-          size = excluded.size, mtime_ms = excluded.mtime_ms, synced_at = excluded.synced_at`);
       const putErr = db.prepare('INSERT OR REPLACE INTO task_errors (path, size, mtime_ms, message, line) VALUES (?, ?, ?, ?, ?)');
       for (const p of parsed) {
         delTask.run(p.path);
@@ -113,21 +109,7 @@ export function syncTasks(db: Database, dir: string, config: SortieConfig, now: 
             continue;
           }
           delErr.run(p.path);
-          upsert.run({
-            id: t.id,
-            title: t.title,
-            status: t.status,
-            priority: t.priority,
-            prio_rank: priorityRank(t.priority),
-            role: t.role ?? null,
-            labels: JSON.stringify(t.labels),
-            depends_on: JSON.stringify(t.dependsOn),
-            created: t.created ?? null,
-            path: p.path,
-            size: p.size,
-            mtime_ms: p.mtime,
-            synced_at: at,
-          });
+          upsertTask(db, t, p.size, p.mtime, at);
         } else if (p.error) {
           putErr.run(p.path, p.size, p.mtime, p.error.message, p.error.line ?? null);
         }
@@ -147,26 +129,23 @@ function storedProblems(db: Database): SyncProblem[] {
   }));
 }
 
+const UPSERT = `INSERT INTO tasks (id, title, status, priority, prio_rank, role, labels, depends_on, created, path, size, mtime_ms, synced_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, priority = excluded.priority, prio_rank = excluded.prio_rank,
+    role = excluded.role, labels = excluded.labels, depends_on = excluded.depends_on, created = excluded.created, path = excluded.path,
+    size = excluded.size, mtime_ms = excluded.mtime_ms, synced_at = excluded.synced_at`;
+
+const upserts = new WeakMap<Database, Statement<unknown[]>>();
+
+/** The one place a task's index row is written (the statement is prepared once per connection). */
+function upsertTask(db: Database, t: Task, size: number, mtimeMs: number, at: string): void {
+  let st = upserts.get(db);
+  if (!st) upserts.set(db, (st = db.prepare<unknown[]>(UPSERT)));
+  st.run(t.id, t.title, t.status, t.priority, priorityRank(t.priority), t.role ?? null, JSON.stringify(t.labels), JSON.stringify(t.dependsOn), t.created ?? null, t.path, size, mtimeMs, at);
+}
+
 /** After sortie itself writes a task file, the index row is refreshed without a directory scan. */
 export function indexTaskFile(db: Database, task: Task, now: Date): void {
   const st = statSync(task.path);
-  db.prepare(`INSERT INTO tasks (id, title, status, priority, prio_rank, role, labels, depends_on, created, path, size, mtime_ms, synced_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status, priority = excluded.priority, prio_rank = excluded.prio_rank,
-      role = excluded.role, labels = excluded.labels, depends_on = excluded.depends_on, created = excluded.created, path = excluded.path,
-      size = excluded.size, mtime_ms = excluded.mtime_ms, synced_at = excluded.synced_at`).run(
-    task.id,
-    task.title,
-    task.status,
-    task.priority,
-    priorityRank(task.priority),
-    task.role ?? null,
-    JSON.stringify(task.labels),
-    JSON.stringify(task.dependsOn),
-    task.created ?? null,
-    task.path,
-    st.size,
-    st.mtimeMs,
-    iso(now),
-  );
+  upsertTask(db, task, st.size, st.mtimeMs, iso(now));
 }

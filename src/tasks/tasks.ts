@@ -199,18 +199,30 @@ export interface ClaimResult {
   tookOverFrom?: string | undefined;
 }
 
+interface Locked {
+  task: TaskWithBody;
+  held: LiveClaim | undefined;
+  now: Date;
+  at: string;
+}
+
 /**
- * The claim is a compare-and-swap under BEGIN IMMEDIATE: read the live claim and write ours while
- * holding the write lock. The partial unique index on live claims backs it up in the schema.
+ * Reads a task and its live claim under the database's write lock (BEGIN IMMEDIATE), so whatever
+ * fn decides from them cannot be raced by another writer: every claim and status change goes here.
  */
-export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { force?: boolean } = {}): ClaimResult {
+function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
   assertTaskId(id, ws.config);
   const now = ws.ctx.now();
   const at = iso(now);
-  return withBusyRetry(() =>
-    immediate(ws.db, () => {
-      const task = readTask(ws, id);
-      const held = liveClaim(ws.db, id);
+  return withBusyRetry(() => immediate(ws.db, () => fn({ task: readTask(ws, id), held: liveClaim(ws.db, id), now, at })));
+}
+
+/**
+ * The claim is a compare-and-swap: read the live claim and write ours while holding the write
+ * lock. The partial unique index on live claims backs it up in the schema.
+ */
+export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { force?: boolean } = {}): ClaimResult {
+  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
       if (held && held.mission.id === actor.id) return { task, already: true };
       if (held) {
         throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
@@ -235,8 +247,7 @@ export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { 
       const next = writeStatus(ws, task, 'UNDERWAY', now);
       record(ws.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
       return { task: next, already: false };
-    }),
-  );
+  });
 }
 
 export type StatusVerb = 'done' | 'abort' | 'block' | 'pause' | 'review' | 'release' | 'handoff';
@@ -266,13 +277,7 @@ export interface ChangeResult {
  * lets a person repair a record (e.g. a claim left by a crashed agent), and is recorded as forced.
  */
 export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: StatusVerb, opts: { force?: boolean; note?: string } = {}): ChangeResult {
-  assertTaskId(id, ws.config);
-  const now = ws.ctx.now();
-  const at = iso(now);
-  return withBusyRetry(() =>
-    immediate(ws.db, () => {
-      const task = readTask(ws, id);
-      const held = liveClaim(ws.db, id);
+  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
       const mine = held?.mission.id === actor.id;
       if (held && !mine && !opts.force) {
         throw new SortieError('NOT_HOLDER', `${id} is held by ${held.mission.codename} (${held.mission.agent}) since ${held.claimed_at}; only the holder can ${verb} it`, {
@@ -313,8 +318,7 @@ export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: S
         record(ws.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
       }
       return { task: next, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
-    }),
-  );
+  });
 }
 
 export interface ListFilter {
@@ -345,29 +349,33 @@ export function listTasks(db: Database, f: ListFilter = {}): (Task & { holder: {
   return f.label ? out.filter((t) => t.labels.includes(f.label!)) : out;
 }
 
-/** TODO tasks whose dependencies are all COMPLETE, best priority first. */
+/**
+ * TODO tasks whose dependencies are all COMPLETE, best priority first. The dependency check is in
+ * SQL so SQLite walks the (status, priority, id) index and stops at the limit: a start-up on 10,000
+ * tasks reads a handful of rows, not every TODO.
+ */
 export function readyTasks(db: Database, limit = 20): Task[] {
-  const rows = db.prepare("SELECT * FROM tasks WHERE status = 'TODO' ORDER BY prio_rank, id").all() as TaskRow[];
-  const out: Task[] = [];
-  const statusOf = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
-  for (const r of rows) {
-    const deps = JSON.parse(r.depends_on) as string[];
-    if (deps.every((d) => statusOf.get(d) === 'COMPLETE')) out.push(rowToTask(r));
-    if (out.length >= limit) break;
-  }
-  return out;
-}
-
-/** UNDERWAY tasks nobody holds: released by an ended or reaped mission, waiting for pickup. */
-export function waitingTasks(db: Database): Task[] {
   const rows = db
     .prepare(
-      `SELECT t.* FROM tasks t WHERE t.status = 'UNDERWAY'
-       AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.task_id = t.id AND c.released_at IS NULL)
-       ORDER BY t.prio_rank, t.id`,
+      `SELECT t.* FROM tasks t WHERE t.status = 'TODO'
+       AND NOT EXISTS (SELECT 1 FROM json_each(t.depends_on) d LEFT JOIN tasks x ON x.id = d.value WHERE x.status IS NOT 'COMPLETE')
+       ORDER BY t.prio_rank, t.id LIMIT ?`,
     )
-    .all() as TaskRow[];
+    .all(limit) as TaskRow[];
   return rows.map(rowToTask);
+}
+
+const WAITING = `FROM tasks t WHERE t.status = 'UNDERWAY'
+  AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.task_id = t.id AND c.released_at IS NULL)`;
+
+/** UNDERWAY tasks nobody holds: released by an ended or reaped mission, waiting for pickup. */
+export function waitingTasks(db: Database, limit = -1): Task[] {
+  const rows = db.prepare(`SELECT t.* ${WAITING} ORDER BY t.prio_rank, t.id LIMIT ?`).all(limit) as TaskRow[];
+  return rows.map(rowToTask);
+}
+
+export function countWaiting(db: Database): number {
+  return db.prepare(`SELECT COUNT(*) ${WAITING}`).pluck().get() as number;
 }
 
 export { idRegex };

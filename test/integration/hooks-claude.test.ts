@@ -171,6 +171,9 @@ function expectQuietFailure(run: HookRun): void {
   }
 }
 
+/** SessionStart puts a machine-local `sortie` shim on the agent's PATH, once per env file. */
+const shimLine = (repoDir: string) => `export PATH="${join(repoDir, '.git', 'sortie', 'bin')}:$PATH"`;
+
 describe('SessionStart', () => {
   for (const source of ['startup', 'fork'] as const) {
     test(`${source}: starts a mission with the session's facts, exports SORTIE_MISSION and injects context`, () => {
@@ -188,7 +191,10 @@ describe('SessionStart', () => {
         ended_at: null,
         end_reason: null,
       });
-      expect(readFileSync(fx.envFile, 'utf8')).toBe(`export OTHER=1\nexport SORTIE_MISSION=${m.id}\n`);
+      expect(readFileSync(fx.envFile, 'utf8')).toBe(`export OTHER=1\nexport SORTIE_MISSION=${m.id}\n${shimLine(fx.repo.dir)}\n`);
+      // The shim on that PATH runs this very sortie.
+      const shim = spawnSync(join(fx.repo.dir, '.git', 'sortie', 'bin', 'sortie'), ['--version'], { encoding: 'utf8' });
+      expect(shim.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
       expect(context).toContain(`mission #${m.id} "${m.codename}" (claude-code)`);
       expect(context).toContain(`Session ${source}`);
       expect(context).toContain('- TASK-1 Task number 1 [medium]');
@@ -205,7 +211,7 @@ describe('SessionStart', () => {
     const b = fx.start('dup');
     expect(b.mission.id).toBe(a.mission.id);
     expect(inspect(fx.db, (d) => d.prepare('SELECT COUNT(*) FROM missions WHERE session_id = ?').pluck().get('dup'))).toBe(1);
-    expect(readFileSync(fx.envFile, 'utf8')).toBe(`export SORTIE_MISSION=${a.mission.id}\n`);
+    expect(readFileSync(fx.envFile, 'utf8')).toBe(`export SORTIE_MISSION=${a.mission.id}\n${shimLine(fx.repo.dir)}\n`);
   });
 
   test('resume reopens the mission of that session id, and its context is deterministic', () => {
@@ -367,7 +373,7 @@ describe('SessionStart', () => {
     expect(liveClaim(fx.db, 'TASK-1')?.mission_id).toBe(next.id);
     expect(liveClaim(fx.db, 'TASK-3')?.mission_id).toBe(next.id);
     expect(context).toContain(`Inherited from ${old.codename} (before /clear): TASK-1, TASK-3.`);
-    expect(readFileSync(fx.envFile, 'utf8')).toBe(`export SORTIE_MISSION=${old.id}\nexport SORTIE_MISSION=${next.id}\n`);
+    expect(readFileSync(fx.envFile, 'utf8')).toBe(`export SORTIE_MISSION=${old.id}\n${shimLine(fx.repo.dir)}\nexport SORTIE_MISSION=${next.id}\n`);
   });
 
   test('clear: SessionStart(clear) arriving before SessionEnd(clear) closes the old mission and takes its claims', () => {
