@@ -6,13 +6,20 @@
 // Usage: hook.cjs <agent> <Event>  |  hook.cjs git <hook> [args...]
 import { fdWriter } from './hooks/stdin.js';
 import { runAgentHook } from './hooks/runner.js';
-import { runGitHook } from './guard/git-hook.js';
+import type { GitHookIO } from './guard/git-hook.js';
+
+/** The git side is loaded only for git hooks (esbuild turns this import() into a lazy init). */
+export async function runGitHook(hook: string, args: string[], io: GitHookIO): Promise<number> {
+  return (await import('./guard/git-hook.js')).runGitHook(hook, args, io);
+}
 
 // Exported for scripts/make-code-cache.cjs, which runs every handler once at build time so the
 // code cache holds them all compiled.
-export { runAgentHook, runGitHook };
+export { runAgentHook };
 
 async function main(): Promise<number> {
+  // This process exits right after the handler: see closeUnlessExiting.
+  (globalThis as { __sortieHookExits?: boolean }).__sortieHookExits = true;
   const [target = '', event = '', ...rest] = process.argv.slice(2);
   const stdout = fdWriter(1);
   const stderr = fdWriter(2);

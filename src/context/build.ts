@@ -2,7 +2,7 @@ import type { SortieConfig } from '../config/types.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
-import { clean, oneLine } from '../ui.js';
+import { clean, oneLine } from '../text.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
 export const HARD_CAP = 9500;
@@ -84,7 +84,7 @@ export function buildContext(i: ContextInput): string {
   }
   const noteFor = db.prepare(
     `SELECT a.detail, a.at, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id
-     WHERE a.task_id = ? AND a.kind = 'task.handoff' ORDER BY a.at DESC, a.id DESC LIMIT 1`,
+     WHERE a.task_id = ? AND a.kind = 'task.handoff' ORDER BY a.at DESC LIMIT 1`,
   );
   for (const id of [...heldIds, ...waiting.map((t) => t.id)].slice(0, 8)) {
     const n = noteFor.get(id) as { detail: string | null; at: string; codename: string | null } | undefined;

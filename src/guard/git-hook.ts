@@ -10,7 +10,7 @@ import { hookLogPath, logHookError } from '../hooks/log.js';
 import { findActingMission } from '../missions/identity.js';
 import type { MissionRow } from '../missions/missions.js';
 import { guardMessages } from '../messages.js';
-import { dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
+import { closeUnlessExiting, dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
 import { syncTasks } from '../tasks/sync.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
@@ -74,7 +74,7 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
     io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : `sortie: ${hook} hook failed: ${errorMessage(e)} (the git operation is not affected)\n`);
     return 0;
   } finally {
-    db?.close();
+    if (db) closeUnlessExiting(db);
   }
 }
 

@@ -1,3 +1,4 @@
+import { closeUnlessExiting } from '../store/open.js';
 import { existsSync } from 'node:fs';
 import type { AgentEvent } from '../agents/types.js';
 import { findRepo } from '../git.js';
@@ -35,6 +36,6 @@ export function heartbeat(ev: AgentEvent, env: Record<string, string | undefined
     }).immediate();
     return 'reopened';
   } finally {
-    db.close();
+    closeUnlessExiting(db);
   }
 }

@@ -4,6 +4,7 @@ import type { SortieConfig } from '../config/types.js';
 import { findRepo, type Env, type Repo } from '../git.js';
 import { dbPath, openDb, type Database } from '../store/open.js';
 import { tasksDirOf } from '../workspace.js';
+import { mark } from '../trace.js';
 
 export interface HookWorld {
   repo: Repo;
@@ -26,6 +27,7 @@ export async function openHookWorld(cwd: string, env: Env, now: Date, o: { creat
   const file = dbPath(repo, env, cwd);
   if (!o.create && !existsSync(file)) return undefined;
   const { config } = await loadConfig(repo?.root ?? cwd);
+  mark('config');
   const db = openDb(file, { busyTimeoutMs: o.busyMs });
   return { repo: repo ?? { root: cwd, gitDir: cwd, commonDir: cwd }, db, dbFile: file, config, tasksDir: tasksDirOf(repo ?? { root: cwd, gitDir: cwd, commonDir: cwd }, config), env, now };
 }

@@ -1,3 +1,4 @@
+import { closeUnlessExiting } from '../store/open.js';
 import type { AgentEvent } from '../agents/types.js';
 import { record } from '../activity.js';
 import { gitMaybe } from '../git.js';
@@ -44,6 +45,6 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
     }
     return checkpoint;
   } finally {
-    db.close();
+    closeUnlessExiting(db);
   }
 }

@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { hookLogPath, logHookError } from './log.js';
 import { readHookFd, readHookStdin, salvageFields } from './stdin.js';
+import { flushTrace, mark } from '../trace.js';
 
 export interface HookIO {
   argv: string[];
@@ -56,6 +57,7 @@ export async function runAgentHook(agentName: string, event: string, io: HookIO)
         logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
       }
     }
+    mark('stdin');
     const ev = adapter.toEvent(event, payload, io.env, io.cwd);
     const now = io.now();
     switch (kind) {
@@ -87,6 +89,8 @@ export async function runAgentHook(agentName: string, event: string, io: HookIO)
     io.stderr.write(`sortie: ${event} hook failed: ${errorMessage(e).split('\n')[0]}${file ? ` (details: ${file})` : ''}; the agent continues\n`);
   } finally {
     clearTimeout(timer);
+    mark('done');
+    flushTrace((s) => io.stderr.write(s));
   }
   return 0;
 }

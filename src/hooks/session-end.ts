@@ -1,3 +1,4 @@
+import { closeUnlessExiting } from '../store/open.js';
 import type { AgentEvent } from '../agents/types.js';
 import { readJournalHandoff, writeJournal } from '../missions/journal.js';
 import { endMissionTx, getMission, missionBySession, type MissionRow } from '../missions/missions.js';
@@ -37,7 +38,7 @@ export async function sessionEnd(ev: AgentEvent, env: Record<string, string | un
     }
     return { mission: ended, released };
   } finally {
-    db.close();
+    closeUnlessExiting(db);
   }
 }
 

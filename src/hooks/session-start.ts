@@ -1,3 +1,4 @@
+import { closeUnlessExiting } from '../store/open.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PACKAGE_ROOT } from '../install/paths.js';
@@ -24,6 +25,7 @@ import { drainPendingCommits } from '../guard/pending.js';
 import { iso } from '../time.js';
 import { journalDirOf } from '../workspace.js';
 import { openHookWorld } from './open.js';
+import { mark } from '../trace.js';
 
 export interface StartResult {
   mission: MissionRow;
@@ -38,17 +40,21 @@ export interface StartResult {
  * source, export SORTIE_MISSION for the agent's shell commands, and return the context.
  */
 export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, ppid: number): Promise<StartResult | undefined> {
+  mark('start');
   const w = await openHookWorld(ev.cwd, env, now, { create: true, busyMs: 3000 });
+  mark('opened');
   if (!w) return undefined;
   const { db, repo, config } = w;
   try {
     const at = iso(now);
     syncTasks(db, w.tasksDir, config, now, { quick: true });
     drainPendingCommits(db, w.dbFile, repo, config, env, now);
+    mark('synced');
     const pid = agentPid(env, ppid);
     const pidStart = pid ? processStart(pid) : undefined;
     const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;
     const reaped = reapMissions(db, { now, staleAfter: config.missions.staleAfter, lastWrite: transcriptMtime, except: existing?.id });
+    mark('reaped');
     const branch = currentBranch(repo);
     const base = {
       agent: ev.agent,
@@ -89,6 +95,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
       mission = withBusyRetry(() => immediate(db, () => insertMission(db, base)));
     }
 
+    mark('mission');
     const envFile = agent.envFile(env);
     if (envFile) exportMission(envFile, mission.id, ensureShim(w.dbFile));
     if (config.missions.journal) {
@@ -99,10 +106,13 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
         // A journal is a convenience: a read-only tree must not cost the agent its context.
       }
     }
+    mark('journal');
     const context = buildContext({ db, config, mission, source, reaped, inherited });
+    mark('context');
     return { mission, context, stdout: agent.startOutput(context), reaped, inherited: inherited?.tasks ?? [] };
   } finally {
-    db.close();
+    closeUnlessExiting(db);
+    mark('closed');
   }
 }
 

@@ -98,6 +98,18 @@ function loadDriver(): Driver {
   }
 }
 
+/**
+ * Closing is what a library does; a hook process about to exit is better off leaving its
+ * connection to the exit. The last connection to close checkpoints the WAL into the database and
+ * deletes it, which costs a hook more than its own write, and the next hook recreates the WAL.
+ * Left open, the WAL stays (it is crash-safe by design, its commits are complete) and SQLite's
+ * auto-checkpoint keeps it small. Only the bundled hook entry sets this; everything else closes.
+ */
+export function closeUnlessExiting(db: Database): void {
+  if ((globalThis as { __sortieHookExits?: boolean }).__sortieHookExits) return;
+  if (db.open) db.close();
+}
+
 export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
