@@ -2,11 +2,14 @@ import { closeUnlessExiting } from '../store/open.js';
 import type { AgentEvent } from '../agents/types.js';
 import { readJournalHandoff, writeJournal } from '../missions/journal.js';
 import { endMissionTx, getMission, missionBySession, type MissionRow } from '../missions/missions.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { findRepo } from '../git.js';
 import { iso } from '../time.js';
-import { journalDirOf } from '../workspace.js';
-import { openHookWorld } from './open.js';
-import { drainPendingCommits } from '../guard/pending.js';
+import { mark } from '../trace.js';
+import { drainPendingCommits, pendingFile } from '../guard/pending.js';
 
 /**
  * SessionEnd: one short transaction (close, release claims, store the handoff), then the journal.
@@ -15,27 +18,39 @@ import { drainPendingCommits } from '../guard/pending.js';
  */
 export async function sessionEnd(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<{ mission: MissionRow; released: string[] } | undefined> {
   if (!ev.sessionId) return undefined;
+  // No config is read: the journal's path was decided at SessionStart and is on the mission, and
+  // the id pattern is needed only when commits wait to be recorded.
+  const repo = findRepo(ev.cwd);
+  if (!repo && !env.SORTIE_DB) return undefined;
+  const dbFile = dbPath(repo, env, ev.cwd);
+  if (!existsSync(dbFile)) return undefined;
   // Two waits of 400 ms at most: well inside the 1.5 s Claude Code gives all SessionEnd hooks.
-  const w = await openHookWorld(ev.cwd, env, now, { create: false, busyMs: 400 });
-  if (!w) return undefined;
-  const { db } = w;
+  const db = openDb(dbFile, { busyTimeoutMs: 400 });
+  mark('opened');
   try {
     const m = missionBySession(db, ev.sessionId);
     if (!m || m.ended_at) return undefined;
     // Its last commits may still be waiting to be recorded: they belong in its summary.
-    drainPendingCommits(db, w.dbFile, w.repo, w.config, env, now);
+    if (repo && existsSync(pendingFile(dbFile))) {
+      const { config } = await loadConfig(repo.root);
+      drainPendingCommits(db, dbFile, repo, config, env, now);
+    }
     const at = iso(now);
     const handoff = m.handoff ?? readJournalHandoff(m.journal_path) ?? undefined;
     const summary = handoff ? undefined : summarize(db, m);
+    mark('handoff');
     const released = withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: ev.reason ?? 'other', at, handoff, summary })), 2);
+    mark('ended');
     const ended = getMission(db, m.id)!;
-    if (w.config.missions.journal) {
+    if (ended.journal_path) {
       try {
-        writeJournal(db, journalDirOf(w.repo, w.config), ended);
+        // The agent's notes are in the database already (handoff above): safe to overwrite.
+        writeJournal(db, dirname(ended.journal_path), ended, { inPlace: true });
       } catch {
         // the journal is a view; the database already has everything
       }
     }
+    mark('journal');
     return { mission: ended, released };
   } finally {
     closeUnlessExiting(db);

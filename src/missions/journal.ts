@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../store/open.js';
 import { writeFileAtomic } from '../tasks/file.js';
@@ -27,7 +27,7 @@ export function readJournalHandoff(path: string | null): string | undefined {
  * A readable view of a mission, rewritten at start, checkpoint and end. The `## Handoff` section
  * belongs to the agent: whatever it wrote there is carried over on every rewrite.
  */
-export function writeJournal(db: Database, dir: string, m: MissionRow): string {
+export function writeJournal(db: Database, dir: string, m: MissionRow, opts: { inPlace?: boolean } = {}): string {
   const path = m.journal_path ?? journalPath(dir, m);
   mkdirSync(dir, { recursive: true });
   const handoff = readJournalHandoff(path) ?? m.handoff ?? '';
@@ -69,8 +69,12 @@ export function writeJournal(db: Database, dir: string, m: MissionRow): string {
     handoff || PLACEHOLDER,
     '',
   ];
-  // A journal is a view of the database: no fsync, it can always be rewritten.
-  writeFileAtomic(path, [...fm, ...body].join('\n'), { fsync: false });
+  // A journal is a view of the database: no fsync, it can always be rewritten. In place (when the
+  // caller has already saved the agent's notes to the database) it costs an overwrite instead of
+  // creating a file, which is most of a SessionEnd's time on some file systems.
+  const text = [...fm, ...body].join('\n');
+  if (opts.inPlace && existsSync(path)) writeFileSync(path, text);
+  else writeFileAtomic(path, text, { fsync: false });
   if (m.journal_path !== path) db.prepare('UPDATE missions SET journal_path = ? WHERE id = ?').run(path, m.id);
   return path;
 }
