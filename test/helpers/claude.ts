@@ -114,6 +114,8 @@ export function claudeVersion(): string | null {
 /** True when the claude binary exists and runs (`--version` succeeds). */
 export function claudeAvailable(): boolean {
   if (availableCache === undefined) availableCache = claudeVersion() !== null;
+  // CI installs the dev dependency: a missing binary there is a failure, never a silent skip.
+  if (!availableCache && process.env.CI) throw new Error('the Claude Code CLI (node_modules/.bin/claude) is missing or does not run; CI must run the end-to-end tests');
   return availableCache;
 }
 
