@@ -8,7 +8,8 @@ import { errorMessage } from '../errors.js';
 import { currentBranch, findRepo, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../hooks/log.js';
 import { findActingMission } from '../missions/identity.js';
-import type { MissionRow } from '../missions/missions.js';
+import { reapMissions, type MissionRow } from '../missions/missions.js';
+import { transcriptMtime } from '../missions/signs.js';
 import { guardMessages } from '../messages.js';
 import { closeUnlessExiting, dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
 import { syncTasks } from '../tasks/sync.js';
@@ -114,6 +115,9 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   drainPendingCommits(db, w.dbFile, repo, config, io.env, now);
   syncTasks(db, tasksDirOf(repo, config), config, now, { quick: true });
   const actor = actorOf(db, io.env, repo);
+  // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
+  // live agent mission; this path runs only for commits that name a task).
+  reapMissions(db, { now, staleAfter: config.missions.staleAfter, lastWrite: transcriptMtime, except: actor.mission?.id });
   const checks = evaluate(db, config, actor, refs);
   const blocks = checks.filter((k) => k.verdict === 'block');
   const warns = checks.filter((k) => k.verdict === 'warn');

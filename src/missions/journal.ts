@@ -73,8 +73,20 @@ export function writeJournal(db: Database, dir: string, m: MissionRow, opts: { i
   // caller has already saved the agent's notes to the database) it costs an overwrite instead of
   // creating a file, which is most of a SessionEnd's time on some file systems.
   const text = [...fm, ...body].join('\n');
-  if (opts.inPlace && existsSync(path)) writeFileSync(path, text);
+  const exists = existsSync(path);
+  if (opts.inPlace && exists) writeFileSync(path, text);
+  else if (!exists) writeNew(path, text);
   else writeFileAtomic(path, text, { fsync: false });
   if (m.journal_path !== path) db.prepare('UPDATE missions SET journal_path = ? WHERE id = ?').run(path, m.id);
   return path;
+}
+
+/** A new journal needs no temp file: created exclusively, nobody can see it half-written and lose notes. */
+function writeNew(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    writeFileAtomic(path, text, { fsync: false });
+  }
 }

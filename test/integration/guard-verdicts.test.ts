@@ -1,10 +1,13 @@
 // One scenario: the commit guard's verdicts, through real `git commit`s and the installed husky
 // hooks, for a person at a terminal and for agents as Claude Code runs them.
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { recorded, commit, commitCount, editorScript, gitRun, head, query, stage, startAgent, usePreset, type Agent } from '../helpers/guard.js';
-import { dbOf, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { inspect } from '../helpers/db.js';
+import { HOOK, dbOf, makeRepo, type TempRepo } from '../helpers/repo.js';
 
 let repo: TempRepo;
 let a: Agent;
@@ -306,5 +309,43 @@ describe('an internal error in the guard', () => {
     // The bypass still works.
     expect(commit(r2, 'TASK-1 change', { env: { SORTIE_SKIP: '1' } }).code).toBe(0);
     expect(commitCount(r2)).toBe(before + 1);
+  });
+});
+
+describe('a claim held by an agent that died', () => {
+  test('is reaped by the guard: the commit is judged as on an unclaimed task, not as held by the dead mission', () => {
+    const repo = makeRepo({ name: 'guard-dead-holder' });
+    try {
+      expect(repo.sortie(['init']).code).toBe(0);
+      expect(repo.sortie(['task', 'new', 'Login']).code).toBe(0);
+      repo.git('add', '-A');
+      repo.git('commit', '-q', '-m', 'tasks', '--no-verify');
+      // An agent whose process is gone: a real child process, started and killed.
+      const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      const deadPid = Number(child.stdout);
+      const start = spawnSync(process.execPath, [HOOK, 'claude-code', 'SessionStart'], {
+        cwd: repo.dir,
+        env: { ...repo.env, CLAUDE_PID: String(deadPid) },
+        input: JSON.stringify({ session_id: 'dead-agent', cwd: repo.dir, source: 'startup' }),
+        encoding: 'utf8',
+      });
+      expect(start.status).toBe(0);
+      const mission = inspect(dbOf(repo), (d) => d.prepare("SELECT id FROM missions WHERE session_id = 'dead-agent' AND ended_at IS NULL").pluck().get()) as number;
+      expect(mission).toBeGreaterThan(0);
+      // The claim it took before it died.
+      const db = new Database(dbOf(repo));
+      db.prepare("INSERT INTO claims (task_id, mission_id, claimed_at) VALUES ('TASK-1', ?, ?)").run(mission, new Date().toISOString());
+      db.close();
+      repo.write('a.txt', 'work\n');
+      repo.git('add', 'a.txt');
+      const r = spawnSync('git', ['commit', '-q', '-m', 'TASK-1 work'], { cwd: repo.dir, env: repo.env, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain('nobody has claimed it');
+      expect(r.stderr).not.toContain('held by');
+      const ended = inspect(dbOf(repo), (d) => d.prepare('SELECT end_reason FROM missions WHERE id = ?').pluck().get(mission));
+      expect(ended).toBe('abandoned');
+    } finally {
+      repo.cleanup();
+    }
   });
 });
