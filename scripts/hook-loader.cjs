@@ -1,22 +1,33 @@
 #!/usr/bin/env node
 'use strict';
-// dist/hook.cjs: what every hook config calls. It runs dist/hook-bundle.cjs with the V8 code cache
-// written at build time, so a hook does not recompile sortie on every start (a few milliseconds of
-// each hook). If the cache is missing or V8 rejects it (another Node version), the bundle simply
-// compiles as usual.
-const { readFileSync } = require('node:fs');
+// dist/hook.cjs: what every hook config calls. It runs dist/hook-bundle.cjs with a V8 code cache,
+// so a hook does not recompile sortie on every start (a few milliseconds of each hook). The build
+// writes the cache by running every handler once; an install whose Node differs from the build's
+// gets one written here, once, at the end of its first hook (if dist/ is writable). A missing or
+// rejected cache only means a normal compile.
+const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
 const Module = require('node:module');
 
 const bundle = join(__dirname, 'hook-bundle.cjs');
+const cacheFile = join(__dirname, `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
 const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
 let cachedData;
 try {
-  cachedData = readFileSync(join(__dirname, `hook-bundle.${process.arch}-${process.versions.v8}.cache`));
+  cachedData = readFileSync(cacheFile);
 } catch {
   cachedData = undefined;
 }
 const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+if (cachedData === undefined || script.cachedDataRejected) {
+  process.once('exit', () => {
+    try {
+      writeFileSync(cacheFile, script.createCachedData());
+    } catch {
+      // read-only install: compile each time, as without a cache
+    }
+  });
+}
 const mod = { exports: {} };
 script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, __dirname);

@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, SortieError, errorMessage, isSortieError } from './errors.js';
 import { colors, printJson } from './ui.js';
+import { nearest } from './text.js';
 import { processCtx, type Ctx } from './workspace.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string; value?: string };
@@ -210,9 +211,12 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     if (!spec) {
       if (GROUPS[argv[0]!]) {
         ctx.stdout.write(groupHelp(argv[0]!));
-        return argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h' ? (argv[1] ? EXIT.ok : EXIT.usage) : usageError(ctx, `unknown command "sortie ${argv[0]} ${argv[1]}"`);
+        if (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h') return argv[1] ? EXIT.ok : EXIT.usage;
+        const near = nearest(argv[1], COMMANDS.filter((x) => x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
+        return usageError(ctx, `unknown command "sortie ${argv[0]} ${argv[1]}"${near ? ` (did you mean "sortie ${argv[0]} ${near}"?)` : ''}`);
       }
-      return usageError(ctx, `unknown command "${argv[0]}"`, 'sortie --help');
+      const near = nearest(argv[0]!, [...new Set(COMMANDS.map((x) => x.name.split(' ')[0]!))]);
+      return usageError(ctx, `unknown command "${argv[0]}"${near ? ` (did you mean "sortie ${near}"?)` : ''}`, 'sortie --help');
     }
     const rest = argv.slice(spec.name.split(' ').length);
     if (rest.includes('--help') || rest.includes('-h')) {

@@ -6,6 +6,7 @@ import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
 import { findRepo, gitMaybe } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
+import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
 import { isAlive } from '../missions/process.js';
 import { transcriptMtime } from '../missions/signs.js';
@@ -81,6 +82,10 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
   else if (hp.current !== join(huskyDir, '_')) add({ check: 'git hooks', level: 'warn', message: `core.hooksPath is "${hp.current ?? '(unset)'}"; hooks will not fire in worktrees`, fix: `sortie init   (sets it to ${join(huskyDir, '_')})` });
   else if (!existsSync(join(huskyDir, '_', 'sortie.sh'))) add({ check: 'git hooks', level: 'warn', message: 'the machine-local runner .husky/_/sortie.sh is missing (slower fallback in use)', fix: 'sortie init' });
   else add({ check: 'git hooks', level: 'ok', message: `${GIT_HOOKS.join(', ')} via husky` });
+
+  // the hook's V8 code cache for this Node (see scripts/hook-loader.cjs)
+  const cache = join(PACKAGE_ROOT, 'dist', `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
+  add(existsSync(cache) ? { check: 'hook code cache', level: 'ok', message: `for Node ${process.version}` } : { check: 'hook code cache', level: 'warn', message: `none for Node ${process.version} yet (hooks compile on each start, a few ms slower)`, fix: 'it is written by the next hook run, or by rebuilding sortie (npm rebuild sortie)' });
 
   // database
   const file = dbPath(repo, ctx.env, ctx.cwd);

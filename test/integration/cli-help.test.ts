@@ -2,7 +2,7 @@
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, test } from 'vitest';
 import { COMMANDS } from '../../dist/cli.js';
 import { cleanEnv, makeRepo, runSortie } from '../helpers/repo.js';
 
@@ -85,5 +85,24 @@ describe('NO_COLOR', () => {
     const r = repo.sortie(args, { env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
     expect(r.stdout + r.stderr).not.toContain(ESC);
     expect(r.stdout + r.stderr).not.toBe('');
+  });
+});
+
+describe('a mistyped command', () => {
+  test('exits 2 and names the command that was probably meant', () => {
+    const repo = makeRepo({ name: 'cli-typo' });
+    try {
+      const sub = repo.sortie(['task', 'clam', 'TASK-1']);
+      expect(sub.code).toBe(2);
+      expect(sub.stderr).toContain('unknown command "sortie task clam" (did you mean "sortie task claim"?)');
+      const top = repo.sortie(['stauts']);
+      expect(top.code).toBe(2);
+      expect(top.stderr).toContain('(did you mean "sortie status"?)');
+      const far = repo.sortie(['frobnicate']);
+      expect(far.code).toBe(2);
+      expect(far.stderr).not.toContain('did you mean');
+    } finally {
+      repo.cleanup();
+    }
   });
 });
