@@ -18,15 +18,19 @@ export interface HookWorld {
 
 /**
  * Opens what a hook needs for a directory. Returns undefined outside a git repository (an agent
- * started elsewhere is none of our business), and, when `create` is false, when no database exists
- * yet (a heartbeat must never be the thing that creates one).
+ * started elsewhere is none of our business), and when the repository has not opted in: no
+ * database and (for `create`) no sortie config either. With the plugin enabled for every project,
+ * a repository that never ran `sortie init` must get nothing written into it.
  */
 export async function openHookWorld(cwd: string, env: Env, now: Date, o: { create: boolean; busyMs: number }): Promise<HookWorld | undefined> {
   const repo = findRepo(cwd);
   if (!repo && !env.SORTIE_DB) return undefined;
   const file = dbPath(repo, env, cwd);
-  if (!o.create && !existsSync(file)) return undefined;
-  const { config } = await loadConfig(repo?.root ?? cwd);
+  const exists = existsSync(file);
+  if (!o.create && !exists) return undefined;
+  const loaded = await loadConfig(repo?.root ?? cwd);
+  if (!exists && !loaded.file && !env.SORTIE_DB) return undefined;
+  const { config } = loaded;
   mark('config');
   const db = openDb(file, { busyTimeoutMs: o.busyMs });
   return { repo: repo ?? { root: cwd, gitDir: cwd, commonDir: cwd }, db, dbFile: file, config, tasksDir: tasksDirOf(repo ?? { root: cwd, gitDir: cwd, commonDir: cwd }, config), env, now };

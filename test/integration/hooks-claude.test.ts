@@ -671,3 +671,35 @@ describe('failures never break the agent and lose nothing', () => {
     expect(readFileSync(log, 'utf8')).toMatch(/"event":"SessionStart".*DB_CORRUPT/);
   });
 });
+
+describe('a repository that never opted in', () => {
+  test('SessionStart writes nothing there: no database, no journal, no output (the plugin may be on for every project)', () => {
+    const repo = makeRepo({ name: 'not-opted-in' });
+    try {
+      const r = spawnSync(process.execPath, [HOOK, 'claude-code', 'SessionStart'], {
+        cwd: repo.dir,
+        env: repo.env,
+        input: JSON.stringify({ session_id: 'elsewhere', cwd: repo.dir, source: 'startup' }),
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('');
+      expect(existsSync(dbOf(repo))).toBe(false);
+      expect(existsSync(join(repo.dir, '.sortie'))).toBe(false);
+      expect(repo.git('status', '--porcelain')).toBe('');
+      // Once set up (a config is enough), the same start is a mission.
+      repo.write('.sortierc.json', '{ "extends": "recommended" }\n');
+      const again = spawnSync(process.execPath, [HOOK, 'claude-code', 'SessionStart'], {
+        cwd: repo.dir,
+        env: repo.env,
+        input: JSON.stringify({ session_id: 'elsewhere', cwd: repo.dir, source: 'startup' }),
+        encoding: 'utf8',
+      });
+      expect(again.stdout).toContain('additionalContext');
+      expect(existsSync(dbOf(repo))).toBe(true);
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
