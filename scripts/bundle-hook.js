@@ -1,5 +1,6 @@
-// Bundles the hook entry into one CommonJS file, dist/hook-bundle.cjs, then writes the loader
-// dist/hook.cjs and a V8 code cache for it (scripts/make-code-cache.cjs). Hooks run at every prompt and
+// Bundles the hook entry into one CommonJS file, dist/hook-bundle.cjs, and the heartbeat/SessionEnd
+// entry into dist/hook-light.cjs, then writes the loader dist/hook.cjs and a V8 code cache for the
+// full bundle (scripts/make-code-cache.cjs). Hooks run at every prompt and
 // commit: one file instead of twenty ES modules, and CommonJS instead of the ES module loader, is
 // measurably faster to start (see bench/). cosmiconfig and gray-matter stay external: they are
 // loaded only when a config or task file needs parsing.
@@ -12,9 +13,7 @@ import { build } from 'esbuild';
 // The version is recorded so the hook uses the bundled copy only with the matching addon.
 const bsq = JSON.parse(readFileSync(new URL('../node_modules/better-sqlite3/package.json', import.meta.url), 'utf8')).version;
 
-await build({
-  entryPoints: ['src/hook.ts'],
-  outfile: 'dist/hook-bundle.cjs',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -24,7 +23,10 @@ await build({
   define: { 'import.meta.url': '__sortie_url', __SORTIE_BSQ_VERSION__: JSON.stringify(bsq) },
   banner: { js: "const __sortie_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook-bundle.cjs' });
+// Heartbeat and SessionEnd need neither the database driver nor the rest of sortie.
+await build({ ...common, entryPoints: ['src/hook-light.ts'], outfile: 'dist/hook-light.cjs' });
 
 copyFileSync(new URL('./hook-loader.cjs', import.meta.url), new URL('../dist/hook.cjs', import.meta.url));
 chmodSync(new URL('../dist/hook.cjs', import.meta.url), 0o755);

@@ -1,33 +1,50 @@
 #!/usr/bin/env node
 'use strict';
-// dist/hook.cjs: what every hook config calls. It runs dist/hook-bundle.cjs with a V8 code cache,
-// so a hook does not recompile sortie on every start (a few milliseconds of each hook). The build
-// writes the cache by running every handler once; an install whose Node differs from the build's
-// gets one written here, once, at the end of its first hook (if dist/ is writable). A missing or
-// rejected cache only means a normal compile.
+// dist/hook.cjs: what every hook config calls.
+// 1. dist/hook-light.cjs handles heartbeat and SessionEnd with two file writes and no database
+//    (it declines every other event before reading stdin).
+// 2. Everything else runs dist/hook-bundle.cjs with a V8 code cache, so a hook does not recompile
+//    sortie on every start. The build writes the cache by running every handler once; an install
+//    whose Node differs from the build's gets one written here, once, at the end of its first hook
+//    (if dist/ is writable). A missing or rejected cache only means a normal compile.
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { Script } = require('node:vm');
-const Module = require('node:module');
 
-const bundle = join(__dirname, 'hook-bundle.cjs');
-const cacheFile = join(__dirname, `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
-const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  cachedData = undefined;
+function full() {
+  const { Script } = require('node:vm');
+  const Module = require('node:module');
+  const bundle = join(__dirname, 'hook-bundle.cjs');
+  const cacheFile = join(__dirname, `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
+  const source = readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        writeFileSync(cacheFile, script.createCachedData());
+      } catch {
+        // read-only install: compile each time, as without a cache
+      }
+    });
+  }
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, __dirname);
 }
-const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) {
-  process.once('exit', () => {
-    try {
-      writeFileSync(cacheFile, script.createCachedData());
-    } catch {
-      // read-only install: compile each time, as without a cache
-    }
-  });
+
+if (process.argv[2] === 'git') full();
+else {
+  require('./hook-light.cjs')
+    .light(process.argv.slice(2))
+    .then(
+      (code) => (code === undefined ? full() : process.exit(code)),
+      (e) => {
+        process.stderr.write(`sortie: hook failed to start: ${e && e.message}\n`);
+        process.exit(0);
+      },
+    );
 }
-const mod = { exports: {} };
-script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, __dirname);

@@ -34,9 +34,10 @@ export async function openWorkspace(ctx: Ctx, opts: { config?: SortieConfig } = 
   const loaded = opts.config ? { config: opts.config, file: undefined } : await loadConfig(repo.root);
   const dbFile = dbPath(repo, ctx.env, ctx.cwd);
   const db = openDb(dbFile);
-  // Commits made since the last sortie process are recorded before anything reads them.
-  const { drainPendingCommits } = await import('./guard/pending.js');
-  drainPendingCommits(db, dbFile, repo, loaded.config, ctx.env, ctx.now());
+  // What the database-free hooks queued (commits, ended sessions, heartbeats) is applied before
+  // anything reads the database.
+  const { catchUp } = await import('./missions/catch-up.js');
+  catchUp(db, dbFile, repo, loaded.config, ctx.env, ctx.now());
   return {
     ctx,
     repo,

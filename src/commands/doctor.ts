@@ -14,6 +14,7 @@ import type { MissionRow } from '../missions/missions.js';
 import { dbPath, openDb, schemaVersion } from '../store/open.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { syncTasks } from '../tasks/sync.js';
+import { catchUp } from '../missions/catch-up.js';
 import { parseDuration } from '../time.js';
 import { colors, print, printJson } from '../ui.js';
 import { tasksDirOf, type Ctx } from '../workspace.js';
@@ -107,6 +108,8 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
     else if (v < LATEST_VERSION) add({ check: 'database', level: 'warn', message: `schema ${v}, this sortie uses ${LATEST_VERSION}`, fix: 'any sortie command migrates it (sortie status)' });
     else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${db.pragma('journal_mode', { simple: true }) as string}` });
     if (v < 1) return out;
+    // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
+    if (v === LATEST_VERSION && config) catchUp(db, file, repo, config, ctx.env, ctx.now());
 
     if (config) {
       const r = syncTasks(db, tasksDirOf(repo, config), config, ctx.now());

@@ -19,7 +19,8 @@ import { isTerminal } from '../lazy.js';
 import { tasksDirOf } from '../workspace.js';
 import { findIds, gitForHook, messageBody, stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
-import { drainPendingCommits, markerFile } from './pending.js';
+import { markerFile } from './pending.js';
+import { catchUp } from '../missions/catch-up.js';
 
 export interface GitHookIO {
   env: Env;
@@ -112,7 +113,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   }
   if (refs.length === 0) return 0;
   const now = io.now();
-  drainPendingCommits(db, w.dbFile, repo, config, io.env, now);
+  catchUp(db, w.dbFile, repo, config, io.env, now);
   syncTasks(db, tasksDirOf(repo, config), config, now, { quick: true });
   const actor = actorOf(db, io.env, repo);
   // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
@@ -181,7 +182,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   if (args[2] !== '1') return; // a file checkout, not a branch change
   const now = io.now();
-  drainPendingCommits(db, w.dbFile, repo, config, io.env, now);
+  catchUp(db, w.dbFile, repo, config, io.env, now);
   syncTasks(db, tasksDirOf(repo, config), config, now);
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);

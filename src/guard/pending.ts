@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
@@ -6,6 +5,7 @@ import type { Env, Repo } from '../git.js';
 import { getMission, missionBySession } from '../missions/missions.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { iso } from '../time.js';
+import { takeQueue } from '../store/queue.js';
 import { findIds, gitForHook, messageBody } from './references.js';
 
 /**
@@ -29,15 +29,8 @@ interface Marker {
 
 /** Records pending commits. Safe to call from any process at any time; it does nothing when none wait. */
 export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, config: SortieConfig, env: Env, now: Date): number {
-  const file = pendingFile(dbFile);
-  if (!existsSync(file)) return 0;
-  const claimed = `${file}.${process.pid}.${now.getTime()}`;
-  try {
-    renameSync(file, claimed); // atomic: a concurrent drainer gets ENOENT and moves on
-  } catch {
-    return 0;
-  }
-  const lines = readFileSync(claimed, 'utf8').split('\n').filter(Boolean);
+  const q = takeQueue(pendingFile(dbFile), now);
+  const lines = q.lines;
   const entries = lines
     .map((l) => {
       const [sha = '', missionEnv = '', session = '', marker = '', branch = ''] = l.split('\t');
@@ -51,7 +44,7 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
     })
     .filter((e) => /^[0-9a-f]{40,64}$/.test(e.sha));
   if (entries.length === 0) {
-    rmSync(claimed, { force: true });
+    q.done();
     return 0;
   }
   const log = gitForHook(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], repo, env);
@@ -86,6 +79,6 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
       }
     }),
   );
-  rmSync(claimed, { force: true });
+  q.done();
   return n;
 }

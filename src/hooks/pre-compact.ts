@@ -8,7 +8,7 @@ import { immediate, withBusyRetry } from '../store/open.js';
 import { iso } from '../time.js';
 import { journalDirOf } from '../workspace.js';
 import { openHookWorld } from './open.js';
-import { drainPendingCommits } from '../guard/pending.js';
+import { catchUp } from '../missions/catch-up.js';
 
 /** PreCompact: remember what the mission holds and has done, so the post-compaction context can say it. Never blocks. */
 export async function preCompact(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<Record<string, unknown> | undefined> {
@@ -17,9 +17,9 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
   if (!w) return undefined;
   const { db } = w;
   try {
+    catchUp(db, w.dbFile, w.repo, w.config, env, now);
     const m = missionBySession(db, ev.sessionId);
     if (!m) return undefined;
-    drainPendingCommits(db, w.dbFile, w.repo, w.config, env, now);
     const at = iso(now);
     const claims = (db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(m.id) as { task_id: string }[]).map((c) => c.task_id);
     const commits = db.prepare('SELECT sha, subject FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 10').all(m.id) as { sha: string; subject: string }[];

@@ -1,96 +1,20 @@
-import type { Readable, Writable } from 'node:stream';
-import { AGENTS } from '../agents/index.js';
-import { errorMessage } from '../errors.js';
-import { findRepo, type Env } from '../git.js';
-import { hookLogPath, logHookError } from './log.js';
-import { readHookFd, readHookStdin, salvageFields } from './stdin.js';
-import { flushTrace, mark } from '../trace.js';
+import { runHookFrame, type HookIO } from './frame.js';
+import { LIGHT_KINDS, runLightKind } from './light.js';
 
-export interface HookIO {
-  argv: string[];
-  /** A stream, or a file descriptor (the entry passes 0 to avoid building stream objects). */
-  stdin: (Readable & { isTTY?: boolean }) | number;
-  stdout: Pick<Writable, 'write'>;
-  stderr: Pick<Writable, 'write'>;
-  env: Env;
-  cwd: string;
-  now: () => Date;
-  /** The hook process's parent pid, to find the agent's pid. */
-  ppid: number;
-  /** Called if the internal deadline passes: the entry exits 0 there and then. */
-  onDeadline: (message: string) => void;
-}
+export { STDIN_LIMIT, type HookIO } from './frame.js';
 
-export const STDIN_LIMIT = 8 * 1024 * 1024;
-
-/**
- * Runs one agent hook and always returns 0: a hook must never break the agent. Errors are logged
- * beside the database with their stack and summed up in one line on stderr; nothing reaches the
- * model's context but the context itself.
- */
+/** Every agent event, the light ones included (used by `sortie hook` and the full bundle). */
 export async function runAgentHook(agentName: string, event: string, io: HookIO): Promise<number> {
-  const adapter = AGENTS[agentName];
-  const logFile = () => hookLogPath(findRepo(io.cwd), io.env);
-  if (!adapter) {
-    io.stderr.write(`sortie: unknown agent "${agentName}" in hook command; skipping (known: ${Object.keys(AGENTS).join(', ')})\n`);
-    return 0;
-  }
-  const kind = adapter.kindOf(event);
-  if (!kind) {
-    io.stderr.write(`sortie: ${agentName} has no event "${event}" that sortie handles; skipping\n`);
-    return 0;
-  }
-  if (io.env.SORTIE_SKIP === '1') return 0;
-  const deadline = adapter.deadlineMs[kind];
-  const timer = setTimeout(() => {
-    logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadline} ms passed` });
-    io.onDeadline(`sortie: ${event} hook ran out of time (${deadline} ms); the agent continues`);
-  }, deadline);
-  timer.unref();
-  try {
-    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
-    const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
-    let payload = input.payload;
-    if (!payload) {
-      payload = salvageFields(input.head);
-      if (input.problem !== 'tty' && input.problem !== 'empty') {
-        logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
-      }
+  const code = await runHookFrame(agentName, event, io, async (kind, ev, adapter, now) => {
+    if (LIGHT_KINDS.has(kind)) return runLightKind(kind, ev, io.env, now);
+    if (kind === 'start') {
+      const { sessionStart } = await import('./session-start.js');
+      const r = await sessionStart(adapter, ev, io.env, now, io.ppid);
+      if (r) io.stdout.write(r.stdout);
+    } else if (kind === 'precompact') {
+      const { preCompact } = await import('./pre-compact.js');
+      await preCompact(ev, io.env, now);
     }
-    mark('stdin');
-    const ev = adapter.toEvent(event, payload, io.env, io.cwd);
-    const now = io.now();
-    switch (kind) {
-      case 'heartbeat': {
-        const { heartbeat } = await import('./heartbeat.js');
-        heartbeat(ev, io.env, now);
-        break;
-      }
-      case 'start': {
-        const { sessionStart } = await import('./session-start.js');
-        const r = await sessionStart(adapter, ev, io.env, now, io.ppid);
-        if (r) io.stdout.write(r.stdout);
-        break;
-      }
-      case 'end': {
-        const { sessionEnd } = await import('./session-end.js');
-        await sessionEnd(ev, io.env, now);
-        break;
-      }
-      case 'precompact': {
-        const { preCompact } = await import('./pre-compact.js');
-        await preCompact(ev, io.env, now);
-        break;
-      }
-    }
-  } catch (e) {
-    const file = logFile();
-    logHookError(file, { agent: agentName, event, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });
-    io.stderr.write(`sortie: ${event} hook failed: ${errorMessage(e).split('\n')[0]}${file ? ` (details: ${file})` : ''}; the agent continues\n`);
-  } finally {
-    clearTimeout(timer);
-    mark('done');
-    flushTrace((s) => io.stderr.write(s));
-  }
-  return 0;
+  });
+  return code ?? 0;
 }

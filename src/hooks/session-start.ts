@@ -21,7 +21,7 @@ import { agentPid, processStart } from '../missions/process.js';
 import { transcriptMtime } from '../missions/signs.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { syncTasks } from '../tasks/sync.js';
-import { drainPendingCommits } from '../guard/pending.js';
+import { catchUp } from '../missions/catch-up.js';
 import { iso } from '../time.js';
 import { journalDirOf } from '../workspace.js';
 import { openHookWorld } from './open.js';
@@ -48,7 +48,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
   try {
     const at = iso(now);
     syncTasks(db, w.tasksDir, config, now, { quick: true });
-    drainPendingCommits(db, w.dbFile, repo, config, env, now);
+    catchUp(db, w.dbFile, repo, config, env, now);
     mark('synced');
     const pid = agentPid(env, ppid);
     const pidStart = pid ? processStart(pid) : undefined;

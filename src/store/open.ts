@@ -9,19 +9,9 @@ import type { Env, Repo } from '../git.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
 
 export type { Database };
+export { dbPath } from './paths.js';
 
 const require = createRequire(import.meta.url);
-
-/** `SORTIE_DB` wins; else `<git common dir>/sortie/sortie.db`, shared by every worktree. */
-export function dbPath(repo: Repo | undefined, env: Env, cwd: string): string {
-  if (env.SORTIE_DB) return resolve(cwd, env.SORTIE_DB);
-  if (!repo) {
-    throw new SortieError('NOT_A_REPO', `not inside a git repository: ${cwd}`, {
-      hint: 'cd into your project, or set SORTIE_DB to a database path',
-    });
-  }
-  return join(repo.commonDir, 'sortie', 'sortie.db');
-}
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */

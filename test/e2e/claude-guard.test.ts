@@ -10,7 +10,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { claudeAvailable, claudeVersion, runClaude, spawnClaude } from '../helpers/claude.js';
 import { startFakeModel, type FakeModel, type ModelStep } from '../helpers/fake-model.js';
 import { recorded, commitCount, head, query } from '../helpers/guard.js';
-import { BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { catchUp, BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
 const TIMEOUT = 90_000;
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -44,6 +44,7 @@ async function model(script: ModelStep[]): Promise<FakeModel> {
 }
 
 function agentMissions(repo: TempRepo): { id: number; codename: string; session_id: string; ended_at: string | null }[] {
+  catchUp(repo.dir, repo.env); // what SessionEnd queued, applied as any sortie reader does
   return query(repo, "SELECT id, codename, session_id, ended_at FROM missions WHERE kind = 'agent' ORDER BY id");
 }
 

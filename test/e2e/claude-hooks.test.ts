@@ -6,12 +6,12 @@
  */
 import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { claudeAvailable, claudeVersion, runClaude, spawnClaude } from '../helpers/claude.js';
 import { inspect } from '../helpers/db.js';
 import { startFakeModel, type FakeModel } from '../helpers/fake-model.js';
-import { BIN, dbOf, makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
+import { BIN, catchUp, dbOf, makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
 
 const TIMEOUT = 90_000;
 
@@ -58,10 +58,12 @@ async function fakeModel(...args: Parameters<typeof startFakeModel>): Promise<Fa
   return fm;
 }
 
-const agentMissions = (db: string) => inspect(db, (d) => d.prepare("SELECT * FROM missions WHERE kind = 'agent' ORDER BY id").all() as Mission[]);
+// Read as sortie's readers do: after catching up with what the hooks queued (SessionEnd, heartbeats).
+const repoOf = (db: string) => dirname(dirname(dirname(db)));
+const agentMissions = (db: string) => (catchUp(repoOf(db)), inspect)(db, (d) => d.prepare("SELECT * FROM missions WHERE kind = 'agent' ORDER BY id").all() as Mission[]);
 const claimsOf = (db: string, task: string) =>
-  inspect(db, (d) => d.prepare('SELECT task_id, mission_id, released_at, release_reason FROM claims WHERE task_id = ? ORDER BY id').all(task) as Claim[]);
-const taskStatus = (db: string, id: string) => inspect(db, (d) => d.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(id));
+  (catchUp(repoOf(db)), inspect)(db, (d) => d.prepare('SELECT task_id, mission_id, released_at, release_reason FROM claims WHERE task_id = ? ORDER BY id').all(task) as Claim[]);
+const taskStatus = (db: string, id: string) => (catchUp(repoOf(db)), inspect)(db, (d) => d.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(id));
 
 describe.skipIf(!claudeAvailable())(`sortie hooks in real Claude Code ${claudeVersion() ?? '(missing)'}`, () => {
   test(

@@ -11,7 +11,7 @@ import { CLAUDE_EVENTS } from '../../dist/agents/claude-code.js';
 import { claudeAvailable, claudeVersion, runClaude } from '../helpers/claude.js';
 import { inspect } from '../helpers/db.js';
 import { startFakeModel } from '../helpers/fake-model.js';
-import { ROOT, dbOf, makeRepo, taskFile } from '../helpers/repo.js';
+import { ROOT, catchUp, dbOf, makeRepo, taskFile } from '../helpers/repo.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -45,6 +45,7 @@ describe.skipIf(!claudeAvailable())(`sortie as a plugin in real Claude Code ${cl
     const diag = JSON.stringify({ result, toolResults: fm.toolResults() });
     expect(result.code, diag).toBe(0);
 
+    catchUp(repo.dir, repo.env); // the SessionEnd the run queued, applied as any sortie reader does
     const missions = inspect(dbOf(repo), (d) => d.prepare("SELECT id, codename, session_id, ended_at, end_reason FROM missions WHERE kind = 'agent'").all()) as {
       id: number;
       codename: string;

@@ -132,3 +132,13 @@ export function taskFile(id: string, fields: Record<string, string>, body = ''):
 export function dbOf(repo: TempRepo): string {
   return join(repo.dir, '.git', 'sortie', 'sortie.db');
 }
+
+/**
+ * Heartbeats, SessionEnd and post-commit queue their effects for the next sortie process to apply
+ * (missions/catch-up.ts); every sortie reader catches up before it reads. Tests that read the
+ * database directly do the same first, through a real sortie command.
+ */
+export function catchUp(dir: string, env: Record<string, string | undefined> = cleanEnv()): void {
+  const r = runSortie(['mission', 'list', '--json'], { cwd: dir, env });
+  if (r.code !== 0) throw new Error(`catch-up failed (exit ${r.code}): ${r.stderr}`);
+}

@@ -7,11 +7,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { inspect } from '../helpers/db.js';
-import { HOOK, dbOf, makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
+import { HOOK, catchUp, dbOf, makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
 
 const DEADLINE_MS = 10_000;
 
@@ -134,6 +134,7 @@ function setup(o: { tasks?: number; config?: Record<string, unknown> } = {}): Fi
       return run;
     },
     mission(sessionId) {
+      catchUp(repo.dir, repo.env);
       const m = inspect(db, (d) => d.prepare('SELECT * FROM missions WHERE session_id = ? ORDER BY id DESC LIMIT 1').get(sessionId) as Mission | undefined);
       if (!m) throw new Error(`no mission for session ${sessionId}`);
       return m;
@@ -147,8 +148,10 @@ function setup(o: { tasks?: number; config?: Record<string, unknown> } = {}): Fi
 
 const claimsOf = (db: string, missionId: number) =>
   inspect(db, (d) => d.prepare('SELECT task_id, mission_id, released_at, release_reason FROM claims WHERE mission_id = ? ORDER BY id').all(missionId) as Claim[]);
+/** The repository of a database made by makeRepo: <repo>/.git/sortie/sortie.db. */
+const repoOf = (db: string) => dirname(dirname(dirname(db)));
 const liveClaim = (db: string, task: string) =>
-  inspect(db, (d) => d.prepare('SELECT task_id, mission_id, released_at, release_reason FROM claims WHERE task_id = ? AND released_at IS NULL').get(task) as Claim | undefined);
+  (catchUp(repoOf(db)), inspect(db, (d) => d.prepare('SELECT task_id, mission_id, released_at, release_reason FROM claims WHERE task_id = ? AND released_at IS NULL').get(task) as Claim | undefined));
 const taskStatus = (db: string, task: string) => inspect(db, (d) => d.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(task) as string);
 const integrity = (db: string) => inspect(db, (d) => d.pragma('integrity_check', { simple: true }));
 
@@ -472,14 +475,16 @@ describe('heartbeat', () => {
     const fx = setup();
     const { mission: m } = fx.start('hb');
     claim(fx, 'TASK-1', m.id);
-    const snapshot = () =>
-      inspect(fx.db, (d) => ({
+    const snapshot = () => {
+      catchUp(fx.repo.dir, fx.repo.env);
+      return inspect(fx.db, (d) => ({
         mission: d.prepare('SELECT * FROM missions WHERE id = ?').get(m.id) as Mission,
         claims: d.prepare('SELECT * FROM claims ORDER BY id').all(),
         activity: d.prepare('SELECT COUNT(*) FROM activity').pluck().get(),
         missions: d.prepare('SELECT COUNT(*) FROM missions').pluck().get(),
         tasks: d.prepare('SELECT * FROM tasks ORDER BY id').all(),
       }));
+    };
     let before = snapshot();
     const payloads = [
       ['UserPromptSubmit', { prompt: 'fix the parser' }],

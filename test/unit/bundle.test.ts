@@ -34,9 +34,11 @@ test('a Node without a code cache gets one written by its first hook run, and V8
   try {
     copyFileSync(join(dist, 'hook.cjs'), join(dir, 'hook.cjs'));
     copyFileSync(join(dist, 'hook-bundle.cjs'), join(dir, 'hook-bundle.cjs'));
+    copyFileSync(join(dist, 'hook-light.cjs'), join(dir, 'hook-light.cjs'));
     const cache = join(dir, `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
     expect(existsSync(cache)).toBe(false);
-    const r = spawnSync(process.execPath, [join(dir, 'hook.cjs'), 'claude-code', 'UserPromptSubmit'], { cwd: dir, input: '{"session_id":"x"}', encoding: 'utf8' });
+    // PreCompact goes through the full bundle (heartbeat and SessionEnd take the light entry).
+    const r = spawnSync(process.execPath, [join(dir, 'hook.cjs'), 'claude-code', 'PreCompact'], { cwd: dir, input: '{"session_id":"x"}', encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(existsSync(cache)).toBe(true);
     const source = readFileSync(join(dir, 'hook-bundle.cjs'), 'utf8').replace(/^#!.*/, '');

@@ -1,0 +1,78 @@
+import type { Readable, Writable } from 'node:stream';
+import { AGENTS } from '../agents/index.js';
+import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
+import { errorMessage } from '../errors.js';
+import { findRepo, type Env } from '../git.js';
+import { flushTrace, mark } from '../trace.js';
+import { hookLogPath, logHookError } from './log.js';
+import { readHookFd, readHookStdin, salvageFields } from './stdin.js';
+
+export interface HookIO {
+  argv: string[];
+  /** A stream, or a file descriptor (the entry passes 0 to avoid building stream objects). */
+  stdin: (Readable & { isTTY?: boolean }) | number;
+  stdout: Pick<Writable, 'write'>;
+  stderr: Pick<Writable, 'write'>;
+  env: Env;
+  cwd: string;
+  now: () => Date;
+  /** The hook process's parent pid, to find the agent's pid. */
+  ppid: number;
+  /** Called if the internal deadline passes: the entry exits 0 there and then. */
+  onDeadline: (message: string) => void;
+}
+
+export const STDIN_LIMIT = 8 * 1024 * 1024;
+
+export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date) => Promise<void> | void;
+
+/**
+ * What every agent hook does around its handler, and always returns 0: a hook must never break
+ * the agent. It reads the payload with limits, runs the handler under a deadline, logs errors
+ * beside the database with their stack and sums them up in one line on stderr; nothing reaches the
+ * model's context but the context itself. `accepts` lets an entry decline an event before stdin
+ * is touched (the light entry hands other events to the full one).
+ */
+export async function runHookFrame(agentName: string, event: string, io: HookIO, dispatch: Dispatch, accepts: (k: HookKind) => boolean = () => true): Promise<number | undefined> {
+  const adapter = AGENTS[agentName];
+  const kind = adapter?.kindOf(event);
+  if (kind && !accepts(kind)) return undefined;
+  const logFile = () => hookLogPath(findRepo(io.cwd), io.env);
+  if (!adapter) {
+    io.stderr.write(`sortie: unknown agent "${agentName}" in hook command; skipping (known: ${Object.keys(AGENTS).join(', ')})\n`);
+    return 0;
+  }
+  if (!kind) {
+    io.stderr.write(`sortie: ${agentName} has no event "${event}" that sortie handles; skipping\n`);
+    return 0;
+  }
+  if (io.env.SORTIE_SKIP === '1') return 0;
+  const deadline = adapter.deadlineMs[kind];
+  const timer = setTimeout(() => {
+    logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadline} ms passed` });
+    io.onDeadline(`sortie: ${event} hook ran out of time (${deadline} ms); the agent continues`);
+  }, deadline);
+  timer.unref();
+  try {
+    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
+    const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
+    let payload = input.payload;
+    if (!payload) {
+      payload = salvageFields(input.head);
+      if (input.problem !== 'tty' && input.problem !== 'empty') {
+        logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
+      }
+    }
+    mark('stdin');
+    await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now());
+  } catch (e) {
+    const file = logFile();
+    logHookError(file, { agent: agentName, event, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });
+    io.stderr.write(`sortie: ${event} hook failed: ${errorMessage(e).split('\n')[0]}${file ? ` (details: ${file})` : ''}; the agent continues\n`);
+  } finally {
+    clearTimeout(timer);
+    mark('done');
+    flushTrace((s) => io.stderr.write(s));
+  }
+  return 0;
+}

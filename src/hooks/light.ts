@@ -1,0 +1,53 @@
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { AgentEvent, HookKind } from '../agents/types.js';
+import { findRepo, type Env } from '../git.js';
+import { beatFile, dbPath, pendingEventsFile } from '../store/paths.js';
+import { iso } from '../time.js';
+import { runHookFrame, type HookIO } from './frame.js';
+
+/**
+ * The two hooks that run most often or under the tightest budget do not open the database:
+ * a heartbeat touches the session's beat file, and SessionEnd appends one line to the queue of
+ * pending events. The next sortie process (a SessionStart, any CLI command, the commit guard)
+ * applies both before it reads anything (missions/catch-up.ts), so what people and agents see is
+ * the same, and neither hook can wait on the database lock.
+ */
+export const LIGHT_KINDS: ReadonlySet<HookKind> = new Set(['heartbeat', 'end']);
+
+export interface EndEvent {
+  type: 'end';
+  agent: string;
+  session: string;
+  reason: string;
+  at: string;
+}
+
+export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date): void {
+  if (!ev.sessionId) return;
+  const repo = findRepo(ev.cwd);
+  if (!repo && !env.SORTIE_DB) return;
+  const dbFile = dbPath(repo, env, ev.cwd);
+  // Not set up here: a heartbeat or an end must never be what creates sortie's state.
+  if (!existsSync(dbFile)) return;
+  if (kind === 'heartbeat') {
+    const file = beatFile(dbFile, ev.sessionId);
+    const text = `${ev.sessionId}\n${iso(now)}\n`;
+    try {
+      writeFileSync(file, text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+    }
+  } else if (kind === 'end') {
+    const line: EndEvent = { type: 'end', agent: ev.agent, session: ev.sessionId, reason: ev.reason ?? 'other', at: iso(now) };
+    // One append of one line: atomic with respect to other appenders on local file systems.
+    appendFileSync(pendingEventsFile(dbFile), `${JSON.stringify(line)}\n`);
+  }
+}
+
+/** The light entry: handles heartbeat and end events, and declines the rest (returns undefined). */
+export function runLightHook(agentName: string, event: string, io: HookIO): Promise<number | undefined> {
+  return runHookFrame(agentName, event, io, (kind, ev, _a, now) => runLightKind(kind, ev, io.env, now), (k) => LIGHT_KINDS.has(k));
+}

@@ -1,0 +1,122 @@
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { record } from '../activity.js';
+import type { SortieConfig } from '../config/types.js';
+import type { Env, Repo } from '../git.js';
+import { drainPendingCommits } from '../guard/pending.js';
+import type { EndEvent } from '../hooks/light.js';
+import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { beatFile, pendingEventsFile, stateDir } from '../store/paths.js';
+import { takeQueue } from '../store/queue.js';
+import { iso } from '../time.js';
+import { readJournalHandoff, writeJournal } from './journal.js';
+import { endMissionTx, getMission, missionBySession, type MissionRow } from './missions.js';
+
+/**
+ * Applies what the database-free hooks left behind, before anything reads the database: commits
+ * queued by post-commit (first: they belong in the summary of a mission that ended after them),
+ * then sessions that ended, then heartbeats. Every reader calls this first, so the state people
+ * and agents see is the same as if the hooks had written it themselves.
+ */
+export function catchUp(db: Database, dbFile: string, repo: Repo | undefined, config: SortieConfig, env: Env, now: Date): void {
+  if (repo) drainPendingCommits(db, dbFile, repo, config, env, now);
+  applyEndEvents(db, dbFile, now);
+  foldBeats(db, dbFile, now);
+}
+
+/** Closes the missions whose SessionEnd was queued, as of when it happened. */
+export function applyEndEvents(db: Database, dbFile: string, now: Date): number {
+  const q = takeQueue(pendingEventsFile(dbFile), now);
+  if (q.lines.length === 0) {
+    q.done();
+    return 0;
+  }
+  let n = 0;
+  for (const line of q.lines) {
+    let e: EndEvent;
+    try {
+      e = JSON.parse(line) as EndEvent;
+    } catch {
+      continue; // a torn line cannot be acted on; the mission will be reaped instead
+    }
+    if (e.type !== 'end' || !e.session) continue;
+    const m = missionBySession(db, e.session);
+    // Already closed, or reopened (resume) after this end was queued: nothing to do.
+    if (!m || m.ended_at || m.last_seen_at > e.at) continue;
+    endFromEvent(db, m, e);
+    n++;
+  }
+  q.done();
+  return n;
+}
+
+function endFromEvent(db: Database, m: MissionRow, e: EndEvent): void {
+  const handoff = m.handoff ?? readJournalHandoff(m.journal_path) ?? undefined;
+  const summary = handoff ? undefined : summarize(db, m);
+  withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: e.reason, at: e.at, handoff, summary })));
+  const ended = getMission(db, m.id)!;
+  if (ended.journal_path) {
+    try {
+      // The agent's notes are in the database already (handoff above): safe to overwrite.
+      writeJournal(db, dirname(ended.journal_path), ended, { inPlace: true });
+    } catch {
+      // the journal is a view; the database has everything
+    }
+  }
+}
+
+/** A handoff made from what the mission did, when the agent left no notes. */
+export function summarize(db: Database, m: MissionRow): string {
+  const commits = db.prepare('SELECT sha, subject FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 5').all(m.id) as { sha: string; subject: string }[];
+  const claims = db.prepare('SELECT DISTINCT task_id FROM claims WHERE mission_id = ?').all(m.id) as { task_id: string }[];
+  const status = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
+  const parts: string[] = [];
+  if (claims.length) parts.push(`Tasks: ${claims.map((c) => `${c.task_id} (${(status.get(c.task_id) as string | undefined) ?? '?'})`).join(', ')}.`);
+  if (commits.length) parts.push(`Commits: ${commits.map((c) => `${c.sha.slice(0, 8)} ${c.subject.replace(/\s+/g, ' ').slice(0, 80)}`).join('; ')}.`);
+  return parts.length ? parts.join(' ') : 'No claims and no commits recorded.';
+}
+
+/**
+ * Heartbeats are files: their mtime becomes last_seen_at. A beat from a mission that was reaped
+ * for silence while its agent was only quiet reopens it (its claims are not restored: they may be
+ * someone else's by now). Beat files of ended missions are removed.
+ */
+export function foldBeats(db: Database, dbFile: string, now: Date): void {
+  const dir = join(stateDir(dbFile), 'beats');
+  if (!existsSync(dir)) return;
+  const updates: { m: MissionRow; at: string; reopen: boolean }[] = [];
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name);
+    let st;
+    let session: string | undefined;
+    try {
+      st = statSync(file);
+      session = readFileSync(file, 'utf8').split('\n')[0];
+    } catch {
+      continue;
+    }
+    if (!session || beatFile(dbFile, session) !== file) continue;
+    const at = iso(Math.min(st.mtimeMs, now.getTime()));
+    const m = missionBySession(db, session);
+    if (!m) {
+      if (now.getTime() - st.mtimeMs > 86_400_000) rmSync(file, { force: true });
+    } else if (!m.ended_at) {
+      if (at > m.last_seen_at) updates.push({ m, at, reopen: false });
+    } else if (m.end_reason === 'abandoned' && st.mtimeMs > Date.parse(m.ended_at) + 1000) {
+      updates.push({ m, at, reopen: true });
+    } else if (m.end_reason !== 'abandoned' || now.getTime() - st.mtimeMs > 86_400_000) {
+      rmSync(file, { force: true });
+    }
+  }
+  if (updates.length === 0) return;
+  withBusyRetry(() =>
+    immediate(db, () => {
+      for (const u of updates) {
+        if (u.reopen) {
+          db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(u.at, u.m.id);
+          record(db, { kind: 'mission.resumed', at: u.at, missionId: u.m.id, agent: u.m.agent, detail: { reopened: true, by: 'heartbeat' } });
+        } else db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(u.at, u.m.id, u.at);
+      }
+    }),
+  );
+}

@@ -1,0 +1,30 @@
+import { dirname, join, resolve } from 'node:path';
+import { SortieError } from '../errors.js';
+import type { Env, Repo } from '../git.js';
+
+// Paths only: this module must not load the database driver (the light hook entry uses it).
+
+/** `SORTIE_DB` wins; else `<git common dir>/sortie/sortie.db`, shared by every worktree. */
+export function dbPath(repo: Repo | undefined, env: Env, cwd: string): string {
+  if (env.SORTIE_DB) return resolve(cwd, env.SORTIE_DB);
+  if (!repo) {
+    throw new SortieError('NOT_A_REPO', `not inside a git repository: ${cwd}`, {
+      hint: 'cd into your project, or set SORTIE_DB to a database path',
+    });
+  }
+  return join(repo.commonDir, 'sortie', 'sortie.db');
+}
+
+/** The folder beside the database: pending events, heartbeats, logs, the sortie shim. */
+export function stateDir(dbFile: string): string {
+  return dirname(dbFile);
+}
+
+export function pendingEventsFile(dbFile: string): string {
+  return join(stateDir(dbFile), 'pending-events');
+}
+
+/** One file per session, touched by each heartbeat; its mtime is the session's last sign of life. */
+export function beatFile(dbFile: string, sessionId: string): string {
+  return join(stateDir(dbFile), 'beats', sessionId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120));
+}
