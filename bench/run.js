@@ -205,6 +205,7 @@ log('concurrency');
   const workers = Array.from({ length: STRESS.procs }, (_, w) => stressWorker(w, STRESS.runs));
   const res = await Promise.all(workers);
   const failures = res.reduce((s, r) => s + r.failures, 0);
+  sortie(['mission', 'list']); // apply what the hooks queued, as any sortie reader does first
   const db = new Database(dbFile, { readonly: true });
   const sessions = STRESS.procs * Math.floor(STRESS.runs / 4);
   const started_ = db.prepare("SELECT COUNT(*) FROM missions WHERE session_id LIKE 'stress-%'").pluck().get();

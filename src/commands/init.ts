@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Parsed } from '../cli.js';
 import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
@@ -9,6 +9,7 @@ import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
 import { writeFileAtomic } from '../tasks/file.js';
 import { dbPath, openDb } from '../store/open.js';
+import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../workspace.js';
 
@@ -83,7 +84,10 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   // 5. database
   const file = dbPath(repo, ctx.env, ctx.cwd);
   if (!existsSync(file)) {
-    if (!dry) openDb(file).close();
+    if (!dry) {
+      openDb(file).close();
+      mkdirSync(queueDir(file), { recursive: true });
+    }
     changes.push({ file, action: 'create', detail: 'database (shared by every worktree, never committed)' });
   }
   if (!dry && changes.length) writeManifest(repo, manifest);

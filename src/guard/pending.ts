@@ -9,13 +9,11 @@ import { takeQueue } from '../store/queue.js';
 import { findIds, gitForHook, messageBody } from './references.js';
 
 /**
- * post-commit does not start Node: the shell runner appends one line per commit to this file
- * (sha, SORTIE_MISSION, the agent's session id, and what commit-msg learned), and the next sortie
- * process that opens the database records it. A commit costs one Node start at most.
+ * post-commit does not start Node: the shell runner writes one queue entry per commit,
+ * `<state>/pending/commit-<sha>` (sha, SORTIE_MISSION, the agent's session id, what commit-msg
+ * learned, the branch), and the next sortie process that opens the database records it
+ * (store/queue.ts). A commit costs one Node start at most.
  */
-export function pendingFile(dbFile: string): string {
-  return join(dirname(dbFile), 'pending-commits');
-}
 
 /** What commit-msg leaves for post-commit (in the worktree's git dir): the acting mission and the tasks. */
 export function markerFile(repo: Repo): string {
@@ -29,8 +27,8 @@ interface Marker {
 
 /** Records pending commits. Safe to call from any process at any time; it does nothing when none wait. */
 export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, config: SortieConfig, env: Env, now: Date): number {
-  const q = takeQueue(pendingFile(dbFile), now);
-  const lines = q.lines;
+  const q = takeQueue(dbFile, 'commit', now);
+  const lines = q.entries.map((e) => e.line);
   const entries = lines
     .map((l) => {
       const [sha = '', missionEnv = '', session = '', marker = '', branch = ''] = l.split('\t');
@@ -44,7 +42,7 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
     })
     .filter((e) => /^[0-9a-f]{40,64}$/.test(e.sha));
   if (entries.length === 0) {
-    q.done();
+    q.entries.forEach((e) => q.done(e.file));
     return 0;
   }
   const log = gitForHook(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], repo, env);
@@ -79,6 +77,6 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
       }
     }),
   );
-  q.done();
+  q.entries.forEach((e) => q.done(e.file));
   return n;
 }

@@ -1,15 +1,16 @@
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentEvent, HookKind } from '../agents/types.js';
 import { findRepo, type Env } from '../git.js';
-import { beatFile, dbPath, pendingEventsFile } from '../store/paths.js';
+import { beatFile, dbPath } from '../store/paths.js';
+import { enqueue } from '../store/queue.js';
 import { iso } from '../time.js';
 import { runHookFrame, type HookIO } from './frame.js';
 
 /**
  * The two hooks that run most often or under the tightest budget do not open the database:
- * a heartbeat touches the session's beat file, and SessionEnd appends one line to the queue of
- * pending events. The next sortie process (a SessionStart, any CLI command, the commit guard)
+ * a heartbeat touches the session's beat file, and SessionEnd writes one queue entry
+ * (store/queue.ts). The next sortie process (a SessionStart, any CLI command, the commit guard)
  * applies both before it reads anything (missions/catch-up.ts), so what people and agents see is
  * the same, and neither hook can wait on the database lock.
  */
@@ -42,8 +43,7 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date
     }
   } else if (kind === 'end') {
     const line: EndEvent = { type: 'end', agent: ev.agent, session: ev.sessionId, reason: ev.reason ?? 'other', at: iso(now) };
-    // One append of one line: atomic with respect to other appenders on local file systems.
-    appendFileSync(pendingEventsFile(dbFile), `${JSON.stringify(line)}\n`);
+    enqueue(dbFile, 'end', `${now.getTime()}-${process.pid}`, JSON.stringify(line));
   }
 }
 

@@ -91,8 +91,10 @@ sortie_main() {
       [ -n "$sortie_sha" ] || sortie_sha=$(git rev-parse HEAD)
       sortie_dir="$sortie_cd/sortie"; [ -n "\${SORTIE_DB-}" ] && sortie_dir=\${SORTIE_DB%/*}
       [ -d "$sortie_dir" ] || return 0
+      [ -d "$sortie_dir/pending" ] || mkdir -p "$sortie_dir/pending" || return 0
       case "$sortie_head" in "ref: refs/heads/"*) sortie_branch=\${sortie_head#ref: refs/heads/} ;; *) sortie_branch= ;; esac
-      printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$sortie_sha" "\${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" >> "$sortie_dir/pending-commits"
+      # One queue entry per commit, one line ending in a newline (complete): see store/queue.ts.
+      printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$sortie_sha" "\${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" > "$sortie_dir/pending/commit-$sortie_sha"
       return 0 ;;
     post-checkout)
       [ "\${3-}" = "1" ] || return 0

@@ -6,7 +6,7 @@ import type { Env, Repo } from '../git.js';
 import { drainPendingCommits } from '../guard/pending.js';
 import type { EndEvent } from '../hooks/light.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
-import { beatFile, pendingEventsFile, stateDir } from '../store/paths.js';
+import { beatFile, stateDir } from '../store/paths.js';
 import { takeQueue } from '../store/queue.js';
 import { iso } from '../time.js';
 import { readJournalHandoff, writeJournal } from './journal.js';
@@ -26,27 +26,23 @@ export function catchUp(db: Database, dbFile: string, repo: Repo | undefined, co
 
 /** Closes the missions whose SessionEnd was queued, as of when it happened. */
 export function applyEndEvents(db: Database, dbFile: string, now: Date): number {
-  const q = takeQueue(pendingEventsFile(dbFile), now);
-  if (q.lines.length === 0) {
-    q.done();
-    return 0;
-  }
+  const q = takeQueue(dbFile, 'end', now);
   let n = 0;
-  for (const line of q.lines) {
-    let e: EndEvent;
+  for (const { file, line } of q.entries) {
+    let e: EndEvent | undefined;
     try {
       e = JSON.parse(line) as EndEvent;
     } catch {
-      continue; // a torn line cannot be acted on; the mission will be reaped instead
+      e = undefined; // not an end anyone can act on; the mission will be reaped instead
     }
-    if (e.type !== 'end' || !e.session) continue;
-    const m = missionBySession(db, e.session);
-    // Already closed, or reopened (resume) after this end was queued: nothing to do.
-    if (!m || m.ended_at || m.last_seen_at > e.at) continue;
-    endFromEvent(db, m, e);
-    n++;
+    const m = e?.type === 'end' && e.session ? missionBySession(db, e.session) : undefined;
+    // Closed already, or reopened (resume) after this end was queued: nothing to do.
+    if (e && m && !m.ended_at && m.last_seen_at <= e.at) {
+      endFromEvent(db, m, e);
+      n++;
+    }
+    q.done(file);
   }
-  q.done();
   return n;
 }
 

@@ -15,13 +15,9 @@ export function dbPath(repo: Repo | undefined, env: Env, cwd: string): string {
   return join(repo.commonDir, 'sortie', 'sortie.db');
 }
 
-/** The folder beside the database: pending events, heartbeats, logs, the sortie shim. */
+/** The folder beside the database: the pending queue, heartbeats, logs, the sortie shim. */
 export function stateDir(dbFile: string): string {
   return dirname(dbFile);
-}
-
-export function pendingEventsFile(dbFile: string): string {
-  return join(stateDir(dbFile), 'pending-events');
 }
 
 /** One file per session, touched by each heartbeat; its mtime is the session's last sign of life. */

@@ -1,46 +1,65 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stateDir } from './paths.js';
 
 /**
- * Takes the lines of an append-only queue file written by hooks that do not open the database.
- * The file is renamed first (atomic: a concurrent taker gets nothing, and later appends start a
- * new file), then read. Files left by a taker that crashed before finishing are taken again after
- * a minute; everything applied from a queue is idempotent, so taking twice is harmless.
+ * The queue that hooks without a database write to and the next sortie process applies: one file
+ * per entry in `<state>/pending/`, named `<kind>-<unique>`, holding one line. A file is taken only
+ * once it ends with a newline (complete) and deleted only after it was applied, so no entry can be
+ * lost between a writer and a reader, whatever their timing; applying an entry twice is harmless
+ * (every consumer is idempotent). A file that never became complete (a writer killed mid-write) is
+ * dropped after a minute.
  */
-export function takeQueue(file: string, now: Date): { lines: string[]; done: () => void } {
-  const dir = dirname(file);
-  const base = basename(file);
-  const taken: string[] = [];
-  if (existsSync(file)) {
-    const mine = `${file}.${process.pid}.${now.getTime()}`;
-    try {
-      renameSync(file, mine);
-      taken.push(mine);
-    } catch {
-      // another process took it first
-    }
-  }
+export function queueDir(dbFile: string): string {
+  return join(stateDir(dbFile), 'pending');
+}
+
+export function enqueue(dbFile: string, kind: string, unique: string, line: string): void {
+  const dir = queueDir(dbFile);
+  const file = join(dir, `${kind}-${unique}`);
   try {
-    for (const n of readdirSync(dir)) {
-      if (!n.startsWith(`${base}.`)) continue;
-      const p = join(dir, n);
-      if (taken.includes(p)) continue;
+    writeFileSync(file, `${line}\n`, { flag: 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(file, `${line}\n`, { flag: 'wx' });
+    } else if (code === 'EEXIST') writeFileSync(`${file}-${process.hrtime.bigint()}`, `${line}\n`, { flag: 'wx' });
+    else throw e;
+  }
+}
+
+export interface Taken {
+  entries: { file: string; line: string }[];
+  /** Delete an entry once it has been applied. */
+  done(file: string): void;
+}
+
+export function takeQueue(dbFile: string, kind: string, now: Date): Taken {
+  const dir = queueDir(dbFile);
+  const entries: Taken['entries'] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(`${kind}-`)).sort();
+  } catch {
+    names = [];
+  }
+  for (const n of names) {
+    const file = join(dir, n);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue; // applied and removed by another process meanwhile
+    }
+    if (text.endsWith('\n')) entries.push({ file, line: text.trimEnd() });
+    else {
       try {
-        if (now.getTime() - statSync(p).mtimeMs > 60_000) taken.push(p);
+        if (now.getTime() - statSync(file).mtimeMs > 60_000) rmSync(file, { force: true });
       } catch {
         // gone meanwhile
       }
     }
-  } catch {
-    // no folder: nothing queued
   }
-  const lines: string[] = [];
-  for (const p of taken) {
-    try {
-      lines.push(...readFileSync(p, 'utf8').split('\n').filter(Boolean));
-    } catch {
-      // taken by someone else meanwhile
-    }
-  }
-  return { lines, done: () => taken.forEach((p) => rmSync(p, { force: true })) };
+  return { entries, done: (file) => rmSync(file, { force: true }) };
 }

@@ -1,12 +1,12 @@
 /**
- * Heartbeat and SessionEnd do not open the database: they write a beat file and append one line to
- * the pending-events queue; the next sortie process applies both before reading
- * (missions/catch-up.ts). These tests hold that contract: nothing is written to the database by
+ * Heartbeat and SessionEnd do not open the database: they write a beat file and one queue entry
+ * (.git/sortie/pending/end-*); the next sortie process applies both before reading
+ * (missions/catch-up.ts, store/queue.ts). These tests hold that contract: nothing is written to the database by
  * those hooks, nothing they queued is lost or applied twice, and it is applied as of when it
  * happened.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, expect, test } from 'vitest';
@@ -53,7 +53,8 @@ test('a heartbeat and a SessionEnd write nothing to the database; the next reade
   hook('SessionEnd', { session_id: 's1', reason: 'prompt_input_exit' });
   expect([fileState(db), fileState(`${db}-wal`), fileState(`${db}-shm`)]).toEqual(before); // the database was not touched
   expect(readFileSync(join(state, 'beats', 's1'), 'utf8').split('\n')[0]).toBe('s1');
-  const queued = readFileSync(join(state, 'pending-events'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { at: string });
+  const entries = () => (existsSync(join(state, 'pending')) ? readdirSync(join(state, 'pending')).filter((n) => n.startsWith('end-')) : []);
+  const queued = entries().map((n) => JSON.parse(readFileSync(join(state, 'pending', n), 'utf8')) as { at: string });
   expect(queued).toHaveLength(1);
   expect(mission('s1').ended_at).toBeNull(); // not applied yet: nobody has read since
 
@@ -63,7 +64,7 @@ test('a heartbeat and a SessionEnd write nothing to the database; the next reade
   expect(m.ended_at).toBe(queued[0]!.at); // as of when the session ended, not when it was applied
   expect(m.last_seen_at >= seen).toBe(true);
   expect(inspect(dbOf(repo), (d) => d.prepare('SELECT released_at FROM claims WHERE task_id = ?').pluck().get('TASK-1'))).toBe(queued[0]!.at);
-  expect(existsSync(join(state, 'pending-events'))).toBe(false);
+  expect(entries()).toEqual([]);
   expect(existsSync(join(state, 'beats', 's1'))).toBe(false); // ended cleanly: its beat file is gone
 
   // Applying again changes nothing (the queue is gone, the mission is closed).
@@ -80,26 +81,38 @@ test('an end queued before a resume does not close the resumed mission', () => {
   expect(mission('r1').ended_at).toBeNull();
   // A stale end line from before the resume (e.g. a slow writer) is skipped.
   const stale = { type: 'end', agent: 'claude-code', session: 'r1', reason: 'other', at: '2000-01-01T00:00:00.000Z' };
-  writeFileSync(join(repo.dir, '.git', 'sortie', 'pending-events'), `${JSON.stringify(stale)}\n`);
+  writeFileSync(join(repo.dir, '.git', 'sortie', 'pending', 'end-stale'), `${JSON.stringify(stale)}\n`);
   catchUp(repo.dir, repo.env);
   expect(mission('r1').ended_at).toBeNull();
 });
 
-test('a torn line is skipped without losing the others, and a crashed drainer’s leftover is applied', () => {
+test('an entry still being written waits; one that never completed is dropped; one applied twice changes nothing', () => {
   const { repo, hook, mission, state } = setup();
   hook('SessionStart', { session_id: 'a', source: 'startup' });
   hook('SessionStart', { session_id: 'b', source: 'startup' });
+  const dir = join(state, 'pending');
   const at = new Date().toISOString();
-  writeFileSync(join(state, 'pending-events'), `{"type":"end","session":"a","reason":"other","at":"${at}"}\n{"type":"end","sess`);
-  // What a drainer that died after taking the queue leaves behind, a minute old.
-  const leftover = join(state, 'pending-events.999999.1');
-  writeFileSync(leftover, `{"type":"end","agent":"claude-code","session":"b","reason":"logout","at":"${at}"}\n`);
+  // 'a' is being written right now (no final newline yet): it must wait, not be lost or misread.
+  writeFileSync(join(dir, 'end-1-a'), `{"type":"end","agent":"claude-code","session":"a","reason":"other","at":"${at}"}`);
+  // A writer killed mid-write a while ago: its half line is dropped.
+  writeFileSync(join(dir, 'end-0-torn'), '{"type":"end","sess');
   const old = new Date(Date.now() - 120_000);
-  utimesSync(leftover, old, old);
+  utimesSync(join(dir, 'end-0-torn'), old, old);
+  writeFileSync(join(dir, 'end-2-b'), `{"type":"end","agent":"claude-code","session":"b","reason":"logout","at":"${at}"}\n`);
+  catchUp(repo.dir, repo.env);
+  expect(mission('a').ended_at).toBeNull();
+  expect(mission('b').end_reason).toBe('logout');
+  expect(readdirSync(dir).sort()).toEqual(['end-1-a']);
+  // The writer finishes; the next reader applies it.
+  writeFileSync(join(dir, 'end-1-a'), `{"type":"end","agent":"claude-code","session":"a","reason":"other","at":"${at}"}\n`);
   catchUp(repo.dir, repo.env);
   expect(mission('a').end_reason).toBe('other');
-  expect(mission('b').end_reason).toBe('logout');
-  expect(existsSync(leftover)).toBe(false);
+  // A reader killed after applying an entry but before deleting it leaves it behind: harmless.
+  const b = mission('b');
+  writeFileSync(join(dir, 'end-3-b'), `{"type":"end","agent":"claude-code","session":"b","reason":"other","at":"${new Date().toISOString()}"}\n`);
+  catchUp(repo.dir, repo.env);
+  expect(mission('b')).toEqual(b);
+  expect(readdirSync(dir)).toEqual([]);
 });
 
 test('a heartbeat from a mission reaped for silence while its agent was only quiet reopens it', () => {
