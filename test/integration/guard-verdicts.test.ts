@@ -349,3 +349,28 @@ describe('a claim held by an agent that died', () => {
     }
   });
 });
+
+describe('the shell pre-check of the message', () => {
+  test('finds an id on any line, and lets "-<digit>" that is no id through without a verdict', () => {
+    const repo = makeRepo({ name: 'guard-prefilter' });
+    try {
+      expect(repo.sortie(['init']).code).toBe(0);
+      expect(repo.sortie(['task', 'new', 'Login']).code).toBe(0);
+      repo.git('add', '-A');
+      repo.git('commit', '-q', '-m', 'tasks', '--no-verify');
+      const commitMsg = (msg: string) => {
+        repo.write('a.txt', `${Math.random()}\n`);
+        repo.git('add', 'a.txt');
+        return spawnSync('git', ['commit', '-q', '-m', msg], { cwd: repo.dir, env: repo.env, encoding: 'utf8' });
+      };
+      const late = commitMsg('Tidy the login form\n\nPart of TASK-1.');
+      expect(late.status).toBe(1);
+      expect(late.stderr).toContain('sortie task claim TASK-1');
+      const noId = commitMsg('Bump v1-2 to v1-3');
+      expect(noId.status).toBe(0);
+      expect(noId.stderr).toBe('');
+    } finally {
+      repo.cleanup();
+    }
+  });
+});
