@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentEvent, HookKind } from '../agents/types.js';
 import { findRepo, type Env } from '../git.js';
@@ -32,14 +32,16 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date
   // Not set up here: a heartbeat or an end must never be what creates sortie's state.
   if (!existsSync(dbFile)) return;
   if (kind === 'heartbeat') {
+    // The file holds the session id (written once); each beat only sets its mtime: one metadata
+    // call, no data to write or to wait behind.
     const file = beatFile(dbFile, ev.sessionId);
-    const text = `${ev.sessionId}\n${iso(now)}\n`;
     try {
-      writeFileSync(file, text);
+      utimesSync(file, now, now);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, text);
+      writeFileSync(file, `${ev.sessionId}\n`);
+      utimesSync(file, now, now);
     }
   } else if (kind === 'end') {
     const line: EndEvent = { type: 'end', agent: ev.agent, session: ev.sessionId, reason: ev.reason ?? 'other', at: iso(now) };
