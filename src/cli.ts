@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { EXIT, SortieError, errorMessage, isSortieError } from './errors.js';
+import { EXIT, errorMessage, isSortieError } from './errors.js';
 import { colors, printJson } from './ui.js';
 import { nearest } from './text.js';
 import { processCtx, type Ctx } from './workspace.js';

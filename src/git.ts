@@ -113,14 +113,12 @@ export function currentBranch(repo: Repo): string | undefined {
   }
 }
 
-export interface GitIdentity {
-  name: string;
-  email: string;
-}
-
-export function gitIdentity(cwd: string, env: Env): GitIdentity | undefined {
+/**
+ * What a person's claims are keyed by: their email, else their name (environment first, as git
+ * itself does, then config). Git is asked for the name only when there is no email.
+ */
+export function gitPersonKey(cwd: string, env: Env): string | undefined {
   const email = env.GIT_AUTHOR_EMAIL ?? gitMaybe(['config', 'user.email'], cwd, env);
-  const name = env.GIT_AUTHOR_NAME ?? gitMaybe(['config', 'user.name'], cwd, env);
-  if (!email && !name) return undefined;
-  return { name: name ?? email ?? 'unknown', email: email ?? '' };
+  if (email) return email;
+  return (env.GIT_AUTHOR_NAME ?? gitMaybe(['config', 'user.name'], cwd, env)) || undefined;
 }

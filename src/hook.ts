@@ -4,7 +4,7 @@
 // V8 code cache), loads only what the event needs, and talks to its descriptors with plain fs
 // calls: process.stdin/stdout would build stream objects that cost more than the hook's own work.
 // Usage: hook.cjs <agent> <Event>  |  hook.cjs git <hook> [args...]
-import { fdWriter } from './hooks/stdin.js';
+import { processHookIO } from './hooks/frame.js';
 import { runAgentHook } from './hooks/runner.js';
 import type { GitHookIO } from './guard/git-hook.js';
 
@@ -21,25 +21,8 @@ async function main(): Promise<number> {
   // This process exits right after the handler: see closeUnlessExiting.
   (globalThis as { __sortieHookExits?: boolean }).__sortieHookExits = true;
   const [target = '', event = '', ...rest] = process.argv.slice(2);
-  const stdout = fdWriter(1);
-  const stderr = fdWriter(2);
-  if (target === 'git') {
-    return runGitHook(event, rest, { env: process.env, cwd: process.cwd(), stdout, stderr, now: () => new Date() });
-  }
-  return runAgentHook(target, event, {
-    argv: rest,
-    stdin: 0,
-    stdout,
-    stderr,
-    env: process.env,
-    cwd: process.cwd(),
-    now: () => new Date(),
-    ppid: process.ppid,
-    onDeadline: (message) => {
-      stderr.write(`${message}\n`);
-      process.exit(0);
-    },
-  });
+  const io = processHookIO(rest);
+  return target === 'git' ? runGitHook(event, rest, io) : runAgentHook(target, event, io);
 }
 
 // Exit explicitly: an agent may never close our stdin, and a pending read must not keep us alive.

@@ -8,14 +8,11 @@ import { findRepo, gitMaybe } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
-import { isAlive } from '../missions/process.js';
-import { transcriptMtime } from '../missions/signs.js';
-import type { MissionRow } from '../missions/missions.js';
 import { dbPath, openDb, schemaVersion } from '../store/open.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { syncTasks } from '../tasks/sync.js';
 import { catchUp } from '../missions/catch-up.js';
-import { parseDuration } from '../time.js';
+import { deadOrSilent } from '../missions/missions.js';
 import { colors, print, printJson } from '../ui.js';
 import { tasksDirOf, type Ctx } from '../workspace.js';
 
@@ -119,14 +116,9 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
     }
 
     // stale missions: what `sortie mission reap` would close
-    const staleMs = parseDuration(config?.missions.staleAfter ?? '2h') ?? 7_200_000;
-    const now = ctx.now().getTime();
-    const live = db.prepare("SELECT * FROM missions WHERE ended_at IS NULL AND kind = 'agent'").all() as MissionRow[];
-    const stale = live.filter((m) => {
-      const t = Math.max(Date.parse(m.last_seen_at), (m.transcript_path && transcriptMtime(m.transcript_path)) || 0);
-      return (m.pid && !isAlive(m.pid, m.pid_start)) || now - t > staleMs;
-    });
-    add(stale.length ? { check: 'missions', level: 'warn', message: `${stale.length} live mission(s) whose agent is gone or silent: ${stale.map((m) => m.codename).join(', ')}`, fix: 'sortie mission reap' } : { check: 'missions', level: 'ok', message: `${live.length} live agent mission(s), none stale` });
+    const stale = deadOrSilent(db, { now: ctx.now(), staleAfter: config?.missions.staleAfter ?? '2h' }).map((d) => d.m);
+    const live = db.prepare("SELECT COUNT(*) FROM missions WHERE ended_at IS NULL AND kind = 'agent'").pluck().get() as number;
+    add(stale.length ? { check: 'missions', level: 'warn', message: `${stale.length} live mission(s) whose agent is gone or silent: ${stale.map((m) => m.codename).join(', ')}`, fix: 'sortie mission reap' } : { check: 'missions', level: 'ok', message: `${live} live agent mission(s), none stale` });
 
     const orphans = db
       .prepare(

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Parsed } from '../cli.js';
 import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
 import { SortieError } from '../errors.js';
-import { requireRepo, gitMaybe } from '../git.js';
+import { requireRepo } from '../git.js';
 import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
 import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
@@ -152,7 +152,6 @@ export async function uninstall(p: Parsed, ctx: Ctx): Promise<number> {
   print(ctx, `${dry ? 'would remove' : 'removed'} from ${repo.root}:`);
   for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
   print(ctx, col.dim(`the database and task files were kept (${relative(repo.root, dbPath(repo, ctx.env, ctx.cwd))}, tasks folder)`));
-  void gitMaybe;
   return 0;
 }
 

@@ -3,7 +3,6 @@ import { SortieError } from '../errors.js';
 import { record } from '../activity.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
 import { endMission, findMission, listMissions, reapMissions, type MissionRow } from '../missions/missions.js';
-import { transcriptMtime } from '../missions/signs.js';
 import { claimsOf } from '../tasks/tasks.js';
 import { immediate, withBusyRetry } from '../store/open.js';
 import { iso, shortTime } from '../time.js';
@@ -142,7 +141,7 @@ export async function note(p: Parsed, ctx: Ctx): Promise<number> {
 
 export async function reap(p: Parsed, ctx: Ctx): Promise<number> {
   return withWorkspace(ctx, (ws) => {
-    const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter, lastWrite: transcriptMtime });
+    const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
     if (p.values.json) printJson(ctx, { reaped });
     else if (reaped.length === 0) print(ctx, 'no dead or silent missions');
     else for (const r of reaped) print(ctx, `reaped ${r.codename} (${r.agent}): ${r.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'}, ended at ${r.endedAt}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`);

@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Parsed } from '../cli.js';
 import { SortieError } from '../errors.js';
 import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
-import { parseTask } from '../tasks/parse.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { syncTasks } from '../tasks/sync.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
-import { transcriptMtime } from '../missions/signs.js';
-import { ago, iso } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
 import { relative } from 'node:path';
@@ -27,7 +23,7 @@ export function prepare(ws: Workspace, quiet = false): void {
 }
 
 function reap(ws: Workspace): void {
-  reapMissions(ws.db, { now: ws.ctx.now(), staleAfter: ws.config.missions.staleAfter, lastWrite: transcriptMtime });
+  reapMissions(ws.db, { now: ws.ctx.now(), staleAfter: ws.config.missions.staleAfter });
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -167,10 +163,3 @@ export function change(verb: StatusVerb) {
       return 0;
     });
 }
-
-/** Used by demo and tests: the text of a task file, parsed. */
-export function taskFromFile(path: string, ws: Workspace) {
-  return parseTask(readFileSync(path, 'utf8'), path, ws.config);
-}
-
-export { ago, iso };

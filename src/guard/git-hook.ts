@@ -5,11 +5,10 @@ import { record } from '../activity.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
-import { currentBranch, findRepo, type Env, type Repo } from '../git.js';
+import { currentBranch, findRepo, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../hooks/log.js';
-import { findActingMission } from '../missions/identity.js';
+import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { reapMissions, type MissionRow } from '../missions/missions.js';
-import { transcriptMtime } from '../missions/signs.js';
 import { guardMessages } from '../messages.js';
 import { closeUnlessExiting, dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
 import { syncTasks } from '../tasks/sync.js';
@@ -19,7 +18,7 @@ import { isTerminal } from '../lazy.js';
 import { tasksDirOf } from '../workspace.js';
 import { findIds, gitForHook, messageBody, stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
-import { markerFile } from './pending.js';
+import { markerFile, recordCommit } from './pending.js';
 import { catchUp } from '../missions/catch-up.js';
 
 export interface GitHookIO {
@@ -84,9 +83,7 @@ function actorOf(db: Database, env: Env, repo: Repo): Actor {
   const found = findActingMission(db, env);
   if (found && !found.mission.ended_at) return { mission: found.mission, kind: found.mission.kind };
   // A person: their personal mission, looked up by git identity (not created: no mission, no claims).
-  const email = env.GIT_AUTHOR_EMAIL ?? gitForHook(['config', 'user.email'], repo, env).out;
-  const m = email ? (db.prepare("SELECT * FROM missions WHERE kind = 'person' AND person = ? AND ended_at IS NULL").get(email) as MissionRow | undefined) : undefined;
-  return { mission: m, kind: 'person' };
+  return { mission: livePersonMission(db, gitPersonKey(repo.root, env)), kind: 'person' };
 }
 
 /** A merge integrates work already guarded; a rebase replays it. Neither is new work on a task. */
@@ -118,7 +115,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   const actor = actorOf(db, io.env, repo);
   // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
   // live agent mission; this path runs only for commits that name a task).
-  reapMissions(db, { now, staleAfter: config.missions.staleAfter, lastWrite: transcriptMtime, except: actor.mission?.id });
+  reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
   const checks = evaluate(db, config, actor, refs);
   const blocks = checks.filter((k) => k.verdict === 'block');
   const warns = checks.filter((k) => k.verdict === 'warn');
@@ -163,19 +160,8 @@ function postCommit(w: World, io: GitHookIO): void {
   }
   const ids = findIds(messageBody(body), config).filter((id) => db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id));
   if (!actor.mission && ids.length === 0) return;
-  const at = iso(io.now());
-  const subject = body.split('\n')[0] ?? '';
-  const branch = currentBranch(repo) ?? null;
-  withBusyRetry(() =>
-    immediate(db, () => {
-      const r = db
-        .prepare('INSERT OR IGNORE INTO commits (sha, mission_id, at, branch, subject, tasks) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(sha, actor.mission?.id ?? null, at, branch, subject, JSON.stringify(ids));
-      if (r.changes === 0) return;
-      record(db, { kind: 'commit.recorded', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: ids[0], detail: { sha, subject: subject.slice(0, 200), tasks: ids, branch } });
-      if (actor.mission) db.prepare('UPDATE missions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(at, actor.mission.id);
-    }),
-  );
+  const commit = { sha, mission: actor.mission, at: iso(io.now()), branch: currentBranch(repo) ?? null, subject: body.split('\n')[0] ?? '', tasks: ids };
+  withBusyRetry(() => immediate(db, () => recordCommit(db, commit)));
 }
 
 function postCheckout(args: string[], w: World, io: GitHookIO): void {

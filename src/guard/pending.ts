@@ -1,8 +1,8 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
 import type { Env, Repo } from '../git.js';
-import { getMission, missionBySession } from '../missions/missions.js';
+import { getMission, missionBySession, type MissionRow } from '../missions/missions.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { iso } from '../time.js';
 import { takeQueue } from '../store/queue.js';
@@ -67,16 +67,33 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
         const mission = byEnv ?? bySession ?? byMarker;
         const tasks = [...new Set([...(e.marker.tasks ?? []), ...findIds(messageBody(body), config)])].filter((id) => isTask.get(id));
         if (!mission && tasks.length === 0) continue;
-        const subject = body.split('\n')[0] ?? '';
-        const branch = e.branch || null;
-        const r = db.prepare('INSERT OR IGNORE INTO commits (sha, mission_id, at, branch, subject, tasks) VALUES (?, ?, ?, ?, ?, ?)').run(e.sha, mission?.id ?? null, at, branch, subject, JSON.stringify(tasks));
-        if (r.changes === 0) continue;
-        n++;
-        record(db, { kind: 'commit.recorded', at, missionId: mission?.id, agent: mission?.agent ?? 'human', taskId: tasks[0], detail: { sha: e.sha, subject: subject.slice(0, 200), tasks, branch } });
-        if (mission) db.prepare('UPDATE missions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(at, mission.id);
+        if (recordCommit(db, { sha: e.sha, mission, at, branch: e.branch || null, subject: body.split('\n')[0] ?? '', tasks })) n++;
       }
     }),
   );
   q.entries.forEach((e) => q.done(e.file));
   return n;
+}
+
+export interface CommitRecord {
+  sha: string;
+  mission: MissionRow | undefined;
+  at: string;
+  branch: string | null;
+  subject: string;
+  tasks: string[];
+}
+
+/**
+ * The one place a commit is recorded (in the caller's transaction): its row, the activity entry,
+ * and a sign of life for its mission. Recording the same sha twice changes nothing.
+ */
+export function recordCommit(db: Database, c: CommitRecord): boolean {
+  const r = db
+    .prepare('INSERT OR IGNORE INTO commits (sha, mission_id, at, branch, subject, tasks) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(c.sha, c.mission?.id ?? null, c.at, c.branch, c.subject, JSON.stringify(c.tasks));
+  if (r.changes === 0) return false;
+  record(db, { kind: 'commit.recorded', at: c.at, missionId: c.mission?.id, agent: c.mission?.agent ?? 'human', taskId: c.tasks[0], detail: { sha: c.sha, subject: c.subject.slice(0, 200), tasks: c.tasks, branch: c.branch } });
+  if (c.mission) db.prepare('UPDATE missions SET last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(c.at, c.mission.id);
+  return true;
 }

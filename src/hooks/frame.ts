@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { flushTrace, mark } from '../trace.js';
 import { hookLogPath, logHookError } from './log.js';
-import { readHookFd, readHookStdin, salvageFields } from './stdin.js';
+import { fdWriter, readHookFd, readHookStdin, salvageFields } from './stdin.js';
 
 export interface HookIO {
   argv: string[];
@@ -23,6 +23,28 @@ export interface HookIO {
 }
 
 export const STDIN_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * The IO of a hook process (both bundled entries): its descriptors through plain fs calls, since
+ * process.stdin/stdout would build stream objects that cost more than the hook's own work.
+ */
+export function processHookIO(argv: string[]): HookIO {
+  const stderr = fdWriter(2);
+  return {
+    argv,
+    stdin: 0,
+    stdout: fdWriter(1),
+    stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+    ppid: process.ppid,
+    onDeadline: (message) => {
+      stderr.write(`${message}\n`);
+      process.exit(0);
+    },
+  };
+}
 
 export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date) => Promise<void> | void;
 

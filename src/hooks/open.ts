@@ -12,8 +12,6 @@ export interface HookWorld {
   dbFile: string;
   config: SortieConfig;
   tasksDir: string;
-  env: Env;
-  now: Date;
 }
 
 /**
@@ -22,7 +20,7 @@ export interface HookWorld {
  * database and (for `create`) no sortie config either. With the plugin enabled for every project,
  * a repository that never ran `sortie init` must get nothing written into it.
  */
-export async function openHookWorld(cwd: string, env: Env, now: Date, o: { create: boolean; busyMs: number }): Promise<HookWorld | undefined> {
+export async function openHookWorld(cwd: string, env: Env, o: { create: boolean; busyMs: number }): Promise<HookWorld | undefined> {
   const repo = findRepo(cwd);
   if (!repo && !env.SORTIE_DB) return undefined;
   const file = dbPath(repo, env, cwd);
@@ -33,5 +31,6 @@ export async function openHookWorld(cwd: string, env: Env, now: Date, o: { creat
   const { config } = loaded;
   mark('config');
   const db = openDb(file, { busyTimeoutMs: o.busyMs });
-  return { repo: repo ?? { root: cwd, gitDir: cwd, commonDir: cwd }, db, dbFile: file, config, tasksDir: tasksDirOf(repo ?? { root: cwd, gitDir: cwd, commonDir: cwd }, config), env, now };
+  const where = repo ?? { root: cwd, gitDir: cwd, commonDir: cwd };
+  return { repo: where, db, dbFile: file, config, tasksDir: tasksDirOf(where, config) };
 }

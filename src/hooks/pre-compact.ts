@@ -13,7 +13,7 @@ import { catchUp } from '../missions/catch-up.js';
 /** PreCompact: remember what the mission holds and has done, so the post-compaction context can say it. Never blocks. */
 export async function preCompact(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<Record<string, unknown> | undefined> {
   if (!ev.sessionId) return undefined;
-  const w = await openHookWorld(ev.cwd, env, now, { create: false, busyMs: 3000 });
+  const w = await openHookWorld(ev.cwd, env, { create: false, busyMs: 3000 });
   if (!w) return undefined;
   const { db } = w;
   try {

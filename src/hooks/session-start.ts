@@ -15,10 +15,8 @@ import {
   reapMissions,
   reopenMission,
   type MissionRow,
-  type Reaped,
 } from '../missions/missions.js';
 import { agentPid, processStart } from '../missions/process.js';
-import { transcriptMtime } from '../missions/signs.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { syncTasks } from '../tasks/sync.js';
 import { catchUp } from '../missions/catch-up.js';
@@ -31,8 +29,6 @@ export interface StartResult {
   mission: MissionRow;
   context: string;
   stdout: string;
-  reaped: Reaped[];
-  inherited: string[];
 }
 
 /**
@@ -41,7 +37,7 @@ export interface StartResult {
  */
 export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, ppid: number): Promise<StartResult | undefined> {
   mark('start');
-  const w = await openHookWorld(ev.cwd, env, now, { create: true, busyMs: 3000 });
+  const w = await openHookWorld(ev.cwd, env, { create: true, busyMs: 3000 });
   mark('opened');
   if (!w) return undefined;
   const { db, repo, config } = w;
@@ -53,7 +49,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     const pid = agentPid(env, ppid);
     const pidStart = pid ? processStart(pid) : undefined;
     const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;
-    const reaped = reapMissions(db, { now, staleAfter: config.missions.staleAfter, lastWrite: transcriptMtime, except: existing?.id });
+    const reaped = reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: existing?.id });
     mark('reaped');
     const branch = currentBranch(repo);
     const base = {
@@ -100,8 +96,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     if (envFile) exportMission(envFile, mission.id, ensureShim(w.dbFile));
     if (config.missions.journal) {
       try {
-        writeJournal(db, journalDirOf(repo, config), mission);
-        mission = getMission(db, mission.id)!;
+        mission = { ...mission, journal_path: writeJournal(db, journalDirOf(repo, config), mission) };
       } catch {
         // A journal is a convenience: a read-only tree must not cost the agent its context.
       }
@@ -109,7 +104,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     mark('journal');
     const context = buildContext({ db, config, mission, source, reaped, inherited });
     mark('context');
-    return { mission, context, stdout: agent.startOutput(context), reaped, inherited: inherited?.tasks ?? [] };
+    return { mission, context, stdout: agent.startOutput(context) };
   } finally {
     closeUnlessExiting(db);
     mark('closed');

@@ -17,20 +17,66 @@ export interface StdinOptions {
 }
 
 /**
- * Reads a hook's JSON from stdin without trusting the writer: stops at a size limit, gives up
- * after a time limit, and returns as soon as a whole object has arrived even if stdin stays open
- * (Claude Code once left it open on /clear).
+ * What both readers share: bytes in, one result out, as soon as a whole object has arrived (even
+ * if stdin stays open: Claude Code once left it open on /clear), at the size limit, at the end, or
+ * at the time limit, whichever comes first.
+ */
+class Collector {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private head = '';
+  done = false;
+
+  constructor(
+    private readonly o: StdinOptions,
+    private readonly onDone: (r: StdinResult) => void,
+  ) {}
+
+  /** Takes a chunk (copied: the fd reader reuses its buffer). */
+  add(d: Buffer): void {
+    this.bytes += d.length;
+    if (this.head.length < 4096) this.head += d.toString('utf8', 0, Math.min(d.length, 4096 - this.head.length));
+    if (this.bytes > this.o.limitBytes) return this.finish({ payload: undefined, problem: 'too-large' });
+    this.chunks.push(Buffer.from(d));
+    this.parse(false);
+  }
+
+  /** Parses what has arrived; at the end (final) anything unparsable is an answer too. */
+  parse(final: boolean): void {
+    const text = this.text();
+    if (!text) return final ? this.finish({ payload: undefined, problem: 'empty' }) : undefined;
+    if (!final && !text.endsWith('}')) return;
+    try {
+      const v = JSON.parse(text) as unknown;
+      this.finish(v && typeof v === 'object' && !Array.isArray(v) ? { payload: v as Record<string, unknown>, problem: undefined } : { payload: undefined, problem: 'malformed' });
+    } catch {
+      if (final) this.finish({ payload: undefined, problem: 'malformed' });
+    }
+  }
+
+  timeout(): void {
+    this.finish({ payload: undefined, problem: this.text() ? 'malformed' : 'timeout' });
+  }
+
+  private text(): string {
+    return Buffer.concat(this.chunks).toString('utf8').trim();
+  }
+
+  private finish(r: Omit<StdinResult, 'head' | 'bytes'>): void {
+    if (this.done) return;
+    this.done = true;
+    this.onDone({ ...r, head: this.head, bytes: this.bytes });
+  }
+}
+
+/**
+ * Reads a hook's JSON from a stream without trusting the writer: stops at a size limit and gives
+ * up after a time limit (the Collector's contract). Used where no descriptor can be polled.
  */
 export function readHookStdin(stdin: Readable & { isTTY?: boolean }, o: StdinOptions): Promise<StdinResult> {
   if (stdin.isTTY) return Promise.resolve({ payload: undefined, problem: 'tty', head: '', bytes: 0 });
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let head = '';
-    let done = false;
-    const finish = (r: Omit<StdinResult, 'head' | 'bytes'>) => {
-      if (done) return;
-      done = true;
+    const c = new Collector(o, (r) => {
       clearTimeout(timer);
       stdin.removeListener('data', onData);
       stdin.removeListener('end', onEnd);
@@ -38,32 +84,11 @@ export function readHookStdin(stdin: Readable & { isTTY?: boolean }, o: StdinOpt
       stdin.pause();
       // Let the process exit even if the writer never closes its end.
       (stdin as { unref?: () => void }).unref?.();
-      resolve({ ...r, head, bytes });
-    };
-    const tryParse = (final: boolean) => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (!text) return final ? finish({ payload: undefined, problem: 'empty' }) : undefined;
-      if (!final && !text.endsWith('}')) return undefined;
-      try {
-        const v = JSON.parse(text) as unknown;
-        if (v && typeof v === 'object' && !Array.isArray(v)) return finish({ payload: v as Record<string, unknown>, problem: undefined });
-        return finish({ payload: undefined, problem: 'malformed' });
-      } catch {
-        return final ? finish({ payload: undefined, problem: 'malformed' }) : undefined;
-      }
-    };
-    const onData = (d: Buffer) => {
-      bytes += d.length;
-      if (head.length < 4096) head += d.toString('utf8', 0, Math.min(d.length, 4096 - head.length));
-      if (bytes > o.limitBytes) return finish({ payload: undefined, problem: 'too-large' });
-      chunks.push(d);
-      tryParse(false);
-    };
-    const onEnd = () => tryParse(true);
-    const timer = setTimeout(() => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      finish({ payload: undefined, problem: text ? 'malformed' : 'timeout' });
-    }, o.timeoutMs);
+      resolve(r);
+    });
+    const onData = (d: Buffer) => c.add(d);
+    const onEnd = () => c.parse(true);
+    const timer = setTimeout(() => c.timeout(), o.timeoutMs);
     timer.unref?.();
     stdin.on('data', onData);
     stdin.on('end', onEnd);
@@ -92,58 +117,32 @@ export function readHookFd(fd: number, o: StdinOptions, fallback?: () => Readabl
     return fallback ? readHookStdin(fallback(), o) : Promise.resolve({ payload: undefined, problem: 'empty', head: '', bytes: 0 });
   }
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    let head = '';
-    let done = false;
     let poll: NodeJS.Timeout | undefined;
-    const started = Date.now();
-    const finish = (r: Omit<StdinResult, 'head' | 'bytes'>) => {
-      if (done) return;
-      done = true;
+    const c = new Collector(o, (r) => {
       if (poll) clearTimeout(poll);
       try {
         closeSync(nb);
       } catch {
         // already closed
       }
-      resolve({ ...r, head, bytes });
-    };
-    const parse = (final: boolean): boolean => {
-      const text = Buffer.concat(chunks).toString('utf8').trim();
-      if (!text) {
-        if (final) finish({ payload: undefined, problem: 'empty' });
-        return final;
-      }
-      if (!final && !text.endsWith('}')) return false;
-      try {
-        const v = JSON.parse(text) as unknown;
-        finish(v && typeof v === 'object' && !Array.isArray(v) ? { payload: v as Record<string, unknown>, problem: undefined } : { payload: undefined, problem: 'malformed' });
-        return true;
-      } catch {
-        if (final) finish({ payload: undefined, problem: 'malformed' });
-        return final;
-      }
-    };
+      resolve(r);
+    });
+    const started = Date.now();
     const buf = Buffer.allocUnsafe(256 * 1024);
     const step = () => {
       poll = undefined;
-      for (;;) {
+      while (!c.done) {
         let n: number;
         try {
           n = readSync(nb, buf, 0, buf.length, null);
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return void parse(true);
-          if (Date.now() - started >= o.timeoutMs) return finish({ payload: undefined, problem: bytes > 0 ? 'malformed' : 'timeout' });
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return c.parse(true);
+          if (Date.now() - started >= o.timeoutMs) return c.timeout();
           poll = setTimeout(step, 2);
           return;
         }
-        if (n === 0) return void parse(true);
-        bytes += n;
-        if (head.length < 4096) head += buf.toString('utf8', 0, Math.min(n, 4096 - head.length));
-        if (bytes > o.limitBytes) return finish({ payload: undefined, problem: 'too-large' });
-        chunks.push(Buffer.from(buf.subarray(0, n)));
-        if (parse(false)) return;
+        if (n === 0) return c.parse(true);
+        c.add(buf.subarray(0, n));
       }
     };
     step();

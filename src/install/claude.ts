@@ -89,7 +89,6 @@ export function installClaude(root: string, dryRun = false): FileChange {
 export function uninstallClaude(root: string, dryRun = false): FileChange {
   const file = settingsPath(root);
   if (!existsSync(file)) return { file, action: 'unchanged', detail: 'no Claude Code settings' };
-  const before = readFileSync(file, 'utf8');
   const settings = readSettings(file);
   if (!settings.hooks) return { file, action: 'unchanged', detail: 'no sortie hooks in Claude Code settings' };
   const hooks: Record<string, Group[]> = {};

@@ -45,7 +45,7 @@ function shq(s: string): string {
  * are checked in the shell with the id pattern baked in from the config, and post-commit only
  * appends a line for the next sortie process to record (see guard/pending.ts).
  */
-export function runnerScript(config: SortieConfig, _root: string): string {
+export function runnerScript(config: SortieConfig): string {
   const re = shellIdRegex(config);
   // For the shipped id patterns an id always holds "-<digit>": a message without one is settled by
   // the shell's own `case`, with no process at all. Other patterns go straight to awk.
@@ -136,8 +136,9 @@ function huskyBin(): string {
 /** What core.hooksPath is now, and whether sortie may take it over. */
 export function hooksPathState(repo: Repo, env: Env): { current: string | undefined; ours: boolean; foreignHooks: string[] } {
   const current = gitMaybe(['config', '--get', 'core.hooksPath'], repo.root, env) || undefined;
-  const huskyRel = '.husky/_';
-  const ours = current === undefined || current === huskyRel || current === `${huskyRel}/` || resolve(repo.root, current) === join(repo.root, '.husky', '_') || current.endsWith('/.husky/_');
+  // Unset, husky's own relative path, or sortie's absolute one (ending in /.husky/_, whichever
+  // worktree wrote it).
+  const ours = current === undefined || resolve(repo.root, current) === join(repo.root, '.husky', '_') || current.endsWith('/.husky/_');
   const foreignHooks: string[] = [];
   if (current === undefined) {
     // Hooks written straight into .git/hooks (lefthook, pre-commit, hand-made) would stop running once husky sets core.hooksPath.
@@ -147,7 +148,7 @@ export function hooksPathState(repo: Repo, env: Env): { current: string | undefi
   return { current, ours: ours && foreignHooks.length === 0, foreignHooks };
 }
 
-export function hooksPathRefusal(repo: Repo, state: ReturnType<typeof hooksPathState>): SortieError {
+export function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
   const where = state.current ? `core.hooksPath is set to "${state.current}"` : `.git/hooks already holds ${state.foreignHooks.join(', ')}`;
   return new SortieError('INSTALL', `${where}: another hook manager is in charge, so sortie did not install git hooks`, {
     hint: [
@@ -169,7 +170,7 @@ export function hooksPathRefusal(repo: Repo, state: ReturnType<typeof hooksPathS
  */
 export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = false): GitPlan {
   const state = hooksPathState(repo, env);
-  if (!state.ours) throw hooksPathRefusal(repo, state);
+  if (!state.ours) throw hooksPathRefusal(state);
   const changes: FileChange[] = [];
   const huskyDir = join(repo.root, '.husky');
   const hooksDir = join(huskyDir, '_');
@@ -206,7 +207,7 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = 
   }
 
   const runner = join(hooksDir, 'sortie.sh');
-  const script = runnerScript(config, repo.root);
+  const script = runnerScript(config);
   const old = existsSync(runner) ? readFileSync(runner, 'utf8') : undefined;
   if (old !== script) {
     if (!dryRun) {

@@ -1,7 +1,7 @@
 import type { Database } from '../store/open.js';
 import { immediate, withBusyRetry } from '../store/open.js';
 import { SortieError } from '../errors.js';
-import { gitIdentity, type Env } from '../git.js';
+import { gitPersonKey, type Env } from '../git.js';
 import { iso } from '../time.js';
 import { getMission, insertMission, missionBySession, reopenMission, type MissionRow } from './missions.js';
 import { isAlive } from './process.js';
@@ -60,27 +60,25 @@ export function resolveActor(db: Database, env: Env, cwd: string, now: Date, opt
     return { mission: m, via: found.via };
   }
   if (opts.create === false) {
-    const person = personKey(env, cwd);
-    const m = person ? (db.prepare("SELECT * FROM missions WHERE kind = 'person' AND person = ? AND ended_at IS NULL").get(person) as MissionRow | undefined) : undefined;
+    const m = livePersonMission(db, gitPersonKey(cwd, env));
     return m ? { mission: m, via: 'person' } : undefined;
   }
   return { mission: personMission(db, env, cwd, now), via: 'person' };
 }
 
-function personKey(env: Env, cwd: string): string | undefined {
-  const id = gitIdentity(cwd, env);
-  if (!id) return undefined;
-  return id.email || id.name;
+/** The live personal mission of a person (by their key), if they have one. */
+export function livePersonMission(db: Database, key: string | undefined): MissionRow | undefined {
+  if (!key) return undefined;
+  return db.prepare("SELECT * FROM missions WHERE kind = 'person' AND person = ? AND ended_at IS NULL").get(key) as MissionRow | undefined;
 }
 
 /** A person's claims belong to one live personal mission per git identity; it is never reaped for silence. */
 export function personMission(db: Database, env: Env, cwd: string, now: Date): MissionRow {
-  const id = gitIdentity(cwd, env);
-  const key = id ? id.email || id.name : env.USER ?? 'unknown';
+  const key = gitPersonKey(cwd, env) ?? env.USER ?? 'unknown';
   const at = iso(now);
   return withBusyRetry(() =>
     immediate(db, () => {
-      const existing = db.prepare("SELECT * FROM missions WHERE kind = 'person' AND person = ? AND ended_at IS NULL").get(key) as MissionRow | undefined;
+      const existing = livePersonMission(db, key);
       if (existing) return existing;
       return insertMission(db, { kind: 'person', person: key, agent: 'human', at, cwd });
     }),

@@ -5,6 +5,7 @@ import { SortieError } from '../errors.js';
 import { iso, parseDuration } from '../time.js';
 import { codename } from './codename.js';
 import { isAlive } from './process.js';
+import { transcriptMtime } from './signs.js';
 
 export interface MissionRow {
   id: number;
@@ -143,14 +144,10 @@ export function endMission(db: Database, m: MissionRow, o: EndOptions): string[]
   return withBusyRetry(() => immediate(db, () => endMissionTx(db, m, o)));
 }
 
-export function touchMission(db: Database, id: number, at: string): void {
-  withBusyRetry(() => db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(at, id, at));
-}
-
 export interface ReapOptions {
   now: Date;
   staleAfter: string;
-  /** Transcript mtime lookup, so a mission still writing its transcript is alive. */
+  /** Transcript mtime lookup, so a mission still writing its transcript is alive (default: stat). */
   lastWrite?: (path: string) => number | undefined;
   /** Never reap this one (the mission of the caller). */
   except?: number | undefined;
@@ -165,26 +162,40 @@ export interface Reaped {
   released: string[];
 }
 
+export interface Doomed {
+  m: MissionRow;
+  reason: Reaped['reason'];
+  /** Its last sign of life: heartbeat (folded into last_seen_at) or transcript write. */
+  lastSign: string;
+}
+
 /**
- * Closes agent missions whose process is gone or that showed no sign of life for `staleAfter`.
- * They end with reason `abandoned` at their last sign of life. Person missions are never reaped
- * for silence: a person's claims last until they release them.
+ * The live agent missions whose process is gone or that showed no sign of life for `staleAfter`:
+ * what reaping closes, and what doctor reports. Person missions are never judged for silence.
  */
-export function reapMissions(db: Database, o: ReapOptions): Reaped[] {
+export function deadOrSilent(db: Database, o: ReapOptions): Doomed[] {
   const staleMs = parseDuration(o.staleAfter) ?? 2 * 3_600_000;
+  const lastWrite = o.lastWrite ?? transcriptMtime;
   const live = db.prepare("SELECT * FROM missions WHERE ended_at IS NULL AND kind = 'agent'").all() as MissionRow[];
-  const victims: { m: MissionRow; reason: Reaped['reason']; lastSign: string }[] = [];
+  const out: Doomed[] = [];
   for (const m of live) {
     if (m.id === o.except) continue;
     let lastMs = Date.parse(m.last_seen_at);
-    if (m.transcript_path && o.lastWrite) {
-      const t = o.lastWrite(m.transcript_path);
-      if (t !== undefined && t > lastMs) lastMs = Math.min(t, o.now.getTime());
-    }
+    const t = m.transcript_path ? lastWrite(m.transcript_path) : undefined;
+    if (t !== undefined && t > lastMs) lastMs = Math.min(t, o.now.getTime());
     const lastSign = iso(lastMs);
-    if (m.pid && !isAlive(m.pid, m.pid_start)) victims.push({ m, reason: 'process-gone', lastSign });
-    else if (o.now.getTime() - lastMs > staleMs) victims.push({ m, reason: 'silent', lastSign });
+    if (m.pid && !isAlive(m.pid, m.pid_start)) out.push({ m, reason: 'process-gone', lastSign });
+    else if (o.now.getTime() - lastMs > staleMs) out.push({ m, reason: 'silent', lastSign });
   }
+  return out;
+}
+
+/**
+ * Closes what deadOrSilent finds, with reason `abandoned`, at each mission's last sign of life,
+ * releasing its claims. A person's claims last until they release them.
+ */
+export function reapMissions(db: Database, o: ReapOptions): Reaped[] {
+  const victims = deadOrSilent(db, o);
   if (victims.length === 0) return [];
   const at = iso(o.now);
   return withBusyRetry(() =>

@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import BundledDriver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
-import type { Env, Repo } from '../git.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
 
 export type { Database };
@@ -171,7 +170,7 @@ export function withBusyRetry<T>(fn: () => T, attempts = 8): T {
 }
 
 const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
-export function sleepSync(ms: number): void {
+function sleepSync(ms: number): void {
   Atomics.wait(sleepBuf, 0, 0, ms);
 }
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { idRegex } from './ids.js';
-import { isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
+import { isStatus, parsePriority, type Priority, type Status } from './status.js';
 
 export interface Task {
   id: string;
@@ -125,4 +125,3 @@ function lineOf(text: string, key: string): number | undefined {
   return i >= 0 ? i + 1 : undefined;
 }
 
-export { priorityRank };

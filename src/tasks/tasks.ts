@@ -7,7 +7,7 @@ import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { iso } from '../time.js';
 import type { Workspace } from '../workspace.js';
 import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
-import { assertTaskId, idRegex } from './ids.js';
+import { assertTaskId } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
@@ -195,8 +195,6 @@ function escapeRe(s: string): string {
 export interface ClaimResult {
   task: Task;
   already: boolean;
-  /** Set when the previous holder's mission was found dead and reaped on the way. */
-  tookOverFrom?: string | undefined;
 }
 
 interface Locked {
@@ -378,4 +376,3 @@ export function countWaiting(db: Database): number {
   return db.prepare(`SELECT COUNT(*) ${WAITING}`).pluck().get() as number;
 }
 
-export { idRegex };

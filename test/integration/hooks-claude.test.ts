@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
+import type { MissionRow } from '../../dist/missions/missions.js';
 import { inspect } from '../helpers/db.js';
 import { HOOK, catchUp, dbOf, makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
 
@@ -39,26 +40,8 @@ interface Fixture {
   sortie(args: string[], missionId?: number): { code: number | null; stdout: string; stderr: string };
 }
 
-interface Mission {
-  id: number;
-  codename: string;
-  agent: string;
-  session_id: string | null;
-  transcript_path: string | null;
-  cwd: string | null;
-  worktree: string | null;
-  branch: string | null;
-  pid: number | null;
-  parent_id: number | null;
-  started_at: string;
-  last_seen_at: string;
-  ended_at: string | null;
-  end_reason: string | null;
-  handoff: string | null;
-  summary: string | null;
-  checkpoint: string | null;
-  journal_path: string | null;
-}
+/** A mission row as sortie stores it. */
+type Mission = MissionRow;
 
 interface Claim {
   task_id: string;
