@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, diag, type AgentProcess } from '../helpers/agents/common.js';
 import { CODEX_EVENTS, codexAvailability, listCodexHooks, makeCodexHome, runCodex, startCodex, trustCodexHooks, writeCodexHooks, type CodexHome } from '../helpers/agents/codex.js';
-import { makeProbe, marker, type Probe } from '../helpers/agents/probe.js';
+import { COMMIT_STEP, makeProbe, marker, type Probe } from '../helpers/agents/probe.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { startOpenAiResponses } from '../helpers/stand-in/openai-responses.js';
 import type { StandIn } from '../helpers/stand-in/core.js';
@@ -35,6 +35,7 @@ function fixture(): { repo: TempRepo; probe: Probe; home: CodexHome } {
   const home = makeCodexHome();
   cleanups.push(() => repo.cleanup(), () => probe.cleanup(), () => home.cleanup());
   writeCodexHooks(repo.dir, Object.fromEntries(CODEX_EVENTS.map((e) => [e, probe.hookCommand('codex', e)])));
+  probe.gitHook(repo.dir);
   return { repo, probe, home };
 }
 
@@ -87,10 +88,10 @@ describe.skipIf(!codex.ok)(`real Codex ${codex.version ?? `(skipped: ${codex.rea
     }, TIMEOUT);
 
     test(
-      'a run: start context reaches the model, turn events fire, the shell sees CODEX_THREAD_ID, compaction, end; resume keeps the id',
+      'a run: start context reaches the model, turn events fire, the shell and git hooks see CODEX_THREAD_ID, compaction, end; resume keeps the id',
       async () => {
         const { repo, probe, home } = fx;
-        const s = await standIn({ script: [{ shell: probe.shellStep('one'), prompt_tokens: 50_000 }, { text: 'done one' }] });
+        const s = await standIn({ script: [{ shell: probe.shellStep('one'), prompt_tokens: 50_000 }, COMMIT_STEP, { text: 'done one' }] });
         const r = await runCodex({ repo: repo.dir, prompt: 'first prompt', standIn: s, home, autoCompactTokenLimit: 10_000, timeoutMs: RUN_MS });
         const d = diag(r, { probe: probe.records().map((x) => x.event) });
         expect(r.code, d).toBe(0);
@@ -116,6 +117,9 @@ describe.skipIf(!codex.ok)(`real Codex ${codex.version ?? `(skipped: ${codex.rea
         // The shell command ran in the repo and carries the session identity natively.
         const [shell] = probe.shells('one');
         expect(shell).toMatchObject({ cwd: repo.dir, env: { CODEX_THREAD_ID: sid, CODEX_SESSION_ID: sid } });
+        // The agent's own `git commit` runs the repo's git hooks, which see the identity too.
+        expect(repo.git('log', '-1', '--format=%s')).toBe('probe commit');
+        expect(probe.shells('git-commit-msg')[0]).toMatchObject({ cwd: repo.dir, env: { CODEX_THREAD_ID: sid } });
 
         // Compaction (usage over model_auto_compact_token_limit): PreCompact, PostCompact, SessionStart source compact.
         const summary = r.requests.find((q) => q.kind === 'summary');
@@ -123,7 +127,7 @@ describe.skipIf(!codex.ok)(`real Codex ${codex.version ?? `(skipped: ${codex.rea
         expect(probe.events('PreCompact').map((e) => e.payload)).toEqual([expect.objectContaining({ session_id: sid, trigger: 'auto' })]);
         expect(probe.events('PostCompact').map((e) => e.payload)).toEqual([expect.objectContaining({ session_id: sid, trigger: 'auto' })]);
         const order = probe.records().map((x) => (x.kind === 'shell' ? 'shell' : `${x.event}${x.payload?.source ? `:${x.payload.source}` : ''}`));
-        expect(order).toEqual(['SessionStart:startup', 'UserPromptSubmit', 'PreToolUse', 'shell', 'PostToolUse', 'PreCompact', 'PostCompact', 'SessionStart:compact', 'Stop', 'SessionEnd']);
+        expect(order).toEqual(['SessionStart:startup', 'UserPromptSubmit', 'PreToolUse', 'shell', 'PostToolUse', 'PreCompact', 'PostCompact', 'SessionStart:compact', 'PreToolUse', 'shell', 'PostToolUse', 'Stop', 'SessionEnd']);
         expect(inputTexts(main[1]!.body).filter((m) => m.role === 'developer' && m.text === marker('codex', sid)).length).toBeGreaterThan(0);
         expect(probe.events('SessionEnd').map((e) => e.payload)).toEqual([expect.objectContaining({ session_id: sid, reason: 'other' })]);
 
@@ -154,6 +158,10 @@ describe.skipIf(!codex.ok)(`real Codex ${codex.version ?? `(skipped: ${codex.rea
         if (typeof (process as any).execve !== 'function') expect(agent).not.toBe(p.child.pid);
         const sid: string = probe.shells('killed')[0]!.env.CODEX_THREAD_ID!;
         expect(sid).toMatch(/^[0-9a-f-]{36}$/);
+        // Hooks and shell commands are children of the native binary: the process to watch for reaping.
+        const start = probe.events('SessionStart').find((x) => x.payload.session_id === sid)!;
+        expect(start.chain?.[0]).toEqual({ pid: agent, comm: 'codex' });
+        expect(probe.shells('killed')[0]!.chain?.[0]).toEqual({ pid: agent, comm: 'codex' });
         await p.signal('SIGKILL');
         const r = await p.result;
         expect(r.signal ?? r.code, diag(r)).toBe('SIGKILL');

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, diag } from '../helpers/agents/common.js';
 import { COPILOT_EVENTS, copilotAvailability, makeCopilotCache, makeCopilotHome, runCopilot, startCopilot, writeCopilotHooks } from '../helpers/agents/copilot.js';
-import { makeProbe, marker } from '../helpers/agents/probe.js';
+import { COMMIT_STEP, makeProbe, marker } from '../helpers/agents/probe.js';
 import { makeRepo } from '../helpers/repo.js';
 import type { StandIn } from '../helpers/stand-in/core.js';
 import { startOpenAiChat } from '../helpers/stand-in/openai-chat.js';
@@ -35,6 +35,7 @@ function fixture() {
   const cache = makeCopilotCache();
   cleanups.push(() => repo.cleanup(), () => probe.cleanup(), () => home.cleanup(), () => cache.cleanup());
   writeCopilotHooks(repo.dir, Object.fromEntries(COPILOT_EVENTS.map((e) => [e, probe.hookCommand('copilot', e)])));
+  probe.gitHook(repo.dir);
   return { repo, probe, home, cacheDir: cache.dir };
 }
 
@@ -66,7 +67,7 @@ describe.skipIf(!copilot.ok)(`real Copilot CLI ${copilot.version ?? `(skipped: $
     async () => {
       const { repo, probe, home, cacheDir } = fx;
       // A step reporting 29 500 prompt tokens against a 30 000 budget: Copilot compacts before the next turn.
-      const s = await standIn({ script: [{ shell: probe.shellStep('one'), prompt_tokens: 29_500 }, probe.shellStep('two'), { text: 'done two' }] });
+      const s = await standIn({ script: [{ shell: probe.shellStep('one'), prompt_tokens: 29_500 }, probe.shellStep('two'), COMMIT_STEP, { text: 'done two' }] });
       const r = await runCopilot({ repo: repo.dir, prompt: 'first prompt', standIn: s, home, cacheDir, maxPromptTokens: 30_000, timeoutMs: RUN_MS });
       const d = diag(r, { probe: probe.records().map((x) => x.event) });
       expect(r.code, d).toBe(0);
@@ -82,7 +83,7 @@ describe.skipIf(!copilot.ok)(`real Copilot CLI ${copilot.version ?? `(skipped: $
       // Context: top-level additionalContext → its own user message right after the system prompt, in every
       // main request until compaction. Compaction summarises it away and no hook re-fires to restore it.
       const main = r.requests.filter((q) => q.main);
-      expect(main.map((q) => q.raw.includes(marker('copilot', sid)))).toEqual([true, true, false]);
+      expect(main.map((q) => q.raw.includes(marker('copilot', sid)))).toEqual([true, true, false, false]);
       for (const q of main.slice(0, 2)) expect(messages(q.body).slice(0, 2).map((m) => m.role + ':' + m.text)).toEqual([expect.stringMatching(/^system:/), `user:${marker('copilot', sid)}`]);
       expect(messages(main[2]!.body)[1]!.text).toMatch(/^Some of the conversation history has been summarized/);
 
@@ -92,6 +93,9 @@ describe.skipIf(!copilot.ok)(`real Copilot CLI ${copilot.version ?? `(skipped: $
 
       // The shell carries the session identity natively.
       for (const label of ['one', 'two']) expect(probe.shells(label)[0], label).toMatchObject({ cwd: repo.dir, env: { COPILOT_AGENT_SESSION_ID: sid, COPILOT_CLI: '1' } });
+      // The agent's `git commit` runs git hooks, which see the session id (and Copilot's git hardening).
+      expect(repo.git('log', '-1', '--format=%s')).toBe('probe commit');
+      expect(probe.shells('git-commit-msg')[0]).toMatchObject({ cwd: repo.dir, env: { COPILOT_AGENT_SESSION_ID: sid, GIT_TERMINAL_PROMPT: '0' } });
 
       // Compaction: preCompact, then the summary request (it offers the tools; the stand-in answers it with text).
       expect(probe.events('preCompact').map((e) => e.payload)).toEqual([expect.objectContaining({ sessionId: sid, trigger: 'auto' })]);
@@ -125,6 +129,9 @@ describe.skipIf(!copilot.ok)(`real Copilot CLI ${copilot.version ?? `(skipped: $
       const sid = probe.shells('killed')[0]!.env.COPILOT_AGENT_SESSION_ID!;
       expect(sid).toMatch(/^[0-9a-f-]{36}$/);
       const agent = await p.agentPid();
+      // Hooks and shells are children of the platform binary, whose comm is "MainThread" (not "copilot").
+      expect(probe.events('sessionStart').find((x) => x.payload.sessionId === sid)!.chain?.[0]).toEqual({ pid: agent, comm: 'MainThread' });
+      expect(probe.shells('killed')[0]!.chain?.[0]).toEqual({ pid: agent, comm: 'MainThread' });
       await p.signal('SIGKILL');
       const r = await p.result;
       expect(r.signal, diag(r)).toBe('SIGKILL');

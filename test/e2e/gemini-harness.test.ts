@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, diag } from '../helpers/agents/common.js';
 import { geminiAvailability, makeGeminiHome, runGemini, startGemini, writeGeminiHooks } from '../helpers/agents/gemini.js';
-import { makeProbe, marker, MARKER } from '../helpers/agents/probe.js';
+import { COMMIT_STEP, makeProbe, marker, MARKER } from '../helpers/agents/probe.js';
 import { makeRepo } from '../helpers/repo.js';
 import type { StandIn } from '../helpers/stand-in/core.js';
 import { startGemini as startGeminiStandIn } from '../helpers/stand-in/gemini.js';
@@ -36,6 +36,7 @@ function fixture() {
   const home = makeGeminiHome();
   cleanups.push(() => repo.cleanup(), () => probe.cleanup(), () => home.cleanup());
   writeGeminiHooks(repo.dir, Object.fromEntries(EVENTS.map((e) => [e, probe.hookCommand('gemini', e)])));
+  probe.gitHook(repo.dir);
   return { repo, probe, home };
 }
 
@@ -63,10 +64,10 @@ describe.skipIf(!gemini.ok)(`real Gemini CLI ${gemini.version ?? `(skipped: ${ge
   );
 
   test(
-    'a run: context reaches the prompt, turn events fire, BeforeTool puts the session id in the shell, SessionEnd; resume compresses',
+    'a run: context reaches the prompt, turn events fire, BeforeTool puts the session id in the shell, no git hook runs, SessionEnd; resume compresses',
     async () => {
       const { repo, probe, home } = fx;
-      const s = await standIn({ script: [{ shell: probe.shellStep('one'), description: 'probe step' }, { text: 'done one' }] });
+      const s = await standIn({ script: [{ shell: probe.shellStep('one'), description: 'probe step' }, COMMIT_STEP, { text: 'done one' }] });
       const r = await runGemini({ repo: repo.dir, prompt: 'first prompt', standIn: s, home, timeoutMs: RUN_MS });
       const d = diag(r, { probe: probe.records().map((x) => x.event) });
       expect(r.code, d).toBe(0);
@@ -95,6 +96,12 @@ describe.skipIf(!gemini.ok)(`real Gemini CLI ${gemini.version ?? `(skipped: ${ge
       expect(shell).toMatchObject({ cwd: repo.dir, env: { SORTIE_PROBE_SESSION: sid, GEMINI_CLI: '1' } });
       expect(shell!.env).not.toHaveProperty('GEMINI_SESSION_ID');
       expect(probe.events('AfterTool')[0]?.payload.tool_input.command).toBe(`export SORTIE_PROBE_SESSION=${sid}; ${probe.shellStep('one')}`);
+      // The agent's `git commit` succeeds, but its shell sets core.hooksPath="" (GIT_CONFIG_*): no git hook runs.
+      expect(repo.git('log', '-1', '--format=%s')).toBe('probe commit');
+      expect(probe.shells('git-commit-msg')).toEqual([]);
+      const key = Object.entries(shell!.env).find(([k, v]) => /^GIT_CONFIG_KEY_\d+$/.test(k) && v === 'core.hooksPath')?.[0];
+      expect(key, JSON.stringify(shell!.env)).toBeDefined();
+      expect(shell!.env[key!.replace('KEY', 'VALUE')]).toBe('');
       expect(probe.events('SessionEnd').map((e) => e.payload)).toEqual([expect.objectContaining({ session_id: sid, reason: 'exit' })]);
 
       // Resume with a huge promptTokenCount: SessionStart source resume (same id), and a real compression
@@ -125,6 +132,9 @@ describe.skipIf(!gemini.ok)(`real Gemini CLI ${gemini.version ?? `(skipped: ${ge
       const sid = probe.shells('killed')[0]!.env.SORTIE_PROBE_SESSION!;
       expect(sid).toMatch(/^[0-9a-f-]{36}$/);
       const agent = await p.agentPid();
+      // Hooks are children of the gemini node process (no relaunch); shells are two bash levels below it.
+      expect(probe.events('SessionStart').find((x) => x.payload.session_id === sid)!.chain?.[0]).toEqual({ pid: agent, comm: 'node' });
+      expect(probe.shells('killed')[0]!.chain?.map((c) => c.pid)).toContain(agent);
       await p.signal('SIGKILL');
       const r = await p.result;
       expect(r.signal, diag(r)).toBe('SIGKILL');

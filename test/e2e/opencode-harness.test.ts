@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, diag } from '../helpers/agents/common.js';
 import { makeOpencodeHome, opencodeAvailability, runOpencode, startOpencode, writeOpencodeProbe } from '../helpers/agents/opencode.js';
-import { makeProbe, marker } from '../helpers/agents/probe.js';
+import { COMMIT_STEP, makeProbe, marker } from '../helpers/agents/probe.js';
 import { makeRepo } from '../helpers/repo.js';
 import type { StandIn } from '../helpers/stand-in/core.js';
 import { startOpenAiChat } from '../helpers/stand-in/openai-chat.js';
@@ -36,6 +36,7 @@ function fixture() {
   const home = makeOpencodeHome();
   cleanups.push(() => repo.cleanup(), () => probe.cleanup(), () => home.cleanup());
   writeOpencodeProbe(repo.dir, probe);
+  probe.gitHook(repo.dir);
   return { repo, probe, home };
 }
 
@@ -52,7 +53,7 @@ describe.skipIf(!opencode.ok)(`real OpenCode ${opencode.version ?? `(skipped: ${
     async () => {
       const { repo, probe, home } = fx;
       // A small context and a step reporting nearly all of it used: OpenCode compacts after that step.
-      const s = await standIn({ script: [{ shell: probe.shellStep('one'), prompt_tokens: 2990 }, probe.shellStep('two'), { text: 'done two' }] });
+      const s = await standIn({ script: [{ shell: probe.shellStep('one'), prompt_tokens: 2990 }, probe.shellStep('two'), COMMIT_STEP, { text: 'done two' }] });
       const r = await runOpencode({ repo: repo.dir, prompt: 'first prompt', standIn: s, home, contextLimit: 3000, outputLimit: 200, timeoutMs: RUN_MS });
       const d = diag(r, { probe: probe.records().map((x) => x.event) });
       expect(r.code, d).toBe(0);
@@ -76,6 +77,9 @@ describe.skipIf(!opencode.ok)(`real OpenCode ${opencode.version ?? `(skipped: ${
       // The shell: OPENCODE_PID natively, the session id through shell.env.
       expect(probe.events('shell.env')[0]?.payload).toMatchObject({ sessionID: sid, cwd: repo.dir });
       for (const label of ['one', 'two']) expect(probe.shells(label)[0], label).toMatchObject({ cwd: repo.dir, env: { SORTIE_PROBE_SESSION: sid, OPENCODE_PID: String(r.pid), AGENT: '1' } });
+      // The agent's `git commit` runs git hooks, which inherit the shell.env variables.
+      expect(repo.git('log', '-1', '--format=%s')).toBe('probe commit');
+      expect(probe.shells('git-commit-msg')[0]).toMatchObject({ cwd: repo.dir, env: { SORTIE_PROBE_SESSION: sid, OPENCODE_PID: String(r.pid) } });
 
       // Compaction: the hook's context went into the summary request; then session.compacted.
       expect(probe.events('experimental.session.compacting').map((e) => e.payload)).toEqual([{ sessionID: sid }]);
@@ -115,6 +119,9 @@ describe.skipIf(!opencode.ok)(`real OpenCode ${opencode.version ?? `(skipped: ${
       const sid = probe.shells('killed')[0]!.env.SORTIE_PROBE_SESSION!;
       const before = probe.records().length;
       const agent = await p.agentPid();
+      // The plugin runs inside the opencode process; shell commands are its children.
+      expect(probe.events('shell.env').at(-1)!.pid).toBe(agent);
+      expect(probe.shells('killed')[0]!.chain?.[0]).toEqual({ pid: agent, comm: 'opencode' });
       await p.signal('SIGKILL');
       const r = await p.result;
       expect(r.signal, diag(r)).toBe('SIGKILL');

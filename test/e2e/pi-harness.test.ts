@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { alive, diag } from '../helpers/agents/common.js';
 import { makePiHome, piAvailability, piRpc, runPi, startPi, writePiProbe } from '../helpers/agents/pi.js';
-import { makeProbe, marker } from '../helpers/agents/probe.js';
+import { COMMIT_STEP, makeProbe, marker } from '../helpers/agents/probe.js';
 import { makeRepo } from '../helpers/repo.js';
 import type { StandIn } from '../helpers/stand-in/core.js';
 import { startOpenAiChat } from '../helpers/stand-in/openai-chat.js';
@@ -34,6 +34,7 @@ function fixture() {
   const home = makePiHome();
   cleanups.push(() => repo.cleanup(), () => probe.cleanup(), () => home.cleanup());
   writePiProbe(repo.dir, probe);
+  probe.gitHook(repo.dir);
   return { repo, probe, home };
 }
 
@@ -52,7 +53,7 @@ describe.skipIf(!pi.ok)(`real pi ${pi.version ?? `(skipped: ${pi.reason})`} agai
     'a -p run: context reaches the system prompt, turn events fire, the spawnHook bash gives the shell the session id, session_shutdown; rpc on the continued session compacts',
     async () => {
       const { repo, probe, home } = fx;
-      const s = await standIn({ script: [probe.shellStep('one'), { text: 'done one' }] });
+      const s = await standIn({ script: [probe.shellStep('one'), COMMIT_STEP, { text: 'done one' }] });
       const r = await runPi({ repo: repo.dir, prompt: 'first prompt', standIn: s, home, timeoutMs: RUN_MS });
       const d = diag(r, { probe: probe.records().map((x) => x.event) });
       expect(r.code, d).toBe(0);
@@ -70,11 +71,14 @@ describe.skipIf(!pi.ok)(`real pi ${pi.version ?? `(skipped: ${pi.reason})`} agai
 
       expect(probe.events('agent_start')).toHaveLength(1);
       expect(probe.events('agent_end').map((e) => e.payload.sessionId)).toEqual([sid]);
-      expect(probe.events('turn_end').length).toBe(2);
+      expect(probe.events('turn_end').length).toBe(3);
       expect(probe.events('tool_call')[0]?.payload.event).toMatchObject({ toolName: 'bash', toolCallId: 'call_0' });
 
       // The shell: no session id of pi's own; the extension's spawnHook adds it.
       expect(probe.shells('one')[0]).toMatchObject({ cwd: repo.dir, env: { SORTIE_PROBE_SESSION: sid, PI_CODING_AGENT: 'true' } });
+      // The agent's `git commit` runs git hooks, which inherit the spawnHook's variables.
+      expect(repo.git('log', '-1', '--format=%s')).toBe('probe commit');
+      expect(probe.shells('git-commit-msg')[0]).toMatchObject({ cwd: repo.dir, env: { SORTIE_PROBE_SESSION: sid } });
       expect(probe.events('session_shutdown').map((e) => e.payload.event)).toEqual([{ type: 'session_shutdown', reason: 'quit' }]);
 
       // rpc mode on the continued session (--continue): pi reports reason "startup" again, with the old id.
@@ -110,6 +114,9 @@ describe.skipIf(!pi.ok)(`real pi ${pi.version ?? `(skipped: ${pi.reason})`} agai
       await s.waitForMain(2, RUN_MS);
       const sid = probe.shells('killed')[0]!.env.SORTIE_PROBE_SESSION!;
       const agent = await p.agentPid();
+      // The extension runs inside the pi process (comm "pi"); shell commands are its children.
+      expect(probe.events('session_start').at(-1)!.pid).toBe(agent);
+      expect(probe.shells('killed')[0]!.chain?.[0]).toEqual({ pid: agent, comm: 'pi' });
       await p.signal('SIGKILL');
       const r = await p.result;
       expect(r.signal, diag(r)).toBe('SIGKILL');

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StandIn } from '../stand-in/core.js';
 import { DEAD_URL, launch, makeHome, NODE_MODULES, once, probeVersion, requireInCi, scrubbedEnv, type AgentProcess, type AgentResult, type Availability, type Home } from './common.js';
-import { ENV_PATTERN, MARKER, type Probe } from './probe.js';
+import { ENV_PATTERN, MARKER, SECRET_PATTERN, type Probe } from './probe.js';
 
 export const OPENCODE_MODEL = 'standin/stand-in';
 
@@ -106,7 +106,8 @@ export function writeOpencodeProbe(repo: string, probe: Probe): string {
 import { appendFileSync } from 'node:fs';
 const LOG = ${JSON.stringify(probe.log)};
 const PICK = new RegExp(${JSON.stringify(ENV_PATTERN)});
-const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => PICK.test(k) && !/KEY|TOKEN|SECRET/.test(k)));
+const SECRET = new RegExp(${JSON.stringify(SECRET_PATTERN)});
+const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => PICK.test(k) && !SECRET.test(k)));
 const log = (event, payload) => appendFileSync(LOG, JSON.stringify({ kind: 'plugin', agent: 'opencode', event, payload, env: env(), cwd: process.cwd(), pid: process.pid, ppid: process.ppid, at: Date.now() }) + '\\n');
 const EVENTS = /^session\\.(created|idle|compacted|deleted|error)$/;
 export const SortieProbe = async (ctx) => {

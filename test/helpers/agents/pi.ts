@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StandIn } from '../stand-in/core.js';
 import { checkAvailable, launch, makeHome, NODE_MODULES, once, scrubbedEnv, waitUntil, type AgentProcess, type AgentResult, type Home } from './common.js';
-import { ENV_PATTERN, MARKER, type Probe } from './probe.js';
+import { ENV_PATTERN, MARKER, SECRET_PATTERN, type Probe } from './probe.js';
 
 export const PI_ENTRY = path.join(NODE_MODULES, '@mariozechner', 'pi-coding-agent', 'dist', 'cli.js');
 export const PI_PROVIDER = 'standin';
@@ -64,7 +64,8 @@ import { createBashTool } from '@mariozechner/pi-coding-agent';
 
 const LOG = ${JSON.stringify(probe.log)};
 const PICK = new RegExp(${JSON.stringify(ENV_PATTERN)});
-const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => PICK.test(k) && !/KEY|TOKEN|SECRET/.test(k)));
+const SECRET = new RegExp(${JSON.stringify(SECRET_PATTERN)});
+const env = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => PICK.test(k) && !SECRET.test(k)));
 const log = (event: string, payload: unknown) => appendFileSync(LOG, JSON.stringify({ kind: 'plugin', agent: 'pi', event, payload, env: env(), cwd: process.cwd(), pid: process.pid, ppid: process.ppid, at: Date.now() }) + '\\n');
 // Event objects can hold whole message lists: keep the scalar fields.
 const slim = (e: any) => Object.fromEntries(Object.entries(e ?? {}).filter(([, v]) => v === null || typeof v !== 'object'));

@@ -8,18 +8,23 @@
  * shell command saw. OpenCode's plugin and pi's extension (in their harness modules) write to the
  * same log in the same record shape.
  */
-import { appendFileSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readJsonl, sq } from './common.js';
 
 export const MARKER = 'SORTIE-PROBE-CONTEXT';
 
+/** A shell step making a commit in the repo (with `gitHook` installed, it shows whether git hooks run). */
+export const COMMIT_STEP = 'git commit -q --allow-empty -m "probe commit" && echo committed';
+
 /** The context marker the probe gives the model for one session. */
 export const marker = (agent: string, sessionId: string) => `${MARKER} ${agent} ${sessionId}`;
 
-/** Environment variables the probe records (agent identities, hook variables, our own; never keys or tokens). */
-export const ENV_PATTERN = '^(CODEX_|GEMINI_|COPILOT_|CLAUDE_|OPENCODE|PI_|AGENT$|SORTIE_|PWD$)';
+/** Environment variables the probe records (agent identities, hook variables, git's, our own)... */
+export const ENV_PATTERN = '^(CODEX_|GEMINI_|COPILOT_|CLAUDE_|OPENCODE|PI_|AGENT$|SORTIE_|PWD$|GIT_)';
+/** ...except these (API keys and the like). */
+export const SECRET_PATTERN = '(API_?KEY|TOKEN|SECRET|PASSWORD)';
 
 export interface ProbeRecord {
   kind: 'hook' | 'shell' | 'plugin';
@@ -32,17 +37,28 @@ export interface ProbeRecord {
   cwd: string;
   pid: number;
   ppid: number;
+  /** Hook and shell records: the ancestors of the probe process (pid, comm), nearest first. */
+  chain?: { pid: number; comm: string }[];
   at: number;
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
 // Probe: node probe.mjs <agent> <event> <log>   (a hook: stdin is the payload)
 //        node probe.mjs shell <label> <log>     (a shell command run by the agent)
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 const [mode, event, log] = process.argv.slice(2);
+// The ancestors (pid, comm), nearest first: which process the agent is, seen from here.
+const chain = [];
+for (let p = process.ppid; p > 1 && chain.length < 8; ) {
+  let stat;
+  try { stat = readFileSync('/proc/' + p + '/stat', 'utf8'); } catch { break; }
+  chain.push({ pid: p, comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) });
+  p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 const pick = new RegExp(process.env.PROBE_ENV_PATTERN || ${JSON.stringify(ENV_PATTERN)});
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => pick.test(k) && !/KEY|TOKEN|SECRET/.test(k)));
-const record = (kind, agent, payload) => appendFileSync(log, JSON.stringify({ kind, agent, event, payload, env, cwd: process.cwd(), pid: process.pid, ppid: process.ppid, at: Date.now() }) + '\n');
+const secret = new RegExp(${JSON.stringify(SECRET_PATTERN)});
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => pick.test(k) && !secret.test(k)));
+const record = (kind, agent, payload) => appendFileSync(log, JSON.stringify({ kind, agent, event, payload, env, cwd: process.cwd(), pid: process.pid, ppid: process.ppid, chain, at: Date.now() }) + '\n');
 if (mode === 'shell') {
   record('shell', 'shell');
   process.stdout.write('probe shell ' + event + ' ok\n');
@@ -87,6 +103,11 @@ export interface Probe {
   hookCommand(agent: string, event: string): string;
   /** A shell command for the stand-in's script: records the env and cwd the agent's shell gave it. */
   shellStep(label: string): string;
+  /**
+   * Install `<repo>/.git/hooks/<hook>` (default commit-msg) recording, as shell step `git-<hook>`,
+   * what a git hook run by the agent's own `git commit` sees.
+   */
+  gitHook(repo: string, hook?: string): void;
   cleanup(): void;
 }
 
@@ -107,6 +128,11 @@ export function makeProbe(): Probe {
     // The absolute node path: login shells (Codex runs bash -lc) may not have the test's node on PATH.
     hookCommand: (agent, event) => `${sq(process.execPath)} ${sq(script)} ${agent} ${event} ${sq(log)}`,
     shellStep: (label) => `${sq(process.execPath)} ${sq(script)} shell ${label} ${sq(log)}`,
+    gitHook(repo, hook = 'commit-msg') {
+      const file = path.join(repo, '.git', 'hooks', hook);
+      writeFileSync(file, `#!/bin/sh\n${sq(process.execPath)} ${sq(script)} shell git-${hook} ${sq(log)} >/dev/null\n`);
+      chmodSync(file, 0o755);
+    },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
