@@ -4,7 +4,7 @@ import type { Parsed } from '../cli.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
-import { findRepo, gitMaybe } from '../git.js';
+import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
@@ -46,8 +46,8 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
   const add = (f: Finding) => out.push(f);
   const major = Number(process.versions.node.split('.')[0]);
   add(major >= 20 ? { check: 'node', level: 'ok', message: process.version } : { check: 'node', level: 'error', message: `${process.version} is too old`, fix: 'install Node.js 20 or newer' });
-  const gitVersion = gitMaybe(['--version'], ctx.cwd, ctx.env);
-  add(gitVersion ? { check: 'git', level: 'ok', message: gitVersion.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
+  const gitVersion = git(['--version'], { cwd: ctx.cwd, env: ctx.env });
+  add(gitVersion.ok && gitVersion.out ? { check: 'git', level: 'ok', message: gitVersion.out.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
   const repo = findRepo(ctx.cwd);
   if (!repo) {
     add({ check: 'repository', level: 'error', message: `${ctx.cwd} is not inside a git repository`, fix: 'cd into your project' });

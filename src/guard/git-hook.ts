@@ -5,7 +5,7 @@ import { record } from '../activity.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
-import { currentBranch, findRepo, gitPersonKey, type Env, type Repo } from '../git.js';
+import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../hooks/log.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { reapMissions, type MissionRow } from '../missions/missions.js';
@@ -16,7 +16,7 @@ import { iso } from '../time.js';
 import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
 import { tasksDirOf } from '../workspace.js';
-import { findIds, gitForHook, messageBody, stagedTaskRefs, type Reference } from './references.js';
+import { findIds, messageBody, stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
 import { markerFile, recordCommit } from './pending.js';
 import { catchUp } from '../missions/catch-up.js';
@@ -144,7 +144,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
 
 function postCommit(w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
-  const log = gitForHook(['log', '-1', '--format=%H%x00%B'], repo, io.env);
+  const log = git(['log', '-1', '--format=%H%x00%B'], { cwd: repo.root, env: io.env, indexFrom: repo });
   if (!log.ok) return;
   const [sha = '', body = ''] = log.out.split('\0');
   let actor = actorOf(db, io.env, repo);
@@ -201,7 +201,7 @@ export function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
     const main = resolve(repo.commonDir, '..');
     const abs = join(main, '.husky', '_');
     if (!existsSync(join(abs, 'sortie.sh'))) return;
-    gitForHook(['config', 'core.hooksPath', abs], { ...repo, root: main }, env);
+    git(['config', 'core.hooksPath', abs], { cwd: main, env });
   } catch {
     // best effort
   }

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
-import type { Env, Repo } from '../git.js';
+import { git, type Env, type Repo } from '../git.js';
 import { getMission, missionBySession, type MissionRow } from '../missions/missions.js';
 import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { iso } from '../time.js';
 import { takeQueue } from '../store/queue.js';
-import { findIds, gitForHook, messageBody } from './references.js';
+import { findIds, messageBody } from './references.js';
 
 /**
  * post-commit does not start Node: the shell runner writes one queue entry per commit,
@@ -45,7 +45,7 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
     q.entries.forEach((e) => q.done(e.file));
     return 0;
   }
-  const log = gitForHook(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], repo, env);
+  const log = git(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], { cwd: repo.root, env, indexFrom: repo });
   const info = new Map<string, { at: string; refs: string; body: string }>();
   if (log.ok) {
     for (const chunk of log.out.split('\x1e')) {

@@ -1,7 +1,7 @@
 import { closeUnlessExiting } from '../store/open.js';
 import type { AgentEvent } from '../agents/types.js';
 import { record } from '../activity.js';
-import { gitMaybe } from '../git.js';
+import { git } from '../git.js';
 import { writeJournal } from '../missions/journal.js';
 import { getMission, missionBySession } from '../missions/missions.js';
 import { immediate, withBusyRetry } from '../store/open.js';
@@ -23,8 +23,8 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
     const at = iso(now);
     const claims = (db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(m.id) as { task_id: string }[]).map((c) => c.task_id);
     const commits = db.prepare('SELECT sha, subject FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 10').all(m.id) as { sha: string; subject: string }[];
-    const porcelain = gitMaybe(['status', '--porcelain', '--untracked-files=normal'], w.repo.root, env) ?? '';
-    const changedFiles = porcelain
+    const status = git(['status', '--porcelain', '--untracked-files=normal'], { cwd: w.repo.root, env });
+    const changedFiles = (status.ok ? status.out : '')
       .split('\n')
       .filter(Boolean)
       .map((l) => l.slice(3))

@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { SortieError } from '../errors.js';
-import { gitMaybe, scrubGitEnv, type Env, type Repo } from '../git.js';
+import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
+import { childProcess } from '../lazy.js';
 import { writeFileAtomic } from '../tasks/file.js';
 import type { FileChange } from './claude.js';
 import { HOOK_ENTRY } from './paths.js';
@@ -135,7 +135,8 @@ function huskyBin(): string {
 
 /** What core.hooksPath is now, and whether sortie may take it over. */
 export function hooksPathState(repo: Repo, env: Env): { current: string | undefined; ours: boolean; foreignHooks: string[] } {
-  const current = gitMaybe(['config', '--get', 'core.hooksPath'], repo.root, env) || undefined;
+  const got = git(['config', '--get', 'core.hooksPath'], { cwd: repo.root, env });
+  const current = (got.ok && got.out) || undefined;
   // Unset, husky's own relative path, or sortie's absolute one (ending in /.husky/_, whichever
   // worktree wrote it).
   const ours = current === undefined || resolve(repo.root, current) === join(repo.root, '.husky', '_') || current.endsWith('/.husky/_');
@@ -178,11 +179,11 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = 
 
   if (!existsSync(join(hooksDir, 'h')) || state.current !== absPath) {
     if (!dryRun) {
-      const r = spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
+      const r = childProcess().spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
       const msg = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
       if (r.status !== 0 || msg) throw new SortieError('INSTALL', `husky could not install the git hooks: ${msg || `exit ${r.status}`}`);
-      const set = spawnSync('git', ['config', 'core.hooksPath', absPath], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv, encoding: 'utf8' });
-      if (set.status !== 0) throw new SortieError('INSTALL', `could not set core.hooksPath: ${set.stderr}`);
+      const set = git(['config', 'core.hooksPath', absPath], { cwd: repo.root, env });
+      if (!set.ok) throw new SortieError('INSTALL', `could not set core.hooksPath: ${set.err}`);
     }
     changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath = ${absPath} (husky)` });
   }
@@ -264,22 +265,26 @@ export function uninstallGit(repo: Repo, env: Env, manifest: GitManifest | undef
   if (manifest?.huskyInstalledBySortie) {
     const left = existsSync(huskyDir) ? readdirSync(huskyDir).filter((n) => n !== '_') : [];
     if (!dryRun) {
-      if (manifest.previousHooksPath) spawnSync('git', ['config', 'core.hooksPath', manifest.previousHooksPath], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
-      else spawnSync('git', ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
+      restoreHooksPath(repo, env, manifest.previousHooksPath);
       rmSync(join(huskyDir, '_'), { recursive: true, force: true });
       if (left.length === 0) rmSync(huskyDir, { recursive: true, force: true });
     }
     changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: manifest.previousHooksPath ? `core.hooksPath back to ${manifest.previousHooksPath}` : 'core.hooksPath unset (husky was installed by sortie)' });
   } else if (manifest) {
     // husky was there before: put core.hooksPath back the way it was.
-    const now = gitMaybe(['config', '--get', 'core.hooksPath'], repo.root, env);
+    const got = git(['config', '--get', 'core.hooksPath'], { cwd: repo.root, env });
+    const now = got.ok ? got.out : undefined;
     if (now !== (manifest.previousHooksPath ?? undefined)) {
       if (!dryRun) {
-        if (manifest.previousHooksPath) spawnSync('git', ['config', 'core.hooksPath', manifest.previousHooksPath], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
-        else spawnSync('git', ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
+        restoreHooksPath(repo, env, manifest.previousHooksPath);
       }
       changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath back to ${manifest.previousHooksPath ?? '(unset)'}` });
     }
   }
   return changes;
+}
+
+/** Puts core.hooksPath back to what it was before init (unset when it was unset). */
+function restoreHooksPath(repo: Repo, env: Env, previous: string | null): void {
+  git(previous ? ['config', 'core.hooksPath', previous] : ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env });
 }
