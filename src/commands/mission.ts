@@ -4,7 +4,7 @@ import { record } from '../activity.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
 import { endMission, findMission, listMissions, reapMissions, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso, shortTime } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
@@ -127,12 +127,10 @@ export async function note(p: Parsed, ctx: Ctx): Promise<number> {
     const at = iso(ctx.now());
     const m = actor.mission;
     const next = p.values.append && m.handoff ? `${m.handoff}\n${text}` : text;
-    withBusyRetry(() =>
-      immediate(ws.db, () => {
-        ws.db.prepare('UPDATE missions SET handoff = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(next, at, m.id);
-        record(ws.db, { kind: 'mission.note', at, missionId: m.id, agent: m.agent, detail: { chars: next.length } });
-      }),
-    );
+    write(ws.db, () => {
+      ws.db.prepare('UPDATE missions SET handoff = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(next, at, m.id);
+      record(ws.db, { kind: 'mission.note', at, missionId: m.id, agent: m.agent, detail: { chars: next.length } });
+    });
     if (p.values.json) printJson(ctx, { mission: m.id, handoff: next });
     else print(ctx, `handoff notes saved on ${m.codename}; they are shown to whoever continues this work`);
     return 0;

@@ -10,7 +10,8 @@ import { hookLogPath, logHookError } from '../hooks/log.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { reapMissions, type MissionRow } from '../missions/missions.js';
 import { guardMessages } from '../messages.js';
-import { closeUnlessExiting, dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
+import { closeUnlessExiting, dbPath, openDb, type Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { syncTasks } from '../tasks/sync.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
@@ -123,12 +124,10 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   const at = iso(now);
   if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
   if (blocks.length || warns.length) {
-    withBusyRetry(() =>
-      immediate(db, () => {
-        for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
-        for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
-      }),
-    );
+    write(db, () => {
+      for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
+      for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
+    });
   }
   if (blocks.length) {
     io.stderr.write(guardMessages.blocked(blocks, c, hook));
@@ -161,7 +160,7 @@ function postCommit(w: World, io: GitHookIO): void {
   const ids = findIds(messageBody(body), config).filter((id) => db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id));
   if (!actor.mission && ids.length === 0) return;
   const commit = { sha, mission: actor.mission, at: iso(io.now()), branch: currentBranch(repo) ?? null, subject: body.split('\n')[0] ?? '', tasks: ids };
-  withBusyRetry(() => immediate(db, () => recordCommit(db, commit)));
+  write(db, () => recordCommit(db, commit));
 }
 
 function postCheckout(args: string[], w: World, io: GitHookIO): void {
@@ -175,12 +174,10 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const actor = actorOf(db, io.env, repo);
   if (actor.mission && actor.kind === 'agent') {
     const at = iso(now);
-    withBusyRetry(() =>
-      immediate(db, () => {
-        db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(branch ?? null, repo.root, at, actor.mission!.id);
-        record(db, { kind: 'mission.branch', at, missionId: actor.mission!.id, agent: actor.mission!.agent, detail: { branch, worktree: repo.root, from: args[0], to: args[1] } });
-      }),
-    );
+    write(db, () => {
+      db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(branch ?? null, repo.root, at, actor.mission!.id);
+      record(db, { kind: 'mission.branch', at, missionId: actor.mission!.id, agent: actor.mission!.agent, detail: { branch, worktree: repo.root, from: args[0], to: args[1] } });
+    });
   }
   if (!branch) return;
   const ids = findIds(branch, config);

@@ -4,7 +4,7 @@ import { record } from '../activity.js';
 import { git } from '../git.js';
 import { writeJournal } from '../missions/journal.js';
 import { getMission, missionBySession } from '../missions/missions.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { journalDirOf } from '../workspace.js';
 import { openHookWorld } from './open.js';
@@ -30,12 +30,10 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
       .map((l) => l.slice(3))
       .slice(0, 50);
     const checkpoint = { at, trigger: ev.reason ?? null, claims, commits, changedFiles };
-    withBusyRetry(() =>
-      immediate(db, () => {
-        db.prepare('UPDATE missions SET checkpoint = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(JSON.stringify(checkpoint), at, m.id);
-        record(db, { kind: 'mission.checkpoint', at, missionId: m.id, agent: m.agent, detail: { claims, commits: commits.length, changed: changedFiles.length } });
-      }),
-    );
+    write(db, () => {
+      db.prepare('UPDATE missions SET checkpoint = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(JSON.stringify(checkpoint), at, m.id);
+      record(db, { kind: 'mission.checkpoint', at, missionId: m.id, agent: m.agent, detail: { claims, commits: commits.length, changed: changedFiles.length } });
+    });
     if (w.config.missions.journal) {
       try {
         writeJournal(db, journalDirOf(w.repo, w.config), getMission(db, m.id)!);

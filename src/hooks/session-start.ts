@@ -17,7 +17,8 @@ import {
   type MissionRow,
 } from '../missions/missions.js';
 import { agentPid, processStart } from '../missions/process.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { syncTasks } from '../tasks/sync.js';
 import { catchUp } from '../missions/catch-up.js';
 import { iso } from '../time.js';
@@ -69,7 +70,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     const source = ev.source ?? 'startup';
     if ((source === 'resume' || source === 'compact') && existing) {
       mission = existing.ended_at ? reopenMission(db, existing, at) : existing;
-      withBusyRetry(() =>
+      write(db, () =>
         db.prepare('UPDATE missions SET last_seen_at = ?, pid = COALESCE(?, pid), pid_start = COALESCE(?, pid_start), branch = ?, transcript_path = COALESCE(?, transcript_path) WHERE id = ?').run(
           at,
           pid ?? null,
@@ -88,7 +89,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
       mission = r.mission;
       inherited = r.inherited;
     } else {
-      mission = withBusyRetry(() => immediate(db, () => insertMission(db, base)));
+      mission = write(db, () => insertMission(db, base));
     }
 
     mark('mission');
@@ -118,34 +119,32 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
  * mission of the same agent process, which is closed now.
  */
 function startAfterClear(db: Database, base: Parameters<typeof insertMission>[1], at: string): { mission: MissionRow; inherited: { from: string; tasks: string[] } | undefined } {
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      const prev = findClearedPredecessor(db, base);
-      const mission = insertMission(db, { ...base, parentId: prev?.id });
-      if (!prev) return { mission, inherited: undefined };
-      let tasks: string[] = [];
-      if (!prev.ended_at) {
-        tasks = (db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(prev.id) as { task_id: string }[]).map((r) => r.task_id);
-        db.prepare("UPDATE claims SET released_at = ?, release_reason = 'inherited' WHERE mission_id = ? AND released_at IS NULL").run(at, prev.id);
-        endMissionTx(db, prev, { reason: 'clear', at });
-      } else {
-        tasks = (
-          db
-            .prepare("SELECT task_id FROM claims WHERE mission_id = ? AND released_at = ? AND release_reason = 'mission-ended'")
-            .all(prev.id, prev.ended_at) as { task_id: string }[]
-        ).map((r) => r.task_id);
-      }
-      const taken: string[] = [];
-      for (const t of tasks) {
-        const held = db.prepare('SELECT 1 FROM claims WHERE task_id = ? AND released_at IS NULL').get(t);
-        if (held) continue;
-        db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(t, mission.id, at);
-        record(db, { kind: 'task.inherited', at, missionId: mission.id, agent: mission.agent, taskId: t, detail: { from: prev.codename } });
-        taken.push(t);
-      }
-      return { mission, inherited: { from: prev.codename, tasks: taken } };
-    }),
-  );
+  return write(db, () => {
+    const prev = findClearedPredecessor(db, base);
+    const mission = insertMission(db, { ...base, parentId: prev?.id });
+    if (!prev) return { mission, inherited: undefined };
+    let tasks: string[] = [];
+    if (!prev.ended_at) {
+      tasks = (db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(prev.id) as { task_id: string }[]).map((r) => r.task_id);
+      db.prepare("UPDATE claims SET released_at = ?, release_reason = 'inherited' WHERE mission_id = ? AND released_at IS NULL").run(at, prev.id);
+      endMissionTx(db, prev, { reason: 'clear', at });
+    } else {
+      tasks = (
+        db
+          .prepare("SELECT task_id FROM claims WHERE mission_id = ? AND released_at = ? AND release_reason = 'mission-ended'")
+          .all(prev.id, prev.ended_at) as { task_id: string }[]
+      ).map((r) => r.task_id);
+    }
+    const taken: string[] = [];
+    for (const t of tasks) {
+      const held = db.prepare('SELECT 1 FROM claims WHERE task_id = ? AND released_at IS NULL').get(t);
+      if (held) continue;
+      db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(t, mission.id, at);
+      record(db, { kind: 'task.inherited', at, missionId: mission.id, agent: mission.agent, taskId: t, detail: { from: prev.codename } });
+      taken.push(t);
+    }
+    return { mission, inherited: { from: prev.codename, tasks: taken } };
+  });
 }
 
 function findClearedPredecessor(db: Database, b: { agent: string; pid?: number | undefined; cwd?: string | undefined; at: string }): MissionRow | undefined {

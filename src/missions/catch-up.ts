@@ -5,7 +5,8 @@ import type { SortieConfig } from '../config/types.js';
 import type { Env, Repo } from '../git.js';
 import { drainPendingCommits } from '../guard/pending.js';
 import type { EndEvent } from '../hooks/light.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { beatFile, stateDir } from '../store/paths.js';
 import { takeQueue } from '../store/queue.js';
 import { iso } from '../time.js';
@@ -49,7 +50,7 @@ export function applyEndEvents(db: Database, dbFile: string, now: Date): number 
 function endFromEvent(db: Database, m: MissionRow, e: EndEvent): void {
   const handoff = m.handoff ?? readJournalHandoff(m.journal_path) ?? undefined;
   const summary = handoff ? undefined : summarize(db, m);
-  withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: e.reason, at: e.at, handoff, summary })));
+  write(db, () => endMissionTx(db, m, { reason: e.reason, at: e.at, handoff, summary }));
   const ended = getMission(db, m.id)!;
   if (ended.journal_path) {
     try {
@@ -105,14 +106,12 @@ export function foldBeats(db: Database, dbFile: string, now: Date): void {
     }
   }
   if (updates.length === 0) return;
-  withBusyRetry(() =>
-    immediate(db, () => {
-      for (const u of updates) {
-        if (u.reopen) {
-          db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(u.at, u.m.id);
-          record(db, { kind: 'mission.resumed', at: u.at, missionId: u.m.id, agent: u.m.agent, detail: { reopened: true, by: 'heartbeat' } });
-        } else db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(u.at, u.m.id, u.at);
-      }
-    }),
-  );
+  write(db, () => {
+    for (const u of updates) {
+      if (u.reopen) {
+        db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(u.at, u.m.id);
+        record(db, { kind: 'mission.resumed', at: u.at, missionId: u.m.id, agent: u.m.agent, detail: { reopened: true, by: 'heartbeat' } });
+      } else db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(u.at, u.m.id, u.at);
+    }
+  });
 }

@@ -1,5 +1,5 @@
 import type { Database } from '../store/open.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { SortieError } from '../errors.js';
 import { gitPersonKey, type Env } from '../git.js';
 import { iso } from '../time.js';
@@ -76,13 +76,11 @@ export function livePersonMission(db: Database, key: string | undefined): Missio
 export function personMission(db: Database, env: Env, cwd: string, now: Date): MissionRow {
   const key = gitPersonKey(cwd, env) ?? env.USER ?? 'unknown';
   const at = iso(now);
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      const existing = livePersonMission(db, key);
-      if (existing) return existing;
-      return insertMission(db, { kind: 'person', person: key, agent: 'human', at, cwd });
-    }),
-  );
+  return write(db, () => {
+    const existing = livePersonMission(db, key);
+    if (existing) return existing;
+    return insertMission(db, { kind: 'person', person: key, agent: 'human', at, cwd });
+  });
 }
 
 export function describeMission(m: MissionRow): string {

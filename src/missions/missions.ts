@@ -1,5 +1,5 @@
 import type { Database } from '../store/open.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import { iso, parseDuration } from '../time.js';
@@ -71,7 +71,7 @@ export function insertMission(db: Database, m: StartMission & { kind?: 'agent' |
 }
 
 export function startMission(db: Database, m: StartMission): MissionRow {
-  return withBusyRetry(() => immediate(db, () => insertMission(db, m)));
+  return write(db, () => insertMission(db, m));
 }
 
 export function getMission(db: Database, id: number): MissionRow | undefined {
@@ -141,7 +141,7 @@ export function endMissionTx(db: Database, m: MissionRow, o: EndOptions): string
 }
 
 export function endMission(db: Database, m: MissionRow, o: EndOptions): string[] {
-  return withBusyRetry(() => immediate(db, () => endMissionTx(db, m, o)));
+  return write(db, () => endMissionTx(db, m, o));
 }
 
 export interface ReapOptions {
@@ -198,35 +198,31 @@ export function reapMissions(db: Database, o: ReapOptions): Reaped[] {
   const victims = deadOrSilent(db, o);
   if (victims.length === 0) return [];
   const at = iso(o.now);
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      const out: Reaped[] = [];
-      for (const v of victims) {
-        const fresh = getMission(db, v.m.id);
-        if (!fresh || fresh.ended_at) continue;
-        // A heartbeat may have landed since we looked; trust it over the pid check only for silence.
-        if (v.reason === 'silent' && fresh.last_seen_at > v.m.last_seen_at) continue;
-        const released = endMissionTx(db, fresh, {
-          reason: 'abandoned',
-          at,
-          endedAt: v.lastSign < fresh.started_at ? fresh.started_at : v.lastSign,
-          activity: 'mission.reaped',
-          summary: `abandoned (${v.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'})`,
-        });
-        out.push({ id: fresh.id, codename: fresh.codename, agent: fresh.agent, reason: v.reason, endedAt: v.lastSign, released });
-      }
-      return out;
-    }),
-  );
+  return write(db, () => {
+    const out: Reaped[] = [];
+    for (const v of victims) {
+      const fresh = getMission(db, v.m.id);
+      if (!fresh || fresh.ended_at) continue;
+      // A heartbeat may have landed since we looked; trust it over the pid check only for silence.
+      if (v.reason === 'silent' && fresh.last_seen_at > v.m.last_seen_at) continue;
+      const released = endMissionTx(db, fresh, {
+        reason: 'abandoned',
+        at,
+        endedAt: v.lastSign < fresh.started_at ? fresh.started_at : v.lastSign,
+        activity: 'mission.reaped',
+        summary: `abandoned (${v.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'})`,
+      });
+      out.push({ id: fresh.id, codename: fresh.codename, agent: fresh.agent, reason: v.reason, endedAt: v.lastSign, released });
+    }
+    return out;
+  });
 }
 
 /** Reopens a closed mission (resume of an ended session). Claims are not restored: they may be someone else's now. */
 export function reopenMission(db: Database, m: MissionRow, at: string): MissionRow {
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ?').run(at, m.id);
-      record(db, { kind: 'mission.resumed', at, missionId: m.id, agent: m.agent, detail: { reopened: m.ended_at !== null } });
-      return getMission(db, m.id)!;
-    }),
-  );
+  return write(db, () => {
+    db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ?').run(at, m.id);
+    record(db, { kind: 'mission.resumed', at, missionId: m.id, agent: m.agent, detail: { reopened: m.ended_at !== null } });
+    return getMission(db, m.id)!;
+  });
 }

@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
+import { retryBusy, write } from './write.js';
 
 export type { Database };
 export { dbPath } from './paths.js';
@@ -42,7 +43,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Database {
     if (!opts.readonly) {
       // journal_mode is persistent; setting it again is a no-op read once WAL is on.
       const mode = db.pragma('journal_mode', { simple: true });
-      if (mode !== 'wal') withBusyRetry(() => db.pragma('journal_mode = WAL'));
+      if (mode !== 'wal') retryBusy(() => db.pragma('journal_mode = WAL'));
       db.pragma('synchronous = NORMAL');
     }
     db.pragma('foreign_keys = ON');
@@ -123,55 +124,13 @@ export function migrate(db: Database, file: string, target = LATEST_VERSION, lis
   if (schemaVersion(db) >= target) return;
   for (const m of [...list].sort((a, b) => a.version - b.version)) {
     if (m.version > target) break;
-    withBusyRetry(() =>
-      immediate(db, () => {
-        // Re-read inside the lock: another process may have migrated while we waited.
-        if (schemaVersion(db) >= m.version) return;
-        m.up(db);
-        db.pragma(`user_version = ${m.version}`);
-      }),
-    );
+    write(db, () => {
+      // Re-read inside the lock: another process may have migrated while we waited.
+      if (schemaVersion(db) >= m.version) return;
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    });
   }
-}
-
-/**
- * Runs fn inside BEGIN IMMEDIATE: the write lock is taken up front, so a read-then-write
- * (compare-and-swap) cannot interleave with another writer.
- */
-export function immediate<T>(db: Database, fn: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const out = fn();
-    db.exec('COMMIT');
-    return out;
-  } catch (e) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw e;
-  }
-}
-
-/** busy_timeout absorbs most contention; this bounded retry absorbs the rest (e.g. WAL switch). */
-export function withBusyRetry<T>(fn: () => T, attempts = 8): T {
-  for (let i = 0; ; i++) {
-    try {
-      return fn();
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? '';
-      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw e;
-      if (i >= attempts - 1) {
-        throw new SortieError('DB_BUSY', 'the sortie database stayed locked by another process', {
-          hint: 'retry; if it persists, find the stuck process with `fuser` on the database file',
-          cause: e,
-        });
-      }
-      sleepSync(20 * 2 ** Math.min(i, 5) + Math.floor(Math.random() * 20));
-    }
-  }
-}
-
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepBuf, 0, 0, ms);
 }
 
 function dbError(e: unknown, file: string): unknown {

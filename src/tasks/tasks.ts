@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import type { MissionRow } from '../missions/missions.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import type { Workspace } from '../workspace.js';
 import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
@@ -130,62 +131,60 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
   }
   const now = ws.ctx.now();
   mkdirSync(ws.tasksDir, { recursive: true });
-  return withBusyRetry(() =>
-    immediate(ws.db, () => {
-      const template = ws.config.tasks.idTemplate;
-      const fill = (n: number) =>
-        template
-          .replace('{prefix}', prefix)
-          .replace('{role}', role.toUpperCase())
-          .replace('{P}', PRIORITY_LETTER[priority])
-          .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0'));
-      // The number is shared by every id the template could produce with this prefix.
-      const numberRe = new RegExp(
-        `^${escapeRe(template)
-          .replace(escapeRe('{prefix}'), escapeRe(prefix))
-          .replace(escapeRe('{role}'), '[A-Za-z0-9]+')
-          .replace(escapeRe('{P}'), '[A-Z]')
-          .replace(/\\\{n(?::\d+)?\\\}/, '(\\d+)')}`,
-      );
-      let max = 0;
-      const consider = (id: string) => {
-        const m = numberRe.exec(id);
-        if (m?.[1]) max = Math.max(max, Number(m[1]));
-      };
-      for (const r of ws.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
-      for (const name of readdirSync(ws.tasksDir)) consider(name);
-      for (let n = max + 1; ; n++) {
-        const id = fill(n);
-        assertTaskId(id, ws.config);
-        const path = join(ws.tasksDir, `${id}-${slug(title) || 'task'}.md`);
-        const lines = [
-          '---',
-          `id: ${id}`,
-          `title: ${yamlString(title)}`,
-          `status: ${status}`,
-          `priority: ${priority}`,
-          ...(input.role ? [`role: ${yamlString(input.role)}`] : []),
-          ...(input.labels?.length ? [`labels: [${input.labels.map(yamlString).join(', ')}]`] : []),
-          ...(deps.length ? [`depends_on: [${deps.join(', ')}]`] : []),
-          `created: ${iso(now)}`,
-          '---',
-          '',
-          (input.body ?? '').trim(),
-          '',
-        ];
-        try {
-          writeFileSync(path, lines.join('\n'), { flag: 'wx' });
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-          throw e;
-        }
-        const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
-        indexTaskFile(ws.db, task, now);
-        record(ws.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
-        return task;
+  return write(ws.db, () => {
+    const template = ws.config.tasks.idTemplate;
+    const fill = (n: number) =>
+      template
+        .replace('{prefix}', prefix)
+        .replace('{role}', role.toUpperCase())
+        .replace('{P}', PRIORITY_LETTER[priority])
+        .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0'));
+    // The number is shared by every id the template could produce with this prefix.
+    const numberRe = new RegExp(
+      `^${escapeRe(template)
+        .replace(escapeRe('{prefix}'), escapeRe(prefix))
+        .replace(escapeRe('{role}'), '[A-Za-z0-9]+')
+        .replace(escapeRe('{P}'), '[A-Z]')
+        .replace(/\\\{n(?::\d+)?\\\}/, '(\\d+)')}`,
+    );
+    let max = 0;
+    const consider = (id: string) => {
+      const m = numberRe.exec(id);
+      if (m?.[1]) max = Math.max(max, Number(m[1]));
+    };
+    for (const r of ws.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
+    for (const name of readdirSync(ws.tasksDir)) consider(name);
+    for (let n = max + 1; ; n++) {
+      const id = fill(n);
+      assertTaskId(id, ws.config);
+      const path = join(ws.tasksDir, `${id}-${slug(title) || 'task'}.md`);
+      const lines = [
+        '---',
+        `id: ${id}`,
+        `title: ${yamlString(title)}`,
+        `status: ${status}`,
+        `priority: ${priority}`,
+        ...(input.role ? [`role: ${yamlString(input.role)}`] : []),
+        ...(input.labels?.length ? [`labels: [${input.labels.map(yamlString).join(', ')}]`] : []),
+        ...(deps.length ? [`depends_on: [${deps.join(', ')}]`] : []),
+        `created: ${iso(now)}`,
+        '---',
+        '',
+        (input.body ?? '').trim(),
+        '',
+      ];
+      try {
+        writeFileSync(path, lines.join('\n'), { flag: 'wx' });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw e;
       }
-    }),
-  );
+      const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+      indexTaskFile(ws.db, task, now);
+      record(ws.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
+      return task;
+    }
+  });
 }
 
 function escapeRe(s: string): string {
@@ -212,7 +211,7 @@ function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
   assertTaskId(id, ws.config);
   const now = ws.ctx.now();
   const at = iso(now);
-  return withBusyRetry(() => immediate(ws.db, () => fn({ task: readTask(ws, id), held: liveClaim(ws.db, id), now, at })));
+  return write(ws.db, () => fn({ task: readTask(ws, id), held: liveClaim(ws.db, id), now, at }));
 }
 
 /**
