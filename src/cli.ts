@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, errorMessage, isSortieError } from './errors.js';
 import { colors, printJson } from './ui.js';
 import { nearest } from './text.js';
-import { processCtx, type Ctx } from './workspace.js';
+import { processCtx, type Ctx } from './ctx.js';
 
 type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string; value?: string };
 

@@ -1,22 +1,9 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
 import type { SortieConfig } from './config/types.js';
 import { loadConfig } from './config/load.js';
-import { requireRepo, type Env, type Repo } from './git.js';
+import type { Ctx } from './ctx.js';
+import { requireRepo, type Repo } from './git.js';
 import { dbPath, openDb, type Database } from './store/open.js';
-
-/** The world a command or hook runs in. Nothing below reads process.* directly. */
-export interface Ctx {
-  cwd: string;
-  env: Env;
-  now: () => Date;
-  stdout: Writable;
-  stderr: Writable;
-}
-
-export function processCtx(): Ctx {
-  return { cwd: process.cwd(), env: process.env, now: () => new Date(), stdout: process.stdout, stderr: process.stderr };
-}
 
 export interface Workspace {
   ctx: Ctx;

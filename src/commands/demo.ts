@@ -1,5 +1,5 @@
 import type { Parsed } from '../cli.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
 import { runDemo } from '../demo/demo.js';
 
 export async function demo(p: Parsed, ctx: Ctx): Promise<number> {

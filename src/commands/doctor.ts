@@ -14,7 +14,8 @@ import { syncTasks } from '../tasks/sync.js';
 import { catchUp } from '../missions/catch-up.js';
 import { deadOrSilent } from '../missions/missions.js';
 import { colors, print, printJson } from '../ui.js';
-import { tasksDirOf, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { tasksDirOf } from '../workspace.js';
 
 export interface Finding {
   check: string;

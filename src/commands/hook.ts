@@ -1,5 +1,5 @@
 import type { Parsed } from '../cli.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
 
 /** `sortie hook <agent> <event>`: the same runner as dist/hook.cjs, for agents configured through the CLI. */
 export async function hook(p: Parsed, ctx: Ctx): Promise<number> {

@@ -7,11 +7,11 @@ import { requireRepo } from '../git.js';
 import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
 import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
-import { writeFileAtomic } from '../tasks/file.js';
+import { writeFileAtomic } from '../files.js';
 import { dbPath, openDb } from '../store/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
 
 /**
  * `sortie init`: config, Claude Code hooks, git hooks through husky, the database. Idempotent: it

@@ -4,7 +4,8 @@ import { queryActivity } from '../activity.js';
 import { findMission } from '../missions/missions.js';
 import { parseSince } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorkspace } from '../workspace.js';
 import { activityJson } from './task.js';
 
 export async function log(p: Parsed, ctx: Ctx): Promise<number> {

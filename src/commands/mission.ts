@@ -7,7 +7,8 @@ import { claimsOf } from '../tasks/tasks.js';
 import { write } from '../store/write.js';
 import { iso, shortTime } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
-import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorkspace, type Workspace } from '../workspace.js';
 
 export function missionJson(ws: Workspace, m: MissionRow): Record<string, unknown> {
   return {

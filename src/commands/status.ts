@@ -4,7 +4,8 @@ import { claimsOf, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { syncTasks } from '../tasks/sync.js';
 import { ago } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorkspace } from '../workspace.js';
 import { relative } from 'node:path';
 
 export async function status(p: Parsed, ctx: Ctx): Promise<number> {

@@ -7,7 +7,8 @@ import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { syncTasks } from '../tasks/sync.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
-import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorkspace, type Workspace } from '../workspace.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files, and reports files it skipped. */

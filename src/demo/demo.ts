@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { git as runGit, scrubGitEnv } from '../git.js';
 import { HOOK_ENTRY, PACKAGE_ROOT } from '../install/paths.js';
 import { colors } from '../ui.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'sortie.js');
 

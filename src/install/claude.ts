@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CLAUDE_EVENTS } from '../agents/claude-code.js';
 import { SortieError } from '../errors.js';
-import { writeFileAtomic } from '../tasks/file.js';
+import { writeFileAtomic } from '../files.js';
 import { hookEntryFor } from './paths.js';
 
 /** Every command sortie writes ends with this marker, so uninstall removes exactly its own entries. */

@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { SortieError } from '../errors.js';
 import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
 import { childProcess } from '../lazy.js';
-import { writeFileAtomic } from '../tasks/file.js';
+import { writeFileAtomic } from '../files.js';
 import type { FileChange } from './claude.js';
 import { HOOK_ENTRY } from './paths.js';
 
