@@ -43,7 +43,7 @@ export async function create(p: Parsed, ctx: Ctx): Promise<number> {
       dependsOn: strList(p.values['depends-on']),
       body: str(p.values.body),
       status: str(p.values.status),
-    });
+    }, ctx.now());
     if (p.values.json) printJson(ctx, { task });
     else print(ctx, `${colors(ctx).green('created')} ${task.id}  ${task.title}\n  ${relative(ctx.cwd, task.path)}\n  next: sortie task claim ${task.id}`);
     return 0;
@@ -134,7 +134,7 @@ export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
     reap(ws);
     const id = p.positionals[0]!;
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimTask(ws, actor.mission, id, { force: p.values.force === true });
+    const r = claimTask(ws, actor.mission, id, ctx.now(), { force: p.values.force === true });
     if (p.values.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
     else
       print(
@@ -155,7 +155,7 @@ export function change(verb: StatusVerb) {
       const noteText = str(p.values.note);
       if (verb === 'handoff' && !noteText) throw new SortieError('USAGE', 'a handoff needs notes for whoever picks the task up', { hint: `sortie task handoff ${id} --note "what is done, what is left"` });
       const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-      const r = changeTask(ws, actor.mission, id, verb, { force: p.values.force === true, note: noteText });
+      const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: p.values.force === true, note: noteText });
       if (p.values.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;

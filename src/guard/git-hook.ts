@@ -17,9 +17,10 @@ import { iso } from '../time.js';
 import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
 import { tasksDirOf } from '../workspace.js';
-import { findIds, messageBody, stagedTaskRefs, type Reference } from './references.js';
+import { findIds, messageBody } from '../tasks/ids.js';
+import { stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
-import { markerFile, recordCommit } from './pending.js';
+import { markerFile, recordCommit } from '../missions/commits.js';
 import { catchUp } from '../missions/catch-up.js';
 
 export interface GitHookIO {
@@ -134,7 +135,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
     return 1;
   }
   if (hook === 'commit-msg') {
-    // For post-commit, which records the commit without starting Node (guard/pending.ts).
+    // For post-commit, which records the commit without starting Node (missions/commits.ts).
     const tasks = checks.filter((k) => k.reason !== 'unknown').map((k) => k.id);
     writeFileSync(markerFile(repo), `${JSON.stringify({ mission: actor.mission?.id ?? null, tasks })}\n`);
   }

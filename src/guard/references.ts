@@ -1,32 +1,11 @@
 import type { SortieConfig } from '../config/types.js';
 import { git, type Env, type Repo } from '../git.js';
-import { referenceRegex } from '../tasks/ids.js';
 
 export type RefSource = 'message' | 'branch' | 'task-file';
 
 export interface Reference {
   id: string;
   source: RefSource;
-}
-
-/**
- * The part of a commit message that is the message: git's comment lines dropped, and everything
- * after the scissors line (`git commit -v` appends the diff below it) ignored. Git's own comments
- * are `#` then a space, a tab or nothing; `#TASK-1 fix` given with -m is kept by git, so it is
- * message, not comment.
- */
-export function messageBody(raw: string, commentChar = '#'): string {
-  const out: string[] = [];
-  for (const line of raw.split('\n')) {
-    if (line.startsWith(commentChar) && /^. -+ >8 -+$/.test(line)) break;
-    if (line === commentChar || line.startsWith(`${commentChar} `) || line.startsWith(`${commentChar}\t`)) continue;
-    out.push(line);
-  }
-  return out.join('\n');
-}
-
-export function findIds(text: string, config: SortieConfig): string[] {
-  return [...new Set(text.match(referenceRegex(config)) ?? [])];
 }
 
 /**

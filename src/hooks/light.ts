@@ -5,6 +5,7 @@ import { findRepo, type Env } from '../git.js';
 import { beatFile, dbPath } from '../store/paths.js';
 import { enqueue } from '../store/queue.js';
 import { iso } from '../time.js';
+import type { EndEvent } from '../missions/end-event.js';
 import { runHookFrame, type HookIO } from './frame.js';
 
 /**
@@ -15,14 +16,6 @@ import { runHookFrame, type HookIO } from './frame.js';
  * the same, and neither hook can wait on the database lock.
  */
 export const LIGHT_KINDS: ReadonlySet<HookKind> = new Set(['heartbeat', 'end']);
-
-export interface EndEvent {
-  type: 'end';
-  agent: string;
-  session: string;
-  reason: string;
-  at: string;
-}
 
 export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date): void {
   if (!ev.sessionId) return;

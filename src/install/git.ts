@@ -43,7 +43,7 @@ function shq(s: string): string {
  * sourced by the hook script, so it ends with `return`, never `exit`, and names its variables
  * sortie_*. Commits that name no task never start Node: the message, branch and staged task files
  * are checked in the shell with the id pattern baked in from the config, and post-commit only
- * appends a line for the next sortie process to record (see guard/pending.ts).
+ * appends a line for the next sortie process to record (see missions/commits.ts).
  */
 export function runnerScript(config: SortieConfig): string {
   const re = shellIdRegex(config);

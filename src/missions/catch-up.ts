@@ -3,13 +3,13 @@ import { dirname, join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
 import type { Env, Repo } from '../git.js';
-import { drainPendingCommits } from '../guard/pending.js';
-import type { EndEvent } from '../hooks/light.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { beatFile, stateDir } from '../store/paths.js';
 import { takeQueue } from '../store/queue.js';
 import { iso } from '../time.js';
+import { drainPendingCommits } from './commits.js';
+import type { EndEvent } from './end-event.js';
 import { readJournalHandoff, writeJournal } from './journal.js';
 import { endMissionTx, getMission, missionBySession, type MissionRow } from './missions.js';
 

@@ -6,13 +6,23 @@ import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
-import type { Workspace } from '../workspace.js';
+import type { SortieConfig } from '../config/types.js';
 import { writeFileAtomic } from '../files.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
 import { assertTaskId } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
+
+/**
+ * What the task functions work on: the database, the config and the task files' folder. The world
+ * opener's World is one; a test or a script can make its own.
+ */
+export interface TaskWorld {
+  db: Database;
+  config: SortieConfig;
+  tasksDir: string;
+}
 
 export interface TaskRow {
   id: string;
@@ -46,19 +56,19 @@ export function taskRow(db: Database, id: string): TaskRow | undefined {
 }
 
 /** Reads a task from its file (the source of truth), locating it through the index or the folder. */
-export function readTask(ws: Workspace, id: string): TaskWithBody {
-  assertTaskId(id, ws.config);
-  const row = taskRow(ws.db, id);
-  const path = row && existsSync(row.path) ? row.path : findTaskFile(ws.tasksDir, id);
+export function readTask(w: TaskWorld, id: string): TaskWithBody {
+  assertTaskId(id, w.config);
+  const row = taskRow(w.db, id);
+  const path = row && existsSync(row.path) ? row.path : findTaskFile(w.tasksDir, id);
   if (!path) {
-    throw new SortieError('TASK_NOT_FOUND', `no task ${id} in ${ws.config.tasks.dir}`, {
+    throw new SortieError('TASK_NOT_FOUND', `no task ${id} in ${w.config.tasks.dir}`, {
       hint: 'sortie task list   (or create it: sortie task new "<title>")',
       data: { task: id },
     });
   }
   let task: TaskWithBody;
   try {
-    task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+    task = parseTask(readFileSync(path, 'utf8'), path, w.config);
   } catch (e) {
     if (!(e instanceof TaskParseError)) throw e;
     throw new SortieError('TASK_PARSE', e.message, { hint: `fix the front matter of ${path}`, data: { task: id, path, line: e.line }, cause: e });
@@ -91,12 +101,12 @@ export function claimsOf(db: Database, missionId: number): { task_id: string; cl
 }
 
 /** Writes a new status into the task file (in place, minimal diff) and refreshes its index row. */
-function writeStatus(ws: Workspace, task: TaskWithBody, to: Status, now: Date): Task {
+function writeStatus(w: TaskWorld, task: TaskWithBody, to: Status, now: Date): Task {
   if (task.status === to) return task;
   const text = readFileSync(task.path, 'utf8');
   writeFileAtomic(task.path, setFrontMatterKey(text, 'status', to));
   const next = { ...task, status: to };
-  indexTaskFile(ws.db, next, now);
+  indexTaskFile(w.db, next, now);
   return next;
 }
 
@@ -115,7 +125,7 @@ export interface CreateTaskInput {
  * Creates a task file with the next free id. The whole pick-and-write runs under the database's
  * write lock, and the file is created with O_EXCL, so concurrent creators never get the same id.
  */
-export function createTask(ws: Workspace, actor: MissionRow | undefined, input: CreateTaskInput): Task {
+export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: CreateTaskInput, now: Date): Task {
   const title = input.title.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
   if (!title) throw new SortieError('USAGE', 'a task needs a title', { hint: 'sortie task new "Fix the login redirect"' });
   const priority = parsePriority(input.priority);
@@ -124,16 +134,15 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
   if (!isStatus(status) || (status !== 'TODO' && status !== 'BLOCKED' && status !== 'PAUSED')) {
     throw new SortieError('USAGE', `a new task starts as TODO, BLOCKED or PAUSED, not "${input.status}"`);
   }
-  const deps = (input.dependsOn ?? []).map((d) => assertTaskId(d, ws.config));
-  const prefix = input.prefix ?? ws.config.tasks.prefix;
+  const deps = (input.dependsOn ?? []).map((d) => assertTaskId(d, w.config));
+  const prefix = input.prefix ?? w.config.tasks.prefix;
   const role = input.role ?? prefix;
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(prefix) || !/^[A-Za-z][A-Za-z0-9]*$/.test(role)) {
     throw new SortieError('USAGE', `prefix and role must be letters and digits, got "${prefix}" / "${role}"`);
   }
-  const now = ws.ctx.now();
-  mkdirSync(ws.tasksDir, { recursive: true });
-  return write(ws.db, () => {
-    const template = ws.config.tasks.idTemplate;
+  mkdirSync(w.tasksDir, { recursive: true });
+  return write(w.db, () => {
+    const template = w.config.tasks.idTemplate;
     const fill = (n: number) =>
       template
         .replace('{prefix}', prefix)
@@ -153,12 +162,12 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
       const m = numberRe.exec(id);
       if (m?.[1]) max = Math.max(max, Number(m[1]));
     };
-    for (const r of ws.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
-    for (const name of readdirSync(ws.tasksDir)) consider(name);
+    for (const r of w.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
+    for (const name of readdirSync(w.tasksDir)) consider(name);
     for (let n = max + 1; ; n++) {
       const id = fill(n);
-      assertTaskId(id, ws.config);
-      const path = join(ws.tasksDir, `${id}-${slug(title) || 'task'}.md`);
+      assertTaskId(id, w.config);
+      const path = join(w.tasksDir, `${id}-${slug(title) || 'task'}.md`);
       const lines = [
         '---',
         `id: ${id}`,
@@ -180,9 +189,9 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
         throw e;
       }
-      const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
-      indexTaskFile(ws.db, task, now);
-      record(ws.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
+      const task = parseTask(readFileSync(path, 'utf8'), path, w.config);
+      indexTaskFile(w.db, task, now);
+      record(w.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
       return task;
     }
   });
@@ -208,19 +217,18 @@ interface Locked {
  * Reads a task and its live claim under the database's write lock (BEGIN IMMEDIATE), so whatever
  * fn decides from them cannot be raced by another writer: every claim and status change goes here.
  */
-function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
-  assertTaskId(id, ws.config);
-  const now = ws.ctx.now();
+function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
+  assertTaskId(id, w.config);
   const at = iso(now);
-  return write(ws.db, () => fn({ task: readTask(ws, id), held: liveClaim(ws.db, id), now, at }));
+  return write(w.db, () => fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at }));
 }
 
 /**
  * The claim is a compare-and-swap: read the live claim and write ours while holding the write
  * lock. The partial unique index on live claims backs it up in the schema.
  */
-export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { force?: boolean } = {}): ClaimResult {
-  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
+export function claimTask(w: TaskWorld, actor: MissionRow, id: string, now: Date, opts: { force?: boolean } = {}): ClaimResult {
+  return withTaskLocked(w, id, now, ({ task, held, now, at }) => {
       if (held && held.mission.id === actor.id) return { task, already: true };
       if (held) {
         throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
@@ -241,9 +249,9 @@ export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { 
         });
       }
       if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
-      ws.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
-      const next = writeStatus(ws, task, 'UNDERWAY', now);
-      record(ws.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
+      w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
+      const next = writeStatus(w, task, 'UNDERWAY', now);
+      record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
       return { task: next, already: false };
   });
 }
@@ -274,8 +282,8 @@ export interface ChangeResult {
  * Every status change after creation and claim: only the holder acts on a held task; `force`
  * lets a person repair a record (e.g. a claim left by a crashed agent), and is recorded as forced.
  */
-export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: StatusVerb, opts: { force?: boolean; note?: string } = {}): ChangeResult {
-  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
+export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: StatusVerb, now: Date, opts: { force?: boolean; note?: string } = {}): ChangeResult {
+  return withTaskLocked(w, id, now, ({ task, held, now, at }) => {
       const mine = held?.mission.id === actor.id;
       if (held && !mine && !opts.force) {
         throw new SortieError('NOT_HOLDER', `${id} is held by ${held.mission.codename} (${held.mission.agent}) since ${held.claimed_at}; only the holder can ${verb} it`, {
@@ -295,13 +303,13 @@ export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: S
       // release of a task that is not UNDERWAY (e.g. REVIEW) keeps its status.
       const target = verb === 'release' && task.status !== 'UNDERWAY' ? task.status : to;
       assertTransition(id, task.status, target, opts.force);
-      const next = writeStatus(ws, task, target, now);
+      const next = writeStatus(w, task, target, now);
       const forced = Boolean(held && !mine);
       let released = false;
       if (held && ENDS_CLAIM.has(verb)) {
-        ws.db.prepare('UPDATE claims SET released_at = ?, release_reason = ? WHERE id = ?').run(at, forced ? `forced-${verb}` : verb, held.claim_id);
+        w.db.prepare('UPDATE claims SET released_at = ?, release_reason = ? WHERE id = ?').run(at, forced ? `forced-${verb}` : verb, held.claim_id);
         released = true;
-        record(ws.db, {
+        record(w.db, {
           kind: verb === 'handoff' ? 'task.handoff' : 'task.released',
           at,
           missionId: actor.id,
@@ -310,10 +318,10 @@ export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: S
           detail: { reason: verb, forced: forced || undefined, holder: forced ? held.mission.codename : undefined, note: opts.note },
         });
       } else if (verb === 'handoff' && opts.note) {
-        record(ws.db, { kind: 'task.handoff', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { note: opts.note } });
+        record(w.db, { kind: 'task.handoff', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { note: opts.note } });
       }
       if (target !== task.status) {
-        record(ws.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
+        record(w.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
       }
       return { task: next, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
   });

@@ -2,12 +2,12 @@ import { join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
 import { git, type Env, type Repo } from '../git.js';
-import { getMission, missionBySession, type MissionRow } from '../missions/missions.js';
+import { findIds, messageBody } from '../tasks/ids.js';
+import { getMission, missionBySession, type MissionRow } from './missions.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { takeQueue } from '../store/queue.js';
-import { findIds, messageBody } from './references.js';
 
 /**
  * post-commit does not start Node: the shell runner writes one queue entry per commit,
