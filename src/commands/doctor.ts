@@ -1,21 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Parsed } from '../cli.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { DEFAULT_CONFIG } from '../config/defaults.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
 import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
-import { dbPath, openDb, schemaVersion } from '../store/open.js';
+import { dbPath, schemaVersion } from '../store/open.js';
 import { LATEST_VERSION } from '../store/migrations.js';
-import { syncTasks } from '../tasks/sync.js';
-import { catchUp } from '../missions/catch-up.js';
 import { deadOrSilent } from '../missions/missions.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
-import { tasksDirOf } from '../workspace.js';
+import { openWorld, refresh, type World } from '../world/open.js';
 
 export interface Finding {
   check: string;
@@ -55,8 +54,9 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
     return out;
   }
   let config: SortieConfig | undefined;
+  let loaded: LoadedConfig | undefined;
   try {
-    const loaded = await loadConfig(repo.root);
+    loaded = await loadConfig(repo.root);
     config = loaded.config;
     add(loaded.file ? { check: 'config', level: 'ok', message: relative(repo.root, loaded.file) } : { check: 'config', level: 'warn', message: 'no config file; using defaults', fix: 'sortie init' });
   } catch (e) {
@@ -92,13 +92,16 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
     add({ check: 'database', level: 'warn', message: `not created yet (${file})`, fix: 'sortie init' });
     return out;
   }
-  let db;
+  let w: World | undefined;
   try {
-    db = openDb(file, { migrate: false });
+    // Inspected as it is (no migration); a broken config still lets the database be checked.
+    w = await openWorld(ctx, { create: 'never', migrate: false, config: loaded ?? { config: structuredClone(DEFAULT_CONFIG), file: undefined } });
   } catch (e) {
     add({ check: 'database', level: 'error', message: errorMessage(e), fix: isSortieError(e) ? e.hint : undefined });
     return out;
   }
+  if (!w) return out;
+  const { db } = w;
   try {
     const v = schemaVersion(db);
     const integrity = db.pragma('integrity_check', { simple: true }) as string;
@@ -106,11 +109,9 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
     else if (v < LATEST_VERSION) add({ check: 'database', level: 'warn', message: `schema ${v}, this sortie uses ${LATEST_VERSION}`, fix: 'any sortie command migrates it (sortie status)' });
     else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${db.pragma('journal_mode', { simple: true }) as string}` });
     if (v < 1) return out;
-    // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
-    if (v === LATEST_VERSION && config) catchUp(db, file, repo, config, ctx.env, ctx.now());
-
     if (config) {
-      const r = syncTasks(db, tasksDirOf(repo, config), config, ctx.now());
+      // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
+      const r = refresh(w, { sync: 'full', catchUp: v === LATEST_VERSION }, ctx)!;
       if (r.problems.length) {
         for (const prob of r.problems.slice(0, 20)) add({ check: 'task file', level: 'warn', message: `${relative(repo.root, prob.path)}${prob.line ? `:${prob.line}` : ''}: ${prob.message}`, fix: `edit ${relative(repo.root, prob.path)}` });
       } else add({ check: 'task files', level: 'ok', message: `${r.scanned} task file(s) readable` });
@@ -129,7 +130,7 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
       .all() as { task_id: string; codename: string; ended_at: string | null; known: number }[];
     add(orphans.length ? { check: 'claims', level: 'error', message: `orphan claims: ${orphans.map((o) => `${o.task_id} (${o.codename}${o.ended_at ? ', mission ended' : ', task file missing'})`).join(', ')}`, fix: orphans.map((o) => `sortie task release ${o.task_id} --force`).join('; ') } : { check: 'claims', level: 'ok', message: 'no orphan claims' });
   } finally {
-    db.close();
+    w.close();
   }
   return out;
 }

@@ -8,7 +8,8 @@ import { installClaude, uninstallClaude, settingsPath, type FileChange } from '.
 import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
 import { writeFileAtomic } from '../files.js';
-import { dbPath, openDb } from '../store/open.js';
+import { dbPath } from '../store/open.js';
+import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -85,7 +86,7 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   const file = dbPath(repo, ctx.env, ctx.cwd);
   if (!existsSync(file)) {
     if (!dry) {
-      openDb(file).close();
+      (await openWorld(ctx, { create: 'always', config: loaded }))!.close();
       mkdirSync(queueDir(file), { recursive: true });
     }
     changes.push({ file, action: 'create', detail: 'database (shared by every worktree, never committed)' });

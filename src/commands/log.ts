@@ -5,11 +5,11 @@ import { findMission } from '../missions/missions.js';
 import { parseSince } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
-import { withWorkspace } from '../workspace.js';
+import { withWorld } from '../world/open.js';
 import { activityJson } from './task.js';
 
 export async function log(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
     let since: string | undefined;
     if (typeof p.values.since === 'string') {
       since = parseSince(p.values.since, ctx.now());

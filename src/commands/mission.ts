@@ -8,9 +8,9 @@ import { write } from '../store/write.js';
 import { iso, shortTime } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
-import { withWorkspace, type Workspace } from '../workspace.js';
+import { withWorld, type World } from '../world/open.js';
 
-export function missionJson(ws: Workspace, m: MissionRow): Record<string, unknown> {
+export function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
   return {
     id: m.id,
     codename: m.codename,
@@ -31,15 +31,15 @@ export function missionJson(ws: Workspace, m: MissionRow): Record<string, unknow
   };
 }
 
-function target(ws: Workspace, ref: string | undefined): MissionRow {
+function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
-  const actor = resolveActor(ws.db, ws.ctx.env, ws.ctx.cwd, ws.ctx.now(), { create: false });
+  const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
   if (!actor) throw new SortieError('MISSION_NOT_FOUND', 'you have no mission here yet', { hint: 'name one: sortie mission show <id|codename>  (sortie mission list)' });
   return actor.mission;
 }
 
 export async function list(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
     const rows = listMissions(ws.db, { all: p.values.all === true, limit: Number(p.values.limit ?? 50) || 50 });
     if (p.values.json) {
       printJson(ctx, { missions: rows.map((m) => missionJson(ws, m)) });
@@ -73,8 +73,8 @@ export async function list(p: Parsed, ctx: Ctx): Promise<number> {
 }
 
 export async function show(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const m = target(ws, p.positionals[0]);
+  return withWorld(ctx, { catchUp: true }, (ws) => {
+    const m = target(ws, ctx, p.positionals[0]);
     const commits = ws.db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 20').all(m.id) as {
       sha: string;
       subject: string;
@@ -102,8 +102,8 @@ export async function show(p: Parsed, ctx: Ctx): Promise<number> {
 }
 
 export async function end(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const m = target(ws, p.positionals[0]);
+  return withWorld(ctx, { catchUp: true }, (ws) => {
+    const m = target(ws, ctx, p.positionals[0]);
     if (m.ended_at) {
       if (p.values.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
       else print(ctx, `${m.codename} already ended ${m.ended_at} (${m.end_reason})`);
@@ -121,7 +121,7 @@ export async function end(p: Parsed, ctx: Ctx): Promise<number> {
 }
 
 export async function note(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
     const text = p.positionals.join(' ').trim();
     if (!text) throw new SortieError('USAGE', 'empty note', { hint: 'sortie mission note "what is done, what is next"' });
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
@@ -139,7 +139,7 @@ export async function note(p: Parsed, ctx: Ctx): Promise<number> {
 }
 
 export async function reap(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
     const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
     if (p.values.json) printJson(ctx, { reaped });
     else if (reaped.length === 0) print(ctx, 'no dead or silent missions');

@@ -1,16 +1,15 @@
 import type { Parsed } from '../cli.js';
 import { liveMissions } from '../missions/missions.js';
 import { claimsOf, readyTasks, waitingTasks } from '../tasks/tasks.js';
-import { syncTasks } from '../tasks/sync.js';
 import { ago } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
-import { withWorkspace } from '../workspace.js';
+import { withWorld } from '../world/open.js';
 import { relative } from 'node:path';
 
 export async function status(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const sync = syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
+  return withWorld(ctx, { sync: 'full', catchUp: true }, (ws) => {
+    const sync = ws.synced!;
     const now = ctx.now();
     const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
     const waiting = waitingTasks(ws.db);

@@ -4,35 +4,34 @@ import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { syncTasks } from '../tasks/sync.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
-import { withWorkspace, type Workspace } from '../workspace.js';
+import { withWorld, type World } from '../world/open.js';
 import { relative } from 'node:path';
 
-/** Every task command starts from an index in step with the files, and reports files it skipped. */
-export function prepare(ws: Workspace, quiet = false): void {
-  const r = syncTasks(ws.db, ws.tasksDir, ws.config, ws.ctx.now());
-  if (!quiet && r.problems.length) {
-    const c = colors(ws.ctx);
-    for (const p of r.problems.slice(0, 5)) {
-      ws.ctx.stderr.write(`${c.yellow('sortie: skipped')} ${relative(ws.ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
-    }
-    if (r.problems.length > 5) ws.ctx.stderr.write(`sortie: ${r.problems.length - 5} more task files skipped (sortie doctor lists them)\n`);
+/** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
+const TASKS = { sync: 'full', catchUp: true } as const;
+
+function reportSkipped(w: World, ctx: Ctx): void {
+  const problems = w.synced?.problems ?? [];
+  if (problems.length === 0) return;
+  const c = colors(ctx);
+  for (const p of problems.slice(0, 5)) {
+    ctx.stderr.write(`${c.yellow('sortie: skipped')} ${relative(ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
   }
+  if (problems.length > 5) ctx.stderr.write(`sortie: ${problems.length - 5} more task files skipped (sortie doctor lists them)\n`);
 }
 
-function reap(ws: Workspace): void {
-  reapMissions(ws.db, { now: ws.ctx.now(), staleAfter: ws.config.missions.staleAfter });
+function reap(w: World, ctx: Ctx): void {
+  reapMissions(w.db, { now: ctx.now(), staleAfter: w.config.missions.staleAfter });
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const strList = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 
 export async function create(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
+  return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
     const task = createTask(ws, actor?.mission, {
       title: p.positionals.join(' '),
@@ -51,8 +50,8 @@ export async function create(p: Parsed, ctx: Ctx): Promise<number> {
 }
 
 export async function list(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws);
+  return withWorld(ctx, TASKS, (ws) => {
+    reportSkipped(ws, ctx);
     const wanted = (strList(p.values.status) ?? []).map((s) => s.toUpperCase());
     for (const s of wanted) if (!isStatus(s)) throw new SortieError('USAGE', `unknown status "${s}"`, { hint: `use one of ${STATUSES.join(', ')}` });
     const statuses = wanted.length ? (wanted as Status[]) : p.values.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
@@ -97,8 +96,7 @@ export function statusColor(c: ReturnType<typeof colors>, s: Status): string {
 }
 
 export async function show(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
+  return withWorld(ctx, TASKS, (ws) => {
     const id = p.positionals[0]!;
     const task = readTask(ws, id);
     const held = liveClaim(ws.db, id);
@@ -129,9 +127,8 @@ export function activityJson(a: ActivityRow): Record<string, unknown> {
 }
 
 export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
-    reap(ws);
+  return withWorld(ctx, TASKS, (ws) => {
+    reap(ws, ctx);
     const id = p.positionals[0]!;
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: p.values.force === true });
@@ -149,8 +146,7 @@ export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
 
 export function change(verb: StatusVerb) {
   return async (p: Parsed, ctx: Ctx): Promise<number> =>
-    withWorkspace(ctx, (ws) => {
-      prepare(ws, true);
+    withWorld(ctx, TASKS, (ws) => {
       const id = p.positionals[0]!;
       const noteText = str(p.values.note);
       if (verb === 'handoff' && !noteText) throw new SortieError('USAGE', 'a handoff needs notes for whoever picks the task up', { hint: `sortie task handoff ${id} --note "what is done, what is left"` });

@@ -10,18 +10,16 @@ import { hookLogPath, logHookError } from '../hooks/log.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { reapMissions, type MissionRow } from '../missions/missions.js';
 import { guardMessages } from '../messages.js';
-import { closeUnlessExiting, dbPath, openDb, type Database } from '../store/open.js';
+import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
-import { syncTasks } from '../tasks/sync.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
-import { tasksDirOf } from '../workspace.js';
 import { findIds, messageBody } from '../tasks/ids.js';
 import { stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
-import { catchUp } from '../missions/catch-up.js';
+import { openWorld, refresh, type World } from '../world/open.js';
 
 export interface GitHookIO {
   env: Env;
@@ -29,13 +27,6 @@ export interface GitHookIO {
   stdout: Pick<Writable, 'write'>;
   stderr: Pick<Writable, 'write'>;
   now: () => Date;
-}
-
-interface World {
-  repo: Repo;
-  config: SortieConfig;
-  db: Database;
-  dbFile: string;
 }
 
 /**
@@ -47,13 +38,14 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
   const repo = findRepo(io.cwd);
   if (!repo) return 0;
   let config: SortieConfig | undefined;
-  let db: Database | undefined;
+  let w: World | undefined;
   try {
-    config = (await loadConfig(repo.root)).config;
-    const file = dbPath(repo, io.env, io.cwd);
-    if (!existsSync(file)) return 0; // sortie not set up for this clone yet: nothing to guard
-    db = openDb(file, { busyTimeoutMs: 3000 });
-    const w: World = { repo, config, db, dbFile: file };
+    // Loaded first: guard.onError decides what an error opening the database does to the commit.
+    const loaded = await loadConfig(repo.root);
+    config = loaded.config;
+    // Not set up for this clone yet (no database): nothing to guard.
+    w = await openWorld(io, { create: 'never', busyMs: 3000, config: loaded });
+    if (!w) return 0;
     switch (hook) {
       case 'pre-commit':
       case 'commit-msg':
@@ -77,7 +69,7 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
     io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : `sortie: ${hook} hook failed: ${errorMessage(e)} (the git operation is not affected)\n`);
     return 0;
   } finally {
-    if (db) closeUnlessExiting(db);
+    w?.close();
   }
 }
 
@@ -112,8 +104,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   }
   if (refs.length === 0) return 0;
   const now = io.now();
-  catchUp(db, w.dbFile, repo, config, io.env, now);
-  syncTasks(db, tasksDirOf(repo, config), config, now, { quick: true });
+  refresh(w, { sync: 'quick', catchUp: true }, { env: io.env, now: () => now });
   const actor = actorOf(db, io.env, repo);
   // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
   // live agent mission; this path runs only for commits that name a task).
@@ -168,8 +159,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   if (args[2] !== '1') return; // a file checkout, not a branch change
   const now = io.now();
-  catchUp(db, w.dbFile, repo, config, io.env, now);
-  syncTasks(db, tasksDirOf(repo, config), config, now);
+  refresh(w, { sync: 'full', catchUp: true }, { env: io.env, now: () => now });
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);
   const actor = actorOf(db, io.env, repo);

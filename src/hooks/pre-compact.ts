@@ -1,4 +1,3 @@
-import { closeUnlessExiting } from '../store/open.js';
 import type { AgentEvent } from '../agents/types.js';
 import { record } from '../activity.js';
 import { git } from '../git.js';
@@ -6,18 +5,15 @@ import { writeJournal } from '../missions/journal.js';
 import { getMission, missionBySession } from '../missions/missions.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
-import { journalDirOf } from '../workspace.js';
-import { openHookWorld } from './open.js';
-import { catchUp } from '../missions/catch-up.js';
+import { openWorld } from '../world/open.js';
 
 /** PreCompact: remember what the mission holds and has done, so the post-compaction context can say it. Never blocks. */
 export async function preCompact(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<Record<string, unknown> | undefined> {
   if (!ev.sessionId) return undefined;
-  const w = await openHookWorld(ev.cwd, env, { create: false, busyMs: 3000 });
+  const w = await openWorld({ cwd: ev.cwd, env, now: () => now }, { create: 'never', busyMs: 3000, catchUp: true });
   if (!w) return undefined;
   const { db } = w;
   try {
-    catchUp(db, w.dbFile, w.repo, w.config, env, now);
     const m = missionBySession(db, ev.sessionId);
     if (!m) return undefined;
     const at = iso(now);
@@ -36,13 +32,13 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
     });
     if (w.config.missions.journal) {
       try {
-        writeJournal(db, journalDirOf(w.repo, w.config), getMission(db, m.id)!);
+        writeJournal(db, w.journalDir, getMission(db, m.id)!);
       } catch {
         // view only
       }
     }
     return checkpoint;
   } finally {
-    closeUnlessExiting(db);
+    w.close();
   }
 }

@@ -1,4 +1,3 @@
-import { closeUnlessExiting } from '../store/open.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PACKAGE_ROOT } from '../install/paths.js';
@@ -19,11 +18,8 @@ import {
 import { agentPid, processStart } from '../missions/process.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
-import { syncTasks } from '../tasks/sync.js';
-import { catchUp } from '../missions/catch-up.js';
 import { iso } from '../time.js';
-import { journalDirOf } from '../workspace.js';
-import { openHookWorld } from './open.js';
+import { openWorld } from '../world/open.js';
 import { mark } from '../trace.js';
 
 export interface StartResult {
@@ -38,15 +34,11 @@ export interface StartResult {
  */
 export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, ppid: number): Promise<StartResult | undefined> {
   mark('start');
-  const w = await openHookWorld(ev.cwd, env, { create: true, busyMs: 3000 });
-  mark('opened');
+  const w = await openWorld({ cwd: ev.cwd, env, now: () => now }, { create: 'if-opted-in', busyMs: 3000, sync: 'quick', catchUp: true });
   if (!w) return undefined;
   const { db, repo, config } = w;
   try {
     const at = iso(now);
-    syncTasks(db, w.tasksDir, config, now, { quick: true });
-    catchUp(db, w.dbFile, repo, config, env, now);
-    mark('synced');
     const pid = agentPid(env, ppid);
     const pidStart = pid ? processStart(pid) : undefined;
     const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;
@@ -97,7 +89,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     if (envFile) exportMission(envFile, mission.id, ensureShim(w.dbFile));
     if (config.missions.journal) {
       try {
-        mission = { ...mission, journal_path: writeJournal(db, journalDirOf(repo, config), mission) };
+        mission = { ...mission, journal_path: writeJournal(db, w.journalDir, mission) };
       } catch {
         // A journal is a convenience: a read-only tree must not cost the agent its context.
       }
@@ -107,7 +99,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     mark('context');
     return { mission, context, stdout: agent.startOutput(context) };
   } finally {
-    closeUnlessExiting(db);
+    w.close();
     mark('closed');
   }
 }
