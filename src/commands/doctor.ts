@@ -9,9 +9,10 @@ import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
-import { dbPath, schemaVersion } from '../store/open.js';
+import { dbPath, inspectDb, schemaVersion } from '../store/open.js';
+import { orphanClaims } from '../tasks/tasks.js';
 import { LATEST_VERSION } from '../store/migrations.js';
-import { deadOrSilent } from '../missions/missions.js';
+import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
@@ -104,10 +105,10 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
   const { db } = w;
   try {
     const v = schemaVersion(db);
-    const integrity = db.pragma('integrity_check', { simple: true }) as string;
+    const { integrity, journalMode } = inspectDb(db);
     if (integrity !== 'ok') add({ check: 'database', level: 'error', message: `integrity_check: ${integrity}`, fix: `move ${file} aside; task files are the source of truth and the index rebuilds itself` });
     else if (v < LATEST_VERSION) add({ check: 'database', level: 'warn', message: `schema ${v}, this sortie uses ${LATEST_VERSION}`, fix: 'any sortie command migrates it (sortie status)' });
-    else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${db.pragma('journal_mode', { simple: true }) as string}` });
+    else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${journalMode}` });
     if (v < 1) return out;
     if (config) {
       // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
@@ -119,15 +120,10 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
 
     // stale missions: what `sortie mission reap` would close
     const stale = deadOrSilent(db, { now: ctx.now(), staleAfter: config?.missions.staleAfter ?? '2h' }).map((d) => d.m);
-    const live = db.prepare("SELECT COUNT(*) FROM missions WHERE ended_at IS NULL AND kind = 'agent'").pluck().get() as number;
+    const live = countLiveAgentMissions(db);
     add(stale.length ? { check: 'missions', level: 'warn', message: `${stale.length} live mission(s) whose agent is gone or silent: ${stale.map((m) => m.codename).join(', ')}`, fix: 'sortie mission reap' } : { check: 'missions', level: 'ok', message: `${live} live agent mission(s), none stale` });
 
-    const orphans = db
-      .prepare(
-        `SELECT c.task_id, m.codename, m.ended_at, (SELECT COUNT(*) FROM tasks t WHERE t.id = c.task_id) AS known FROM claims c JOIN missions m ON m.id = c.mission_id
-         WHERE c.released_at IS NULL AND (m.ended_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id))`,
-      )
-      .all() as { task_id: string; codename: string; ended_at: string | null; known: number }[];
+    const orphans = orphanClaims(db);
     add(orphans.length ? { check: 'claims', level: 'error', message: `orphan claims: ${orphans.map((o) => `${o.task_id} (${o.codename}${o.ended_at ? ', mission ended' : ', task file missing'})`).join(', ')}`, fix: orphans.map((o) => `sortie task release ${o.task_id} --force`).join('; ') } : { check: 'claims', level: 'ok', message: 'no orphan claims' });
   } finally {
     w.close();

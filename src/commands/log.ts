@@ -1,7 +1,7 @@
 import type { Parsed } from '../cli.js';
 import { SortieError } from '../errors.js';
 import { queryActivity } from '../activity.js';
-import { findMission } from '../missions/missions.js';
+import { findMission, getMission } from '../missions/missions.js';
 import { parseSince } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -37,7 +37,7 @@ export async function log(p: Parsed, ctx: Ctx): Promise<number> {
     const names = new Map<number, string>();
     const nameOf = (id: number | null) => {
       if (id === null) return '';
-      if (!names.has(id)) names.set(id, (ws.db.prepare('SELECT codename FROM missions WHERE id = ?').pluck().get(id) as string | undefined) ?? `#${id}`);
+      if (!names.has(id)) names.set(id, getMission(ws.db, id)?.codename ?? `#${id}`);
       return names.get(id)!;
     };
     for (const a of rows) {

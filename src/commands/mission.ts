@@ -1,10 +1,8 @@
 import type { Parsed } from '../cli.js';
 import { SortieError } from '../errors.js';
-import { record } from '../activity.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
-import { endMission, findMission, listMissions, reapMissions, type MissionRow } from '../missions/missions.js';
+import { endMission, findMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
-import { write } from '../store/write.js';
 import { iso, shortTime } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -75,12 +73,7 @@ export async function list(p: Parsed, ctx: Ctx): Promise<number> {
 export async function show(p: Parsed, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const m = target(ws, ctx, p.positionals[0]);
-    const commits = ws.db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 20').all(m.id) as {
-      sha: string;
-      subject: string;
-      at: string;
-      tasks: string;
-    }[];
+    const commits = missionCommits(ws.db, m.id, 20);
     if (p.values.json) {
       printJson(ctx, { mission: { ...missionJson(ws, m), checkpoint: m.checkpoint ? (JSON.parse(m.checkpoint) as unknown) : null, commits } });
       return 0;
@@ -128,10 +121,7 @@ export async function note(p: Parsed, ctx: Ctx): Promise<number> {
     const at = iso(ctx.now());
     const m = actor.mission;
     const next = p.values.append && m.handoff ? `${m.handoff}\n${text}` : text;
-    write(ws.db, () => {
-      ws.db.prepare('UPDATE missions SET handoff = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(next, at, m.id);
-      record(ws.db, { kind: 'mission.note', at, missionId: m.id, agent: m.agent, detail: { chars: next.length } });
-    });
+    setHandoff(ws.db, m, next, at);
     if (p.values.json) printJson(ctx, { mission: m.id, handoff: next });
     else print(ctx, `handoff notes saved on ${m.codename}; they are shown to whoever continues this work`);
     return 0;

@@ -1,6 +1,6 @@
 import type { Parsed } from '../cli.js';
 import { liveMissions } from '../missions/missions.js';
-import { claimsOf, readyTasks, waitingTasks } from '../tasks/tasks.js';
+import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { ago } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -14,9 +14,7 @@ export async function status(p: Parsed, ctx: Ctx): Promise<number> {
     const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
     const waiting = waitingTasks(ws.db);
     const ready = readyTasks(ws.db, 10);
-    const counts = Object.fromEntries(
-      (ws.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
-    );
+    const counts = countByStatus(ws.db);
     if (p.values.json) {
       printJson(ctx, {
         missions: missions.map(({ m, holds }) => ({

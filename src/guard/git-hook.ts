@@ -8,7 +8,8 @@ import { errorMessage } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../hooks/log.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
-import { reapMissions, type MissionRow } from '../missions/missions.js';
+import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
+import { taskRow } from '../tasks/tasks.js';
 import { guardMessages } from '../messages.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
@@ -143,13 +144,13 @@ function postCommit(w: World, io: GitHookIO): void {
   if (existsSync(marker)) {
     try {
       const m = JSON.parse(readFileSync(marker, 'utf8') || '{}') as { mission?: number | null };
-      if (!actor.mission && m.mission) actor = { ...actor, mission: db.prepare('SELECT * FROM missions WHERE id = ?').get(m.mission) as MissionRow | undefined };
+      if (!actor.mission && m.mission) actor = { ...actor, mission: getMission(db, m.mission) };
     } catch {
       // an empty or damaged marker says nothing
     }
     writeFileSync(marker, '');
   }
-  const ids = findIds(messageBody(body), config).filter((id) => db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id));
+  const ids = findIds(messageBody(body), config).filter((id) => taskRow(db, id));
   if (!actor.mission && ids.length === 0) return;
   const commit = { sha, mission: actor.mission, at: iso(io.now()), branch: currentBranch(repo) ?? null, subject: body.split('\n')[0] ?? '', tasks: ids };
   write(db, () => recordCommit(db, commit));
@@ -164,11 +165,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const branch = currentBranch(repo);
   const actor = actorOf(db, io.env, repo);
   if (actor.mission && actor.kind === 'agent') {
-    const at = iso(now);
-    write(db, () => {
-      db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(branch ?? null, repo.root, at, actor.mission!.id);
-      record(db, { kind: 'mission.branch', at, missionId: actor.mission!.id, agent: actor.mission!.agent, detail: { branch, worktree: repo.root, from: args[0], to: args[1] } });
-    });
+    recordBranch(db, actor.mission, { at: iso(now), branch, worktree: repo.root, from: args[0], to: args[1] });
   }
   if (!branch) return;
   const ids = findIds(branch, config);

@@ -218,6 +218,23 @@ export function reapMissions(db: Database, o: ReapOptions): Reaped[] {
   });
 }
 
+/**
+ * A mission's agent is back (resume, compact): a sign of life, and what may have changed since
+ * it started (its process, its branch, its transcript).
+ */
+export function reattachMission(
+  db: Database,
+  m: MissionRow,
+  o: { at: string; pid?: number | undefined; pidStart?: string | undefined; branch?: string | undefined; transcriptPath?: string | undefined },
+): MissionRow {
+  write(db, () =>
+    db
+      .prepare('UPDATE missions SET last_seen_at = ?, pid = COALESCE(?, pid), pid_start = COALESCE(?, pid_start), branch = ?, transcript_path = COALESCE(?, transcript_path) WHERE id = ?')
+      .run(o.at, o.pid ?? null, o.pidStart ?? null, o.branch ?? null, o.transcriptPath ?? null, m.id),
+  );
+  return getMission(db, m.id)!;
+}
+
 /** Reopens a closed mission (resume of an ended session). Claims are not restored: they may be someone else's now. */
 export function reopenMission(db: Database, m: MissionRow, at: string): MissionRow {
   return write(db, () => {
@@ -225,4 +242,37 @@ export function reopenMission(db: Database, m: MissionRow, at: string): MissionR
     record(db, { kind: 'mission.resumed', at, missionId: m.id, agent: m.agent, detail: { reopened: m.ended_at !== null } });
     return getMission(db, m.id)!;
   });
+}
+
+/** A mission's agent moved to another branch or worktree (git post-checkout). */
+export function recordBranch(db: Database, m: MissionRow, o: { at: string; branch: string | undefined; worktree: string; from: string | undefined; to: string | undefined }): void {
+  write(db, () => {
+    db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(o.branch ?? null, o.worktree, o.at, m.id);
+    record(db, { kind: 'mission.branch', at: o.at, missionId: m.id, agent: m.agent, detail: { branch: o.branch, worktree: o.worktree, from: o.from, to: o.to } });
+  });
+}
+
+/** The mission's handoff notes (`sortie mission note`), kept when it ends; a sign of life too. */
+export function setHandoff(db: Database, m: MissionRow, text: string, at: string): void {
+  write(db, () => {
+    db.prepare('UPDATE missions SET handoff = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(text, at, m.id);
+    record(db, { kind: 'mission.note', at, missionId: m.id, agent: m.agent, detail: { chars: text.length } });
+  });
+}
+
+export interface CommitRow {
+  sha: string;
+  subject: string;
+  at: string;
+  /** JSON list of task ids. */
+  tasks: string;
+}
+
+/** A mission's last commits, newest first. */
+export function missionCommits(db: Database, missionId: number, limit: number): CommitRow[] {
+  return db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT ?').all(missionId, limit) as CommitRow[];
+}
+
+export function countLiveAgentMissions(db: Database): number {
+  return db.prepare("SELECT COUNT(*) FROM missions WHERE ended_at IS NULL AND kind = 'agent'").pluck().get() as number;
 }

@@ -104,6 +104,11 @@ export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/** What doctor reports about a database: SQLite's integrity check (`ok` when sound) and the journal mode. */
+export function inspectDb(db: Database): { integrity: string; journalMode: string } {
+  return { integrity: db.pragma('integrity_check', { simple: true }) as string, journalMode: db.pragma('journal_mode', { simple: true }) as string };
+}
+
 function latestOf(list: Migration[] = migrations): number {
   return list.reduce((m, x) => Math.max(m, x.version), 0);
 }

@@ -384,3 +384,30 @@ export function countWaiting(db: Database): number {
   return db.prepare(`SELECT COUNT(*) ${WAITING}`).pluck().get() as number;
 }
 
+
+/** Whether any task id starts with this prefix and a dash: `UTF-8` is not a task id where no `UTF-` task exists. */
+export function prefixInUse(db: Database, prefix: string): boolean {
+  return db.prepare("SELECT 1 FROM tasks WHERE id LIKE ? || '-%' ESCAPE '\\' LIMIT 1").get(prefix.replace(/[%_\\]/g, '\\$&')) !== undefined;
+}
+
+/** How many tasks have each status. */
+export function countByStatus(db: Database): Record<string, number> {
+  return Object.fromEntries((db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+}
+
+export interface OrphanClaim {
+  task_id: string;
+  codename: string;
+  /** Set when the holder's mission has ended (else the task file is missing). */
+  ended_at: string | null;
+}
+
+/** Live claims that should not be: held by an ended mission, or on a task that has no file. */
+export function orphanClaims(db: Database): OrphanClaim[] {
+  return db
+    .prepare(
+      `SELECT c.task_id, m.codename, m.ended_at FROM claims c JOIN missions m ON m.id = c.mission_id
+       WHERE c.released_at IS NULL AND (m.ended_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id))`,
+    )
+    .all() as OrphanClaim[];
+}
