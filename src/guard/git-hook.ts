@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
-import { hookLogPath, logHookError } from '../hooks/log.js';
+import { hookLogPath, logHookError } from '../store/hook-log.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
 import { taskRow } from '../tasks/tasks.js';

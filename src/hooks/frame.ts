@@ -4,7 +4,7 @@ import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
 import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { flushTrace, mark } from '../trace.js';
-import { hookLogPath, logHookError } from './log.js';
+import { hookLogPath, logHookError } from '../store/hook-log.js';
 import { fdWriter, readHookFd, readHookStdin, salvageFields } from './stdin.js';
 
 export interface HookIO {
