@@ -8,8 +8,9 @@ import { errorMessage, isSortieError } from '../errors.js';
 import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
-import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
+import { BLOCK_START, GIT_HOOKS, hookBlock, hooksPathState } from '../install/git.js';
 import { dbPath, inspectDb, schemaVersion } from '../store/open.js';
+import { hookSettingsFile } from '../store/paths.js';
 import { orphanClaims } from '../tasks/tasks.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
@@ -76,11 +77,14 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
   // git hooks
   const hp = hooksPathState(repo, ctx.env);
   const huskyDir = join(repo.root, '.husky');
-  const withBlock = GIT_HOOKS.filter((h) => existsSync(join(huskyDir, h)) && readFileSync(join(huskyDir, h), 'utf8').includes(BLOCK_START));
+  const hookText = (h: string) => (existsSync(join(huskyDir, h)) ? readFileSync(join(huskyDir, h), 'utf8') : '');
+  const withBlock = GIT_HOOKS.filter((h) => hookText(h).includes(BLOCK_START));
+  const outdated = withBlock.filter((h) => !hookText(h).includes(hookBlock(h)));
   if (!hp.ours) add({ check: 'git hooks', level: 'warn', message: hp.current ? `core.hooksPath is "${hp.current}" (another hook manager)` : `.git/hooks holds ${hp.foreignHooks.join(', ')}`, fix: 'see `sortie init` for the choices' });
   else if (withBlock.length < GIT_HOOKS.length) add({ check: 'git hooks', level: 'error', message: `sortie block missing from ${GIT_HOOKS.filter((h) => !withBlock.includes(h)).join(', ')}`, fix: 'sortie init' });
   else if (hp.current !== join(huskyDir, '_')) add({ check: 'git hooks', level: 'warn', message: `core.hooksPath is "${hp.current ?? '(unset)'}"; hooks will not fire in worktrees`, fix: `sortie init   (sets it to ${join(huskyDir, '_')})` });
-  else if (!existsSync(join(huskyDir, '_', 'sortie.sh'))) add({ check: 'git hooks', level: 'warn', message: 'the machine-local runner .husky/_/sortie.sh is missing (slower fallback in use)', fix: 'sortie init' });
+  else if (outdated.length) add({ check: 'git hooks', level: 'warn', message: `the sortie block in ${outdated.join(', ')} is from an older sortie`, fix: 'sortie init' });
+  else if (!existsSync(hookSettingsFile(repo))) add({ check: 'git hooks', level: 'warn', message: `this machine's hook settings ${relative(repo.root, hookSettingsFile(repo))} are missing (slower fallback in use)`, fix: 'sortie init' });
   else add({ check: 'git hooks', level: 'ok', message: `${GIT_HOOKS.join(', ')} via husky` });
 
   // the hook's V8 code cache for this Node (see scripts/hook-loader.cjs)

@@ -7,6 +7,7 @@ import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
+import { hookSettingsFile } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
 import { taskRow } from '../tasks/tasks.js';
@@ -185,7 +186,7 @@ export function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
     if (!m || m[1]!.trim() !== '.husky/_') return;
     const main = resolve(repo.commonDir, '..');
     const abs = join(main, '.husky', '_');
-    if (!existsSync(join(abs, 'sortie.sh'))) return;
+    if (!existsSync(join(abs, 'h')) || !existsSync(hookSettingsFile(repo))) return;
     git(['config', 'core.hooksPath', abs], { cwd: main, env });
   } catch {
     // best effort
