@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Parsed } from '../cli.js';
+import type { OptionsOf } from './specs.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import type { SortieConfig } from '../config/types.js';
@@ -26,10 +26,10 @@ export interface Finding {
 }
 
 /** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
-export async function doctor(p: Parsed, ctx: Ctx): Promise<number> {
+export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
   const findings = await diagnose(ctx);
   const bad = findings.filter((f) => f.level === 'error').length;
-  if (p.values.json) {
+  if (o.json) {
     printJson(ctx, { ok: bad === 0, findings });
     return bad ? 1 : 0;
   }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Parsed } from '../cli.js';
+import type { OptionsOf } from './specs.js';
 import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
 import { SortieError } from '../errors.js';
 import { requireRepo } from '../git.js';
@@ -18,10 +18,10 @@ import type { Ctx } from '../ctx.js';
  * `sortie init`: config, Claude Code hooks, git hooks through husky, the database. Idempotent: it
  * compares before writing, and a second run reports that nothing changed.
  */
-export async function init(p: Parsed, ctx: Ctx): Promise<number> {
+export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
-  const dry = p.values['dry-run'] === true;
-  const preset = typeof p.values.preset === 'string' ? p.values.preset : 'recommended';
+  const dry = o.dryRun;
+  const preset = o.preset ?? 'recommended';
   if (!presetNames().includes(preset)) throw new SortieError('USAGE', `unknown preset "${preset}"`, { hint: `use one of: ${presetNames().join(', ')}` });
   const changes: FileChange[] = [];
   const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
@@ -41,14 +41,14 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   }
 
   // 2. Claude Code
-  if (p.values['no-claude'] !== true) {
+  if (!o.noClaude) {
     const c = installClaude(repo.root, dry);
     if (c.action !== 'unchanged') changes.push(c);
     created(c);
   }
 
   // 3. git hooks
-  if (p.values['no-git'] !== true) {
+  if (!o.noGit) {
     const before = hooksPathState(repo, ctx.env);
     const hadHusky = existsSync(join(repo.root, '.husky', '_', 'h'));
     const existingHooks = GIT_HOOKS.filter((h) => existsSync(join(repo.root, '.husky', h)));
@@ -93,7 +93,7 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   }
   if (!dry && changes.length) writeManifest(repo, manifest);
 
-  if (p.values.json) {
+  if (o.json) {
     printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })) });
     return 0;
   }
@@ -108,9 +108,9 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   return 0;
 }
 
-export async function uninstall(p: Parsed, ctx: Ctx): Promise<number> {
+export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
-  const dry = p.values['dry-run'] === true;
+  const dry = o.dryRun;
   const manifest = readManifest(repo);
   const changes: FileChange[] = [];
   const claude = uninstallClaude(repo.root, dry);
@@ -136,12 +136,12 @@ export async function uninstall(p: Parsed, ctx: Ctx): Promise<number> {
     changes.push({ file: pkgFile, action: 'update', detail: 'scripts.prepare restored' });
   }
   const cfg = join(repo.root, '.sortierc.json');
-  if (manifest?.createdFiles.includes(cfg) && existsSync(cfg) && p.values['keep-config'] !== true) {
+  if (manifest?.createdFiles.includes(cfg) && existsSync(cfg) && !o.keepConfig) {
     if (!dry) rmSync(cfg);
     changes.push({ file: cfg, action: 'remove', detail: 'config (created by sortie init)' });
   }
   if (!dry) removeManifest(repo);
-  if (p.values.json) {
+  if (o.json) {
     printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })), keptDatabase: dbPath(repo, ctx.env, ctx.cwd) });
     return 0;
   }

@@ -1,4 +1,4 @@
-import type { Parsed } from '../cli.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
 import { endMission, findMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
@@ -36,15 +36,15 @@ function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   return actor.mission;
 }
 
-export async function list(p: Parsed, ctx: Ctx): Promise<number> {
+export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
-    const rows = listMissions(ws.db, { all: p.values.all === true, limit: Number(p.values.limit ?? 50) || 50 });
-    if (p.values.json) {
+    const rows = listMissions(ws.db, { all: o.all, limit: Number(o.limit ?? 50) || 50 });
+    if (o.json) {
       printJson(ctx, { missions: rows.map((m) => missionJson(ws, m)) });
       return 0;
     }
     if (rows.length === 0) {
-      print(ctx, p.values.all ? 'no missions recorded yet' : 'no live missions (sortie mission list --all shows ended ones)');
+      print(ctx, o.all ? 'no missions recorded yet' : 'no live missions (sortie mission list --all shows ended ones)');
       return 0;
     }
     const c = colors(ctx);
@@ -70,11 +70,11 @@ export async function list(p: Parsed, ctx: Ctx): Promise<number> {
   });
 }
 
-export async function show(p: Parsed, ctx: Ctx): Promise<number> {
+export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
-    const m = target(ws, ctx, p.positionals[0]);
+    const m = target(ws, ctx, o.mission);
     const commits = missionCommits(ws.db, m.id, 20);
-    if (p.values.json) {
+    if (o.json) {
       printJson(ctx, { mission: { ...missionJson(ws, m), checkpoint: m.checkpoint ? (JSON.parse(m.checkpoint) as unknown) : null, commits } });
       return 0;
     }
@@ -94,44 +94,44 @@ export async function show(p: Parsed, ctx: Ctx): Promise<number> {
   });
 }
 
-export async function end(p: Parsed, ctx: Ctx): Promise<number> {
+export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
-    const m = target(ws, ctx, p.positionals[0]);
+    const m = target(ws, ctx, o.mission);
     if (m.ended_at) {
-      if (p.values.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
+      if (o.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
       else print(ctx, `${m.codename} already ended ${m.ended_at} (${m.end_reason})`);
       return 0;
     }
     const released = endMission(ws.db, m, {
-      reason: typeof p.values.reason === 'string' ? p.values.reason : 'manual',
+      reason: o.reason ?? 'manual',
       at: iso(ctx.now()),
-      handoff: typeof p.values.handoff === 'string' ? p.values.handoff : undefined,
+      handoff: o.handoff,
     });
-    if (p.values.json) printJson(ctx, { mission: m.id, ended: true, released });
+    if (o.json) printJson(ctx, { mission: m.id, ended: true, released });
     else print(ctx, `ended ${describeMission(m)}${released.length ? `; released ${released.join(', ')} (waiting for pickup)` : ''}`);
     return 0;
   });
 }
 
-export async function note(p: Parsed, ctx: Ctx): Promise<number> {
+export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
-    const text = p.positionals.join(' ').trim();
+    const text = o.text.trim();
     if (!text) throw new SortieError('USAGE', 'empty note', { hint: 'sortie mission note "what is done, what is next"' });
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const at = iso(ctx.now());
     const m = actor.mission;
-    const next = p.values.append && m.handoff ? `${m.handoff}\n${text}` : text;
+    const next = o.append && m.handoff ? `${m.handoff}\n${text}` : text;
     setHandoff(ws.db, m, next, at);
-    if (p.values.json) printJson(ctx, { mission: m.id, handoff: next });
+    if (o.json) printJson(ctx, { mission: m.id, handoff: next });
     else print(ctx, `handoff notes saved on ${m.codename}; they are shown to whoever continues this work`);
     return 0;
   });
 }
 
-export async function reap(p: Parsed, ctx: Ctx): Promise<number> {
+export async function reap(o: OptionsOf<'mission reap'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
-    if (p.values.json) printJson(ctx, { reaped });
+    if (o.json) printJson(ctx, { reaped });
     else if (reaped.length === 0) print(ctx, 'no dead or silent missions');
     else for (const r of reaped) print(ctx, `reaped ${r.codename} (${r.agent}): ${r.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'}, ended at ${r.endedAt}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`);
     return 0;

@@ -1,4 +1,4 @@
-import type { Parsed } from '../cli.js';
+import type { OptionsOf } from './specs.js';
 import { liveMissions } from '../missions/missions.js';
 import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { ago } from '../time.js';
@@ -7,7 +7,7 @@ import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { relative } from 'node:path';
 
-export async function status(p: Parsed, ctx: Ctx): Promise<number> {
+export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { sync: 'full', catchUp: true }, (ws) => {
     const sync = ws.synced!;
     const now = ctx.now();
@@ -15,7 +15,7 @@ export async function status(p: Parsed, ctx: Ctx): Promise<number> {
     const waiting = waitingTasks(ws.db);
     const ready = readyTasks(ws.db, 10);
     const counts = countByStatus(ws.db);
-    if (p.values.json) {
+    if (o.json) {
       printJson(ctx, {
         missions: missions.map(({ m, holds }) => ({
           id: m.id,

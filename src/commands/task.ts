@@ -1,4 +1,4 @@
-import type { Parsed } from '../cli.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
@@ -27,36 +27,34 @@ function reap(w: World, ctx: Ctx): void {
   reapMissions(w.db, { now: ctx.now(), staleAfter: w.config.missions.staleAfter });
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const strList = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 
-export async function create(p: Parsed, ctx: Ctx): Promise<number> {
+export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
     const task = createTask(ws, actor?.mission, {
-      title: p.positionals.join(' '),
-      priority: str(p.values.priority),
-      role: str(p.values.role),
-      prefix: str(p.values.prefix),
-      labels: strList(p.values.label),
-      dependsOn: strList(p.values['depends-on']),
-      body: str(p.values.body),
-      status: str(p.values.status),
+      title: o.title,
+      priority: o.priority,
+      role: o.role,
+      prefix: o.prefix,
+      labels: o.label,
+      dependsOn: o.dependsOn,
+      body: o.body,
+      status: o.status,
     }, ctx.now());
-    if (p.values.json) printJson(ctx, { task });
+    if (o.json) printJson(ctx, { task });
     else print(ctx, `${colors(ctx).green('created')} ${task.id}  ${task.title}\n  ${relative(ctx.cwd, task.path)}\n  next: sortie task claim ${task.id}`);
     return 0;
   });
 }
 
-export async function list(p: Parsed, ctx: Ctx): Promise<number> {
+export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
     reportSkipped(ws, ctx);
-    const wanted = (strList(p.values.status) ?? []).map((s) => s.toUpperCase());
+    const wanted = o.status.map((s) => s.toUpperCase());
     for (const s of wanted) if (!isStatus(s)) throw new SortieError('USAGE', `unknown status "${s}"`, { hint: `use one of ${STATUSES.join(', ')}` });
-    const statuses = wanted.length ? (wanted as Status[]) : p.values.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
-    const tasks = listTasks(ws.db, { status: statuses, role: str(p.values.role), label: str(p.values.label) });
-    if (p.values.json) {
+    const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
+    const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label });
+    if (o.json) {
       printJson(ctx, { tasks: tasks.map(({ path, ...t }) => ({ ...t, path: relative(ws.repo.root, path) })) });
       return 0;
     }
@@ -95,14 +93,14 @@ export function statusColor(c: ReturnType<typeof colors>, s: Status): string {
   }
 }
 
-export async function show(p: Parsed, ctx: Ctx): Promise<number> {
+export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
-    const id = p.positionals[0]!;
+    const id = o.id;
     const task = readTask(ws, id);
     const held = liveClaim(ws.db, id);
     const history = queryActivity(ws.db, { taskId: id, limit: 50 });
     const holder = held ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, since: held.claimed_at } : null;
-    if (p.values.json) {
+    if (o.json) {
       const { body, data: _d, path, ...rest } = task;
       printJson(ctx, { task: { ...rest, path: relative(ws.repo.root, path), body }, holder, history: history.map(activityJson) });
       return 0;
@@ -126,13 +124,13 @@ export function activityJson(a: ActivityRow): Record<string, unknown> {
   return { ...a, detail: a.detail ? (JSON.parse(a.detail) as unknown) : null };
 }
 
-export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
+export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
     reap(ws, ctx);
-    const id = p.positionals[0]!;
+    const id = o.id;
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimTask(ws, actor.mission, id, ctx.now(), { force: p.values.force === true });
-    if (p.values.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
+    const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
+    if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
     else
       print(
         ctx,
@@ -145,14 +143,14 @@ export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
 }
 
 export function change(verb: StatusVerb) {
-  return async (p: Parsed, ctx: Ctx): Promise<number> =>
+  return async (o: OptionsOf<`task ${StatusVerb}`>, ctx: Ctx): Promise<number> =>
     withWorld(ctx, TASKS, (ws) => {
-      const id = p.positionals[0]!;
-      const noteText = str(p.values.note);
+      const id = o.id;
+      const noteText = o.note;
       if (verb === 'handoff' && !noteText) throw new SortieError('USAGE', 'a handoff needs notes for whoever picks the task up', { hint: `sortie task handoff ${id} --note "what is done, what is left"` });
       const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-      const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: p.values.force === true, note: noteText });
-      if (p.values.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
+      if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
         print(ctx, `${id} ${what}${r.released && verb !== 'release' && verb !== 'handoff' ? ', claim ended' : ''}${r.forced ? ` (forced, was held by ${r.previousHolder})` : ''}`);
