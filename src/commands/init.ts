@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
 import { SortieError } from '../errors.js';
@@ -22,7 +23,10 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
   const dry = o.dryRun;
   const preset = o.preset ?? 'recommended';
-  if (!presetNames().includes(preset)) throw new SortieError('USAGE', `unknown preset "${preset}"`, { hint: `use one of: ${presetNames().join(', ')}` });
+  if (!presetNames().includes(preset)) {
+    const m = commandMessages.unknownPreset(preset, presetNames());
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
+  }
   const changes: FileChange[] = [];
   const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
   const created = (f: FileChange) => {
@@ -69,7 +73,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
       try {
         pkg = JSON.parse(text) as typeof pkg;
       } catch (e) {
-        throw new SortieError('INSTALL', `${pkgFile} is not valid JSON (${(e as Error).message}); left as it is`);
+        throw new SortieError('INSTALL', commandMessages.notJson(pkgFile, (e as Error).message));
       }
       const prepare = pkg.scripts?.prepare;
       if (!prepare || !/\bhusky\b/.test(prepare)) {
@@ -99,12 +103,12 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   }
   const col = colors(ctx);
   if (changes.length === 0) {
-    print(ctx, `sortie is already set up in ${repo.root}: nothing to change`);
+    print(ctx, commandMessages.alreadySetUp(repo.root));
     return 0;
   }
-  print(ctx, `${dry ? 'would change' : 'sortie set up'} in ${repo.root}:`);
+  print(ctx, commandMessages.setUp(repo.root, dry));
   for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
-  if (!dry) print(ctx, `\nnext: sortie task new "<title>", then start your agent. Check the install any time with: sortie doctor`);
+  if (!dry) print(ctx, commandMessages.nextSteps());
   return 0;
 }
 
@@ -146,13 +150,13 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
     return 0;
   }
   if (changes.length === 0) {
-    print(ctx, 'nothing of sortie is installed here');
+    print(ctx, commandMessages.nothingInstalled());
     return 0;
   }
   const col = colors(ctx);
-  print(ctx, `${dry ? 'would remove' : 'removed'} from ${repo.root}:`);
+  print(ctx, commandMessages.removed(repo.root, dry));
   for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
-  print(ctx, col.dim(`the database and task files were kept (${relative(repo.root, dbPath(repo, ctx.env, ctx.cwd))}, tasks folder)`));
+  print(ctx, col.dim(commandMessages.keptData(relative(repo.root, dbPath(repo, ctx.env, ctx.cwd)))));
   return 0;
 }
 

@@ -1,3 +1,4 @@
+import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity } from '../activity.js';
@@ -13,11 +14,14 @@ export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
     let since: string | undefined;
     if (o.since !== undefined) {
       since = parseSince(o.since, ctx.now());
-      if (!since) throw new SortieError('USAGE', `--since "${o.since}" is neither a duration (2h, 3d) nor a date`, { hint: 'sortie log --since 2h' });
+      if (!since) {
+        const m = commandMessages.badSince(o.since);
+        throw new SortieError('USAGE', m.message, { hint: m.hint });
+      }
     }
     const missionId = o.mission !== undefined ? findMission(ws.db, o.mission).id : undefined;
     const limit = o.limit === undefined ? undefined : Number(o.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new SortieError('USAGE', `--limit must be a positive number, got "${o.limit}"`);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new SortieError('USAGE', commandMessages.badLimit(String(o.limit)));
     const rows = queryActivity(ws.db, {
       since,
       missionId,
@@ -30,7 +34,7 @@ export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
       return 0;
     }
     if (rows.length === 0) {
-      print(ctx, since ? `nothing since ${since}` : 'no activity recorded yet');
+      print(ctx, commandMessages.noActivity(since));
       return 0;
     }
     const c = colors(ctx);

@@ -1,3 +1,4 @@
+import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
@@ -32,7 +33,10 @@ export function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
 function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
   const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
-  if (!actor) throw new SortieError('MISSION_NOT_FOUND', 'you have no mission here yet', { hint: 'name one: sortie mission show <id|codename>  (sortie mission list)' });
+  if (!actor) {
+    const m = commandMessages.noMissionYet();
+    throw new SortieError('MISSION_NOT_FOUND', m.message, { hint: m.hint });
+  }
   return actor.mission;
 }
 
@@ -44,7 +48,7 @@ export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<numb
       return 0;
     }
     if (rows.length === 0) {
-      print(ctx, o.all ? 'no missions recorded yet' : 'no live missions (sortie mission list --all shows ended ones)');
+      print(ctx, commandMessages.noMissions(o.all));
       return 0;
     }
     const c = colors(ctx);
@@ -99,7 +103,7 @@ export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number
     const m = target(ws, ctx, o.mission);
     if (m.ended_at) {
       if (o.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
-      else print(ctx, `${m.codename} already ended ${m.ended_at} (${m.end_reason})`);
+      else print(ctx, commandMessages.alreadyEnded(m));
       return 0;
     }
     const released = endMission(ws.db, m, {
@@ -108,7 +112,7 @@ export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number
       handoff: o.handoff,
     });
     if (o.json) printJson(ctx, { mission: m.id, ended: true, released });
-    else print(ctx, `ended ${describeMission(m)}${released.length ? `; released ${released.join(', ')} (waiting for pickup)` : ''}`);
+    else print(ctx, commandMessages.ended(describeMission(m), released));
     return 0;
   });
 }
@@ -116,14 +120,17 @@ export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number
 export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const text = o.text.trim();
-    if (!text) throw new SortieError('USAGE', 'empty note', { hint: 'sortie mission note "what is done, what is next"' });
+    if (!text) {
+      const m = commandMessages.emptyNote();
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const at = iso(ctx.now());
     const m = actor.mission;
     const next = o.append && m.handoff ? `${m.handoff}\n${text}` : text;
     setHandoff(ws.db, m, next, at);
     if (o.json) printJson(ctx, { mission: m.id, handoff: next });
-    else print(ctx, `handoff notes saved on ${m.codename}; they are shown to whoever continues this work`);
+    else print(ctx, commandMessages.notesSaved(m.codename));
     return 0;
   });
 }
@@ -132,8 +139,8 @@ export async function reap(o: OptionsOf<'mission reap'>, ctx: Ctx): Promise<numb
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
     if (o.json) printJson(ctx, { reaped });
-    else if (reaped.length === 0) print(ctx, 'no dead or silent missions');
-    else for (const r of reaped) print(ctx, `reaped ${r.codename} (${r.agent}): ${r.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'}, ended at ${r.endedAt}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`);
+    else if (reaped.length === 0) print(ctx, commandMessages.noneToReap());
+    else for (const r of reaped) print(ctx, commandMessages.reaped(r));
     return 0;
   });
 }

@@ -1,3 +1,4 @@
+import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { liveMissions } from '../missions/missions.js';
 import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
@@ -51,7 +52,7 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     const summary = Object.entries(counts)
       .map(([s, n]) => `${s} ${n}`)
       .join(' · ');
-    print(ctx, `\n${c.dim(summary || 'no tasks yet: sortie task new "<title>"')}`);
+    print(ctx, `\n${c.dim(summary || commandMessages.noTasksYet())}`);
     if (sync.problems.length) print(ctx, c.yellow(`${sync.problems.length} task file(s) could not be read: sortie doctor`));
     return 0;
   });

@@ -1,3 +1,4 @@
+import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity, type ActivityRow } from '../activity.js';
@@ -18,9 +19,9 @@ function reportSkipped(w: World, ctx: Ctx): void {
   if (problems.length === 0) return;
   const c = colors(ctx);
   for (const p of problems.slice(0, 5)) {
-    ctx.stderr.write(`${c.yellow('sortie: skipped')} ${relative(ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
+    ctx.stderr.write(commandMessages.skipped(c, `${relative(ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}`, p.message));
   }
-  if (problems.length > 5) ctx.stderr.write(`sortie: ${problems.length - 5} more task files skipped (sortie doctor lists them)\n`);
+  if (problems.length > 5) ctx.stderr.write(commandMessages.moreSkipped(problems.length - 5));
 }
 
 function reap(w: World, ctx: Ctx): void {
@@ -42,7 +43,7 @@ export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number
       status: o.status,
     }, ctx.now());
     if (o.json) printJson(ctx, { task });
-    else print(ctx, `${colors(ctx).green('created')} ${task.id}  ${task.title}\n  ${relative(ctx.cwd, task.path)}\n  next: sortie task claim ${task.id}`);
+    else print(ctx, commandMessages.created(colors(ctx), task.id, task.title, relative(ctx.cwd, task.path)));
     return 0;
   });
 }
@@ -51,7 +52,11 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
   return withWorld(ctx, TASKS, (ws) => {
     reportSkipped(ws, ctx);
     const wanted = o.status.map((s) => s.toUpperCase());
-    for (const s of wanted) if (!isStatus(s)) throw new SortieError('USAGE', `unknown status "${s}"`, { hint: `use one of ${STATUSES.join(', ')}` });
+    for (const s of wanted) {
+      if (isStatus(s)) continue;
+      const m = commandMessages.unknownStatus(s, STATUSES);
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
     const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
     const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label });
     if (o.json) {
@@ -60,7 +65,7 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
     }
     const c = colors(ctx);
     if (tasks.length === 0) {
-      print(ctx, 'no tasks. Create one: sortie task new "<title>"');
+      print(ctx, commandMessages.noTasks());
       return 0;
     }
     const rows = tasks.map((t) => [
@@ -131,13 +136,7 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
-    else
-      print(
-        ctx,
-        r.already
-          ? `${id} is already yours (${actor.mission.codename})`
-          : `${colors(ctx).green('claimed')} ${id} for ${actor.mission.codename} (${actor.mission.agent}, mission #${actor.mission.id})\n  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
-      );
+    else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
     return 0;
   });
 }
@@ -147,13 +146,16 @@ export function change(verb: StatusVerb) {
     withWorld(ctx, TASKS, (ws) => {
       const id = o.id;
       const noteText = o.note;
-      if (verb === 'handoff' && !noteText) throw new SortieError('USAGE', 'a handoff needs notes for whoever picks the task up', { hint: `sortie task handoff ${id} --note "what is done, what is left"` });
+      if (verb === 'handoff' && !noteText) {
+        const m = commandMessages.handoffNeedsNotes(id);
+        throw new SortieError('USAGE', m.message, { hint: m.hint });
+      }
       const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
       if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
-        print(ctx, `${id} ${what}${r.released && verb !== 'release' && verb !== 'handoff' ? ', claim ended' : ''}${r.forced ? ` (forced, was held by ${r.previousHolder})` : ''}`);
+        print(ctx, commandMessages.changed(id, what, r.released && verb !== 'release' && verb !== 'handoff', r.forced ? String(r.previousHolder) : undefined));
       }
       return 0;
     });

@@ -11,7 +11,7 @@ import { hookSettingsFile } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
 import { taskRow } from '../tasks/tasks.js';
-import { guardMessages } from '../messages.js';
+import { guardMessages } from './messages.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
@@ -68,7 +68,7 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
       io.stderr.write(guardMessages.internalBlocked(errorMessage(e)));
       return 1;
     }
-    io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : `sortie: ${hook} hook failed: ${errorMessage(e)} (the git operation is not affected)\n`);
+    io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : guardMessages.recordingFailed(hook, errorMessage(e)));
     return 0;
   } finally {
     w?.close();

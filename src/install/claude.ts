@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { CLAUDE_EVENTS } from '../agents/claude-code.js';
 import { SortieError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
+import { installMessages } from './messages.js';
 import { hookEntryFor } from './paths.js';
 
 /** Every command sortie writes ends with this marker, so uninstall removes exactly its own entries. */
@@ -48,9 +49,8 @@ function readSettings(file: string): Settings {
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as Settings;
   } catch (e) {
-    throw new SortieError('INSTALL', `${file} is not valid JSON (${(e as Error).message}); it was left as it is`, {
-      hint: `fix the file (or move it aside) and run \`sortie init\` again`,
-    });
+    const m = installMessages.notJson(file, (e as Error).message);
+    throw new SortieError('INSTALL', m.message, { hint: m.hint });
   }
 }
 

@@ -9,6 +9,7 @@ import { childProcess } from '../lazy.js';
 import { writeFileAtomic } from '../files.js';
 import type { FileChange } from './claude.js';
 import { hookSettingsFile } from '../store/paths.js';
+import { installMessages } from './messages.js';
 import { HOOK_ENTRY, PACKAGE_ROOT } from './paths.js';
 
 export const GIT_HOOKS = ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout'] as const;
@@ -99,16 +100,8 @@ export function hooksPathState(repo: Repo, env: Env): { current: string | undefi
 }
 
 export function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
-  const where = state.current ? `core.hooksPath is set to "${state.current}"` : `.git/hooks already holds ${state.foreignHooks.join(', ')}`;
-  return new SortieError('INSTALL', `${where}: another hook manager is in charge, so sortie did not install git hooks`, {
-    hint: [
-      'choose one:',
-      `  1. keep your manager and call sortie from it, e.g. in the commit-msg hook: node ${HOOK_ENTRY} git commit-msg "$1" (and the same for pre-commit, post-commit, post-checkout)`,
-      `  2. let husky manage hooks: ${state.current ? 'git config --unset core.hooksPath' : 'move the hooks out of .git/hooks into .husky/'} then sortie init`,
-      '  3. skip git hooks: sortie init --no-git',
-    ].join('\n'),
-    data: { hooksPath: state.current, foreignHooks: state.foreignHooks },
-  });
+  const m = installMessages.anotherHookManager({ hooksPath: state.current, foreignHooks: state.foreignHooks, hookEntry: HOOK_ENTRY });
+  return new SortieError('INSTALL', m.message, { hint: m.hint, data: { hooksPath: state.current, foreignHooks: state.foreignHooks } });
 }
 
 /**
@@ -130,9 +123,9 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = 
     if (!dryRun) {
       const r = childProcess().spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
       const msg = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-      if (r.status !== 0 || msg) throw new SortieError('INSTALL', `husky could not install the git hooks: ${msg || `exit ${r.status}`}`);
+      if (r.status !== 0 || msg) throw new SortieError('INSTALL', installMessages.huskyFailed(msg || `exit ${r.status}`));
       const set = git(['config', 'core.hooksPath', absPath], { cwd: repo.root, env });
-      if (!set.ok) throw new SortieError('INSTALL', `could not set core.hooksPath: ${set.err}`);
+      if (!set.ok) throw new SortieError('INSTALL', installMessages.hooksPathNotSet(set.err));
     }
     changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath = ${absPath} (husky)` });
   }

@@ -33,7 +33,6 @@ function layerOf(file: string): Layer | undefined {
   if (BASE.includes(file)) return 'base';
   if (ENTRIES.includes(file)) return 'entries';
   if (file === 'activity.ts') return 'domain';
-  if (file === 'messages.ts') return 'handlers';
   const top = file.split('/')[0]!;
   return file.includes('/') ? FOLDERS[top] : undefined;
 }
