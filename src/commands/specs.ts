@@ -1,3 +1,4 @@
+import { presetNames } from '../config/load.js';
 import type { StatusVerb } from '../tasks/tasks.js';
 import type { CommandSpec, Options } from './types.js';
 
@@ -6,6 +7,12 @@ import type { CommandSpec, Options } from './types.js';
  * `sortie --help` loads nothing else; src/cli.ts maps each name to its lazily loaded function, and
  * each command's options object is typed from its entry here (OptionsOf<'task claim'>).
  */
+/** `recommended (default), site-nine, solo or strict`: the presets in presets/. */
+function presetChoices(): string {
+  const [first = '', ...rest] = presetNames();
+  return rest.length ? `${first} (default), ${rest.slice(0, -1).join(', ')}${rest.length > 1 ? ' or ' : ''}${rest[rest.length - 1]}` : `${first} (default)`;
+}
+
 const json = { type: 'boolean', description: 'print machine-readable JSON' } as const;
 const force = { type: 'boolean', description: 'override the holder or transition check (a person repairing a record; recorded as forced)' } as const;
 const note = { type: 'string', description: 'notes left for whoever picks the task up next', value: 'text' } as const;
@@ -120,7 +127,7 @@ export const COMMANDS = [
     args: [],
     summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',
     options: {
-      preset: { type: 'string', description: 'recommended (default), strict, solo or site-nine', value: 'name' },
+      preset: { type: 'string', description: presetChoices(), value: 'name' },
       'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
       'no-git': { type: 'boolean', description: 'do not install git hooks' },
       'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },

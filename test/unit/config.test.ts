@@ -44,14 +44,14 @@ describe('config validation', () => {
   it('rejects an unknown preset, listing the real ones', () => {
     const e = configError({ extends: 'recomended' });
     expect(e.message).toBe('/repo/.sortierc.json: unknown preset "recomended" in "extends"');
-    expect(e.hint).toBe('use one of: recommended, strict, solo, site-nine');
+    expect(e.hint).toBe('use one of: recommended, site-nine, solo, strict');
     // A preset name is never a path.
     expect(configError({ extends: '../../package' }).message).toContain('unknown preset "../../package"');
     expect(configError({ extends: 42 }).message).toContain('"extends" must be a preset name or a list of them');
   });
 
   it('resolves each preset over the defaults', () => {
-    expect(presetNames()).toEqual(['recommended', 'strict', 'solo', 'site-nine']);
+    expect(presetNames()).toEqual(['recommended', 'site-nine', 'solo', 'strict']);
     expect(resolveConfig({ extends: 'recommended' }, 'f')).toEqual(DEFAULT_CONFIG);
     const strict = resolveConfig({ extends: 'strict' }, 'f');
     expect(strict.guard).toEqual({ ...DEFAULT_CONFIG.guard, unknownTask: 'block', closedTask: 'block', onError: 'block' });
