@@ -1,6 +1,7 @@
 import { EXIT, errorMessage, isSortieError } from './errors.js';
 import { colors, printJson } from './ui.js';
 import { nearest } from './text.js';
+import { VERSION } from './version.js';
 import { processCtx, type Ctx } from './ctx.js';
 import { parseCommand } from './commands/parse.js';
 import { COMMANDS, GROUPS, type CommandName, type OptionsOf } from './commands/specs.js';
@@ -35,8 +36,6 @@ const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) =
   hook: async () => (await import('./commands/hook.js')).hook,
   demo: async () => (await import('./commands/demo.js')).demo,
 };
-
-const VERSION = '0.1.0';
 
 export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<number> {
   const c = colors(ctx);

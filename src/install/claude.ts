@@ -136,3 +136,16 @@ function normalize(s: string): string {
     return s;
   }
 }
+
+/**
+ * The Claude Code plugin's hooks/hooks.json (the package root is a plugin): the same events and
+ * timeouts as the entries init writes, calling the plugin's own hook entry. The build writes it
+ * (scripts/plugin-files.js); a test checks the committed file is what this makes.
+ */
+export function pluginHooksJson(): string {
+  const hooks = Object.fromEntries(
+    CLAUDE_EVENTS.map(({ event, timeout }) => [event, [{ hooks: [{ type: 'command', command: `node "\${CLAUDE_PLUGIN_ROOT}/dist/hook.cjs" claude-code ${event}`, timeout }] }]]),
+  );
+  const description = 'sortie: missions, context and reaping for Claude Code (the same entry `sortie init` wires into .claude/settings.json)';
+  return `${JSON.stringify({ description, hooks }, null, 2)}\n`;
+}
