@@ -122,7 +122,7 @@ function usage(spec: CommandSpec): string {
   return spec.args.map((a) => a.usage).join(' ');
 }
 
-export function commandHelp(spec: CommandSpec): string {
+function commandHelp(spec: CommandSpec): string {
   const opts = Object.entries(spec.options).map(([k, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}`;
     return `  ${flag.padEnd(30)} ${o.description}${o.multiple ? ' (repeatable)' : ''}`;

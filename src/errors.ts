@@ -9,15 +9,13 @@ export type ErrorCode =
   | 'TASK_NOT_FOUND'
   | 'TASK_INVALID_ID'
   | 'TASK_PARSE'
-  | 'TASK_EXISTS'
   | 'TRANSITION'
   | 'CLAIM_HELD'
   | 'NOT_HOLDER'
   | 'NOT_CLAIMABLE'
   | 'MISSION_NOT_FOUND'
   | 'MISSION_ENDED'
-  | 'INSTALL'
-  | 'INTERNAL';
+  | 'INSTALL';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -41,13 +39,11 @@ const exitFor: Record<ErrorCode, number> = {
   INSTALL: EXIT.environment,
   TASK_NOT_FOUND: EXIT.notFound,
   MISSION_NOT_FOUND: EXIT.notFound,
-  TASK_EXISTS: EXIT.failure,
   TRANSITION: EXIT.failure,
   CLAIM_HELD: EXIT.failure,
   NOT_HOLDER: EXIT.failure,
   NOT_CLAIMABLE: EXIT.failure,
   MISSION_ENDED: EXIT.failure,
-  INTERNAL: EXIT.internal,
 };
 
 export class SortieError extends Error {

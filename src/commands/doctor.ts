@@ -43,7 +43,7 @@ export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> 
   return bad ? 1 : 0;
 }
 
-export async function diagnose(ctx: Ctx): Promise<Finding[]> {
+async function diagnose(ctx: Ctx): Promise<Finding[]> {
   const out: Finding[] = [];
   const add = (f: Finding) => out.push(f);
   const major = Number(process.versions.node.split('.')[0]);

@@ -9,7 +9,7 @@ import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 
-export function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
+function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
   return {
     id: m.id,
     codename: m.codename,

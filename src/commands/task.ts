@@ -80,7 +80,7 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
   });
 }
 
-export function statusColor(c: ReturnType<typeof colors>, s: Status): string {
+function statusColor(c: ReturnType<typeof colors>, s: Status): string {
   switch (s) {
     case 'UNDERWAY':
       return c.cyan(s);

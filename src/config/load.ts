@@ -16,7 +16,7 @@ export interface LoadedConfig {
 }
 
 /** Files that sortie looks for, in order, the same list cosmiconfig is given. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'package.json',
   '.sortierc',
   '.sortierc.json',

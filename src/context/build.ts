@@ -6,7 +6,7 @@ import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks
 import { clean, oneLine } from '../text.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
-export const HARD_CAP = 9500;
+const HARD_CAP = 9500;
 
 export interface ContextInput {
   db: Database;

@@ -19,7 +19,7 @@ import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
 import { findIds, messageBody } from '../tasks/ids.js';
 import { stagedTaskRefs, type Reference } from './references.js';
-import { evaluate, type Actor, type Check } from './verdict.js';
+import { evaluate, type Actor } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 
@@ -179,7 +179,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
  * husky's `prepare` resets core.hooksPath to the relative `.husky/_`, which does not resolve in
  * worktrees (the folder is ignored, so it is not checked out there). Put the absolute path back.
  */
-export function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
+function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
   try {
     const cfg = readFileSync(join(repo.commonDir, 'config'), 'utf8');
     const m = /^\s*hookspath\s*=\s*(.+)$/im.exec(cfg);
@@ -193,4 +193,3 @@ export function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
   }
 }
 
-export type { Check };

@@ -88,7 +88,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
  * Appends `export SORTIE_MISSION=<id>` once (and puts the `sortie` shim on PATH); the agent
  * sources the file before each shell command.
  */
-export function exportMission(file: string, id: number, binDir?: string): void {
+function exportMission(file: string, id: number, binDir?: string): void {
   const line = `export SORTIE_MISSION=${id}`;
   let text = '';
   try {
@@ -109,7 +109,7 @@ export function exportMission(file: string, id: number, binDir?: string): void {
  * sortie is installed in the project, globally, or run from a checkout: a two-line shim beside the
  * database (machine-local, never committed) that runs this very install.
  */
-export function ensureShim(dbFile: string): string | undefined {
+function ensureShim(dbFile: string): string | undefined {
   const dir = join(dirname(dbFile), 'bin');
   const shim = join(dir, 'sortie');
   const text = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(packageRoot(), 'bin', 'sortie.js'))} "$@"\n`;

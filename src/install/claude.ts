@@ -7,7 +7,7 @@ import { installMessages } from './messages.js';
 import { hookEntryFor } from './paths.js';
 
 /** Every command sortie writes ends with this marker, so uninstall removes exactly its own entries. */
-export const MARK = '# sortie-hook';
+const MARK = '# sortie-hook';
 
 export interface ClaudeHookEntry {
   type: string;
@@ -31,12 +31,12 @@ export function settingsPath(root: string): string {
  * hundreds of milliseconds), and when sortie is not installed it says so in one line and lets the
  * agent go on.
  */
-export function claudeCommand(root: string, event: string): string {
+function claudeCommand(root: string, event: string): string {
   const { path } = hookEntryFor(root, '$CLAUDE_PROJECT_DIR');
   return `f="${path}"; [ -f "$f" ] && exec node "$f" claude-code ${event}; echo "sortie: not installed here (run npm install); continuing" >&2 ${MARK}`;
 }
 
-export function isSortieEntry(h: { command?: unknown }): boolean {
+function isSortieEntry(h: { command?: unknown }): boolean {
   return typeof h.command === 'string' && h.command.includes(MARK);
 }
 

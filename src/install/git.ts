@@ -14,7 +14,7 @@ import { HOOK_ENTRY, PACKAGE_ROOT } from './paths.js';
 
 export const GIT_HOOKS = ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout'] as const;
 export const BLOCK_START = '# >>> sortie (checks task claims; `sortie uninstall` removes this block) >>>';
-export const BLOCK_END = '# <<< sortie <<<';
+const BLOCK_END = '# <<< sortie <<<';
 
 /**
  * The block appended to `.husky/<hook>`, committed, so it names no path of this machine. It finds
@@ -35,7 +35,7 @@ export function hookBlock(hook: string): string {
 }
 
 /** The runner every hook block sources (shipped with the package). */
-export const RUNNER = join(PACKAGE_ROOT, 'hooks', 'sortie.sh');
+const RUNNER = join(PACKAGE_ROOT, 'hooks', 'sortie.sh');
 
 /** The runner that `sortie init` wrote into `.husky/_` before hooks/sortie.sh existed; removed when found. */
 function legacyRunner(repo: Repo): string {
@@ -43,7 +43,7 @@ function legacyRunner(repo: Repo): string {
 }
 
 /** Shell ERE for one id with the same boundaries the guard uses (no lookbehind in awk). */
-export function shellIdRegex(config: SortieConfig): string {
+function shellIdRegex(config: SortieConfig): string {
   const p = config.tasks.idPattern.replace(/\\d/g, '[0-9]');
   return `(^|[^A-Za-z0-9_])(${p})($|[^A-Za-z0-9_])`;
 }
@@ -58,7 +58,7 @@ function shq(s: string): string {
  * no-process prefilter applies (for the shipped id patterns an id always holds "-<digit>", so a
  * message without one is settled by the shell's own `case`).
  */
-export function hooksEnv(config: SortieConfig): string {
+function hooksEnv(config: SortieConfig): string {
   const prefilter = [DEFAULT_CONFIG.tasks.idPattern, '[A-Z]{3}-[CHML]-[0-9]{4}'].includes(config.tasks.idPattern);
   const tasksDir = isAbsolute(config.tasks.dir) ? config.tasks.dir : config.tasks.dir.replace(/^\.\//, '');
   return [
@@ -99,7 +99,7 @@ export function hooksPathState(repo: Repo, env: Env): { current: string | undefi
   return { current, ours: ours && foreignHooks.length === 0, foreignHooks };
 }
 
-export function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
+function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
   const m = installMessages.anotherHookManager({ hooksPath: state.current, foreignHooks: state.foreignHooks, hookEntry: HOOK_ENTRY });
   return new SortieError('INSTALL', m.message, { hint: m.hint, data: { hooksPath: state.current, foreignHooks: state.foreignHooks } });
 }
@@ -167,7 +167,7 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = 
 }
 
 /** The text of a hook file with sortie's block taken out, byte for byte what was there before. */
-export function removeBlock(text: string): string {
+function removeBlock(text: string): string {
   const start = text.indexOf(BLOCK_START);
   if (start < 0) return text;
   const end = text.indexOf(BLOCK_END, start);

@@ -11,7 +11,7 @@ export interface Manifest {
   packageJson?: { previousPrepare: string | null } | undefined;
 }
 
-export function manifestPath(repo: Repo): string {
+function manifestPath(repo: Repo): string {
   return join(repo.commonDir, 'sortie', 'install.json');
 }
 

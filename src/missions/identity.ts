@@ -7,7 +7,7 @@ import { getMission, insertMission, missionBySession, reopenMission, type Missio
 import { isAlive } from './process.js';
 
 /** The agents' own session variables, visible in the shells they run commands in. */
-export const SESSION_VARS: { env: string; agent: string }[] = [
+const SESSION_VARS: { env: string; agent: string }[] = [
   { env: 'CLAUDE_CODE_SESSION_ID', agent: 'claude-code' },
   { env: 'GEMINI_SESSION_ID', agent: 'gemini-cli' },
   { env: 'CODEX_THREAD_ID', agent: 'codex' },
@@ -73,7 +73,7 @@ export function livePersonMission(db: Database, key: string | undefined): Missio
 }
 
 /** A person's claims belong to one live personal mission per git identity; it is never reaped for silence. */
-export function personMission(db: Database, env: Env, cwd: string, now: Date): MissionRow {
+function personMission(db: Database, env: Env, cwd: string, now: Date): MissionRow {
   const key = gitPersonKey(cwd, env) ?? env.USER ?? 'unknown';
   const at = iso(now);
   return write(db, () => {

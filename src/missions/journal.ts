@@ -7,7 +7,7 @@ import type { MissionRow } from './missions.js';
 const HANDOFF_HEADING = '## Handoff';
 const PLACEHOLDER = '<!-- Write notes here for whoever continues this work; sortie reads them when the mission ends. -->';
 
-export function journalPath(dir: string, m: MissionRow): string {
+function journalPath(dir: string, m: MissionRow): string {
   return join(dir, `${m.started_at.slice(0, 10)}-${m.codename}.md`);
 }
 

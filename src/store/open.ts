@@ -17,38 +17,34 @@ export interface OpenOptions {
   /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */
   migrate?: boolean;
   busyTimeoutMs?: number;
-  readonly?: boolean;
   /** Only for tests of migrations: stop at this version. */
   targetVersion?: number;
   migrationList?: Migration[];
 }
 
-/** A bare connection: no pragmas beyond what the caller sets, no migrations. The heartbeat's path. */
-export function connect(file: string, opts: { readonly?: boolean; fileMustExist?: boolean } = {}): Database {
+/** A bare connection through the driver, its errors made typed. */
+function connect(file: string): Database {
   const d = loadDriver();
   try {
-    return new d.ctor(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? opts.readonly ?? false, nativeBinding: d.binding });
+    return new d.ctor(file, { nativeBinding: d.binding });
   } catch (e) {
     throw dbError(e, file);
   }
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Database {
-  if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-  const db = connect(file, { readonly: opts.readonly ?? false });
+  mkdirSync(dirname(file), { recursive: true });
+  const db = connect(file);
   try {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     // Before anything writes (even the WAL switch rewrites the header): a future database stays untouched.
     checkNotFuture(db, file, latestOf(opts.migrationList));
-    if (!opts.readonly) {
-      // journal_mode is persistent; setting it again is a no-op read once WAL is on.
-      const mode = db.pragma('journal_mode', { simple: true });
-      if (mode !== 'wal') retryBusy(() => db.pragma('journal_mode = WAL'));
-      db.pragma('synchronous = NORMAL');
-    }
+    // journal_mode is persistent; setting it again is a no-op read once WAL is on.
+    const mode = db.pragma('journal_mode', { simple: true });
+    if (mode !== 'wal') retryBusy(() => db.pragma('journal_mode = WAL'));
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
-    else checkNotFuture(db, file, latestOf(opts.migrationList));
   } catch (e) {
     db.close();
     throw dbError(e, file);

@@ -37,7 +37,7 @@ export interface TaskRow {
   path: string;
 }
 
-export function rowToTask(r: TaskRow): Task {
+function rowToTask(r: TaskRow): Task {
   return {
     id: r.id,
     title: r.title,
