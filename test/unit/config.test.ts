@@ -73,16 +73,24 @@ describe('config validation', () => {
 });
 
 describe('config files in a real repo', () => {
-  const repo = makeRepo({ name: 'config' });
-  afterAll(() => repo.cleanup());
+  // Each test writes the config it is about into a repository of its own.
+  const repos: ReturnType<typeof makeRepo>[] = [];
+  afterAll(() => repos.forEach((r) => r.cleanup()));
+  const fresh = () => {
+    const r = makeRepo({ name: 'config' });
+    repos.push(r);
+    return r;
+  };
 
   it('runs on defaults when there is no config file', async () => {
+    const repo = fresh();
     const c = await loadConfig(repo.dir);
     expect(c.file).toBeUndefined();
     expect(c.config).toEqual(DEFAULT_CONFIG);
   });
 
   it('reports a bad .sortierc.json with its path, key and suggestion, exit 2', () => {
+    const repo = fresh();
     const file = repo.write('.sortierc.json', JSON.stringify({ extends: 'recommended', missions: { staleAftr: '1h' } }));
     const r = repo.sortie(['task', 'list']);
     expect(r.code).toBe(2);
@@ -93,6 +101,7 @@ describe('config files in a real repo', () => {
   });
 
   it('reports JSON that does not parse with its path, exit 2', () => {
+    const repo = fresh();
     const file = repo.write('.sortierc.json', '{ "extends": "recommended", }');
     const r = repo.sortie(['status']);
     expect(r.code).toBe(2);
@@ -100,9 +109,7 @@ describe('config files in a real repo', () => {
   });
 
   it('finds package.json#sortie through cosmiconfig and validates it', async () => {
-    repo.git('rm', '-q', '--cached', '--ignore-unmatch', '.sortierc.json');
-    repo.write('.sortierc.json', '');
-    (await import('node:fs')).rmSync(`${repo.dir}/.sortierc.json`);
+    const repo = fresh();
     const pkg = repo.write('package.json', JSON.stringify({ name: 'x', sortie: { extends: 'solo' } }));
     const c = await loadConfig(repo.dir);
     expect(c.file).toBe(pkg);
