@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import type { Statement } from 'better-sqlite3';
@@ -95,7 +95,9 @@ export function syncTasks(db: Database, dir: string, config: SortieConfig, now: 
     const at = iso(now);
     const delTask = db.prepare('DELETE FROM tasks WHERE path = ?');
     const delErr = db.prepare('DELETE FROM task_errors WHERE path = ?');
-    for (const p of gone) (delTask.run(p), delErr.run(p));
+    // The folder was listed before this lock was taken: a file another process created (and
+    // indexed) since then is not gone. Checked under the lock, only for the few candidates.
+    for (const p of gone) if (!existsSync(p)) (delTask.run(p), delErr.run(p));
     const byId = db.prepare('SELECT path FROM tasks WHERE id = ?');
     const putErr = db.prepare('INSERT OR REPLACE INTO task_errors (path, size, mtime_ms, message, line) VALUES (?, ?, ?, ?, ?)');
     for (const p of parsed) {
