@@ -4,10 +4,7 @@ import { CLAUDE_EVENTS } from '../agents/claude-code.js';
 import { SortieError } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
 import { installMessages } from './messages.js';
-import { hookEntryFor } from './paths.js';
-
-/** Every command sortie writes ends with this marker, so uninstall removes exactly its own entries. */
-const MARK = '# sortie-hook';
+import { hookCommand, isSortieCommand } from './command.js';
 
 export interface ClaudeHookEntry {
   type: string;
@@ -26,18 +23,12 @@ export function settingsPath(root: string): string {
   return join(root, '.claude', 'settings.json');
 }
 
-/**
- * The shell command for one event. It runs the installed entry directly (no npx, which costs
- * hundreds of milliseconds), and when sortie is not installed it says so in one line and lets the
- * agent go on.
- */
 function claudeCommand(root: string, event: string): string {
-  const { path } = hookEntryFor(root, '$CLAUDE_PROJECT_DIR');
-  return `f="${path}"; [ -f "$f" ] && exec node "$f" claude-code ${event}; echo "sortie: not installed here (run npm install); continuing" >&2 ${MARK}`;
+  return hookCommand(root, 'claude-code', event, '$CLAUDE_PROJECT_DIR');
 }
 
 function isSortieEntry(h: { command?: unknown }): boolean {
-  return typeof h.command === 'string' && h.command.includes(MARK);
+  return isSortieCommand(h.command);
 }
 
 function readSettings(file: string): Settings {
