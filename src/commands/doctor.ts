@@ -7,6 +7,7 @@ import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
 import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
+import { resolveHookCommand } from '../install/command.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hookBlock, hooksPathState } from '../install/git.js';
 import { dbPath, inspectDb, schemaVersion } from '../store/open.js';
@@ -70,8 +71,12 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
   const missing = claude.filter((h) => !h.installed).map((h) => h.event);
   if (missing.length) add({ check: 'claude hooks', level: 'error', message: `not installed for ${missing.join(', ')}`, fix: 'sortie init' });
   else {
-    const entry = /f="([^"]+)"/.exec(claude[0]?.command ?? '')?.[1]?.replace('$CLAUDE_PROJECT_DIR', repo.root);
-    add(entry && existsSync(entry) ? { check: 'claude hooks', level: 'ok', message: `${claude.length} events wired to ${entry}` } : { check: 'claude hooks', level: 'error', message: `the hook entry ${entry} does not exist`, fix: 'npm install (then sortie init)' });
+    const found = resolveHookCommand(claude[0]?.command ?? '', '$CLAUDE_PROJECT_DIR', repo.root, ctx.env);
+    add(
+      found
+        ? { check: 'claude hooks', level: 'ok', message: `${claude.length} events wired; they run ${found.via === 'project' ? `the project's install (${relative(repo.root, found.path)})` : `the global sortie-hook (${found.path})`}` }
+        : { check: 'claude hooks', level: 'error', message: 'the hook entries cannot find sortie here: not in the project\'s node_modules, no sortie-hook on PATH', fix: 'install it: your package manager\'s install (npm ci, pnpm install, ...) where the project depends on sortie, else npm i -g sortie' },
+    );
   }
 
   // git hooks

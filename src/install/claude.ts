@@ -23,8 +23,8 @@ export function settingsPath(root: string): string {
   return join(root, '.claude', 'settings.json');
 }
 
-function claudeCommand(root: string, event: string): string {
-  return hookCommand(root, 'claude-code', event, '$CLAUDE_PROJECT_DIR');
+function claudeCommand(root: string, event: string, from: string): string {
+  return hookCommand(root, 'claude-code', event, '$CLAUDE_PROJECT_DIR', from);
 }
 
 function isSortieEntry(h: { command?: unknown }): boolean {
@@ -52,7 +52,7 @@ export interface FileChange {
 }
 
 /** Adds or refreshes sortie's entries; every other key and hook is kept as it was. */
-export function installClaude(root: string, dryRun = false): FileChange {
+export function installClaude(root: string, dryRun = false, from: string = root): FileChange {
   const file = settingsPath(root);
   const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   const settings = readSettings(file);
@@ -63,7 +63,7 @@ export function installClaude(root: string, dryRun = false): FileChange {
       const left = (g.hooks ?? []).filter((h) => !isSortieEntry(h));
       return left.length > 0 || (g.hooks ?? []).length === 0 ? [{ ...g, hooks: left }] : [];
     });
-    groups.push({ hooks: [{ type: 'command', command: claudeCommand(root, event), timeout }] });
+    groups.push({ hooks: [{ type: 'command', command: claudeCommand(root, event, from), timeout }] });
     hooks[event] = groups;
   }
   // Keep the original placement: existing events in their order, ours appended.

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,32 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(ROOT, 'bin', 'sortie.js');
 export const HOOK = join(ROOT, 'dist', 'hook.cjs');
+
+/**
+ * The committed hook configs find sortie in the project's node_modules, else as the `sortie-hook`
+ * bin of a global install on PATH (src/install/command.ts). Tests run sortie from this checkout,
+ * which is neither: a folder with a `sortie-hook` link to the built entry, first on every test's
+ * PATH, stands for the global install (what `npm i -g` makes). Tests of the project's own install
+ * install the packed tarball instead (test/e2e/).
+ */
+export const GLOBAL_BIN = join(ROOT, 'node_modules', '.cache', 'sortie-test-bin');
+function ensureGlobalBin(): void {
+  const link = join(GLOBAL_BIN, 'sortie-hook');
+  try {
+    if (readlinkSync(link) === HOOK) return;
+    rmSync(link, { force: true });
+  } catch {
+    // not there yet
+  }
+  mkdirSync(GLOBAL_BIN, { recursive: true });
+  try {
+    symlinkSync(HOOK, link);
+  } catch (e) {
+    if (!existsSync(link)) throw e; // another worker made it meanwhile
+  }
+}
+ensureGlobalBin();
+if (!(process.env.PATH ?? '').split(':').includes(GLOBAL_BIN)) process.env.PATH = `${GLOBAL_BIN}:${process.env.PATH ?? ''}`;
 
 /** A clean environment: no GIT_* (git exports them into hooks), no agent or sortie variables. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {

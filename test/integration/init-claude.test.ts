@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { HOOK, makeRepo, type TempRepo } from '../helpers/repo.js';
+import { GLOBAL_BIN, makeRepo, type TempRepo } from '../helpers/repo.js';
 
 const EVENTS = ['SessionStart', 'SessionEnd', 'PreCompact', 'UserPromptSubmit', 'Stop'];
 
@@ -66,14 +66,18 @@ describe('sortie init and .claude/settings.json', () => {
     for (const [event, groups] of Object.entries(ORIGINAL.hooks)) {
       expect(s.hooks[event]!.slice(0, groups.length)).toEqual(groups);
     }
-    // One sortie entry per event, with an explicit timeout, calling the built entry with node directly.
+    // One sortie entry per event, with an explicit timeout, calling the project's install with node
+    // directly, else the global `sortie-hook`, and naming nothing of this machine.
     for (const event of EVENTS) {
       const entries = sortieEntries(s, event);
       expect(entries, event).toHaveLength(1);
       const e = entries[0]!;
       expect(e.type).toBe('command');
       expect(e.command).toContain(`claude-code ${event}`);
-      expect(e.command).toContain(HOOK);
+      expect(e.command).toContain('f="$CLAUDE_PROJECT_DIR/node_modules/sortie/dist/hook.cjs"');
+      expect(e.command).toContain(`exec sortie-hook claude-code ${event}`);
+      expect(e.command).not.toContain(r.dir);
+      expect(e.command).not.toContain('/work/');
       expect(e.command).toMatch(/exec node /);
       expect(e.command).not.toMatch(/\bnpx\b/);
       expect(typeof e.timeout).toBe('number');
@@ -91,19 +95,20 @@ describe('sortie init and .claude/settings.json', () => {
     expect(readFileSync(settingsFile(r)).equals(before)).toBe(true);
   });
 
-  test('the installed command runs the hook (and says one line when the entry is missing)', () => {
+  test('the installed command runs the hook through the sortie-hook on PATH (a global install), and says one line when there is none', () => {
     const r = repo();
     init(r);
     const cmd = sortieEntries(readSettings(r), 'SessionStart')[0]!.command;
     const payload = JSON.stringify({ session_id: 'cmd-1', cwd: r.dir, hook_event_name: 'SessionStart', source: 'startup' });
     const ok = spawnSync('/bin/sh', ['-c', cmd], { cwd: r.dir, env: { ...r.env, CLAUDE_PROJECT_DIR: r.dir }, input: payload, encoding: 'utf8' });
-    expect(ok.status).toBe(0);
+    expect(ok.status, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).hookSpecificOutput.hookEventName).toBe('SessionStart');
-    const missing = spawnSync('/bin/sh', ['-c', cmd.replace(HOOK, '/nonexistent/hook.js')], { cwd: r.dir, env: r.env, input: payload, encoding: 'utf8' });
+    const path = (r.env.PATH ?? '').split(':').filter((d) => d !== GLOBAL_BIN).join(':');
+    const missing = spawnSync('/bin/sh', ['-c', cmd], { cwd: r.dir, env: { ...r.env, PATH: path, CLAUDE_PROJECT_DIR: r.dir }, input: payload, encoding: 'utf8' });
     expect(missing.status).toBe(0);
     expect(missing.stdout).toBe('');
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
-    expect(missing.stderr).toMatch(/sortie: not installed here/);
+    expect(missing.stderr).toMatch(/sortie: not installed here \(npm i -D sortie in a JavaScript project, or npm i -g sortie\)/);
   });
 
   test('uninstall restores the settings file exactly', () => {
@@ -169,7 +174,7 @@ describe('sortie init and .claude/settings.json', () => {
     const report = ok.json<{ ok: boolean; findings: { check: string; level: string; message: string; fix?: string }[] }>();
     const claude = report.findings.find((f) => f.check === 'claude hooks');
     expect(claude, JSON.stringify(report)).toMatchObject({ level: 'ok' });
-    expect(claude!.message).toContain(HOOK);
+    expect(claude!.message).toContain(`the global sortie-hook (${GLOBAL_BIN}/sortie-hook)`);
     const text = r.sortie(['doctor']);
     expect(text.stdout).toMatch(/ok\s+claude hooks:/);
 
