@@ -24,7 +24,9 @@
 
 sortie_main() {
   [ "${SORTIE_SKIP-}" = "1" ] && return 0
-  if [ ! -f "$sortie_entry" ]; then echo "sortie: $sortie_entry is gone; run: npx sortie init" >&2; return 0; fi
+  # Settings written for an install that is gone since: this runner's own entry.
+  [ -f "$sortie_entry" ] || sortie_entry=${sortie_runner%/*}/../dist/hook.cjs
+  if [ ! -f "$sortie_entry" ]; then echo "sortie: $sortie_entry is gone; run: npx sortie doctor" >&2; return 0; fi
   [ -x "$sortie_node" ] || sortie_node=node
   case "$sortie_hook" in
     pre-commit)

@@ -32,6 +32,7 @@ const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) =
   log: async () => (await import('./commands/log.js')).log,
   init: async () => (await import('./commands/init.js')).init,
   uninstall: async () => (await import('./commands/init.js')).uninstall,
+  prepare: async () => (await import('./commands/init.js')).prepare,
   doctor: async () => (await import('./commands/doctor.js')).doctor,
   hook: async () => (await import('./commands/hook.js')).hook,
   demo: async () => (await import('./commands/demo.js')).demo,

@@ -9,8 +9,11 @@ import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { resolveHookCommand } from '../install/command.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
-import { BLOCK_START, GIT_HOOKS, hookBlock, hooksPathState } from '../install/git.js';
-import { dbPath, inspectDb, schemaVersion } from '../store/open.js';
+import { BLOCK_START, GIT_HOOKS, hookBlock, hooksEnvProblem, huskyHooksDir } from '../install/git.js';
+import { CONFIG_HOOKS_SINCE, detectHookManagers, gitVersion, hooksFolder, snippetFor, wiringLive } from '../install/hook-managers.js';
+import { detectPackageManager, nativeBuildFix } from '../install/package-manager.js';
+import { projectInstallDir } from '../install/paths.js';
+import { checkDriver, dbPath, inspectDb, schemaVersion } from '../store/open.js';
 import { hookSettingsFile } from '../store/paths.js';
 import { orphanClaims } from '../tasks/tasks.js';
 import { LATEST_VERSION } from '../store/migrations.js';
@@ -49,8 +52,8 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
   const add = (f: Finding) => out.push(f);
   const major = Number(process.versions.node.split('.')[0]);
   add(major >= 20 ? { check: 'node', level: 'ok', message: process.version } : { check: 'node', level: 'error', message: `${process.version} is too old`, fix: 'install Node.js 20 or newer' });
-  const gitVersion = git(['--version'], { cwd: ctx.cwd, env: ctx.env });
-  add(gitVersion.ok && gitVersion.out ? { check: 'git', level: 'ok', message: gitVersion.out.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
+  const gitV = git(['--version'], { cwd: ctx.cwd, env: ctx.env });
+  add(gitV.ok && gitV.out ? { check: 'git', level: 'ok', message: gitV.out.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
   const repo = findRepo(ctx.cwd);
   if (!repo) {
     add({ check: 'repository', level: 'error', message: `${ctx.cwd} is not inside a git repository`, fix: 'cd into your project' });
@@ -79,18 +82,42 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     );
   }
 
-  // git hooks
-  const hp = hooksPathState(repo, ctx.env);
-  const huskyDir = join(repo.root, '.husky');
-  const hookText = (h: string) => (existsSync(join(huskyDir, h)) ? readFileSync(join(huskyDir, h), 'utf8') : '');
-  const withBlock = GIT_HOOKS.filter((h) => hookText(h).includes(BLOCK_START));
-  const outdated = withBlock.filter((h) => !hookText(h).includes(hookBlock(h)));
-  if (!hp.ours) add({ check: 'git hooks', level: 'warn', message: hp.current ? `core.hooksPath is "${hp.current}" (another hook manager)` : `.git/hooks holds ${hp.foreignHooks.join(', ')}`, fix: 'see `sortie init` for the choices' });
-  else if (withBlock.length < GIT_HOOKS.length) add({ check: 'git hooks', level: 'error', message: `sortie block missing from ${GIT_HOOKS.filter((h) => !withBlock.includes(h)).join(', ')}`, fix: 'sortie init' });
-  else if (hp.current !== join(huskyDir, '_')) add({ check: 'git hooks', level: 'warn', message: `core.hooksPath is "${hp.current ?? '(unset)'}"; hooks will not fire in worktrees`, fix: `sortie init   (sets it to ${join(huskyDir, '_')})` });
-  else if (outdated.length) add({ check: 'git hooks', level: 'warn', message: `the sortie block in ${outdated.join(', ')} is from an older sortie`, fix: 'sortie init' });
-  else if (!existsSync(hookSettingsFile(repo))) add({ check: 'git hooks', level: 'warn', message: `this machine's hook settings ${relative(repo.root, hookSettingsFile(repo))} are missing (slower fallback in use)`, fix: 'sortie init' });
-  else add({ check: 'git hooks', level: 'ok', message: `${GIT_HOOKS.join(', ')} via husky` });
+  // the database driver: without it no hook can record and the guard cannot check
+  try {
+    checkDriver();
+    add({ check: 'database driver', level: 'ok', message: 'better-sqlite3 loads' });
+  } catch (e) {
+    add({ check: 'database driver', level: 'error', message: errorMessage(e), fix: nativeBuildFix(detectPackageManager(repo.root, ctx.env)) });
+  }
+
+  // git hooks: through husky, or wired into the project's own hook manager
+  const managers = detectHookManagers(repo, ctx.env);
+  const installDir = projectInstallDir(repo.root, ctx.cwd);
+  if (managers.length) {
+    for (const m of managers) {
+      const live = wiringLive(repo, ctx.env, m);
+      const snip = snippetFor(m, installDir);
+      if (live.live) add({ check: 'git hooks', level: 'ok', message: `${m.name} runs sortie (${GIT_HOOKS.slice(0, 2).join(', ')})` });
+      else if (m.id === 'config-hooks' && !m.installed) add({ check: 'git hooks', level: 'error', message: `${m.name} are configured, but this git (${gitVersion(repo, ctx.env).join('.')}) does not run them: they need git ${CONFIG_HOOKS_SINCE.join('.')}`, fix: 'upgrade git, or use husky or another manager (sortie init)' });
+      else if (!m.installed) add({ check: 'git hooks', level: 'error', message: `${m.name} is configured (${m.config}) but not installed on this clone: no hook runs`, fix: snip.then ?? 'install it' });
+      else add({ check: 'git hooks', level: 'error', message: `${m.name} does not call sortie for ${live.missing.join(', ')}: commits are not checked`, fix: `sortie init --wire   (or add what \`sortie init\` prints to ${snip.file})${snip.then ? `, then ${snip.then}` : ''}` });
+    }
+  } else {
+    const { hooksPath } = hooksFolder(repo, ctx.env);
+    const huskyDir = join(repo.root, '.husky');
+    const hookText = (h: string) => (existsSync(join(huskyDir, h)) ? readFileSync(join(huskyDir, h), 'utf8') : '');
+    const withBlock = GIT_HOOKS.filter((h) => hookText(h).includes(BLOCK_START));
+    const outdated = withBlock.filter((h) => !hookText(h).includes(hookBlock(h, installDir)));
+    const envProblem = hooksEnvProblem(repo, config);
+    const abs = huskyHooksDir(repo);
+    if (withBlock.length < GIT_HOOKS.length) add({ check: 'git hooks', level: 'error', message: `sortie block missing from ${GIT_HOOKS.filter((h) => !withBlock.includes(h)).join(', ')}`, fix: 'sortie init' });
+    else if (!hooksPath || !existsSync(join(abs, 'h'))) add({ check: 'git hooks', level: 'error', message: hooksPath ? `core.hooksPath is "${hooksPath}" but husky's folder ${relative(repo.root, abs)} is missing: no hook runs` : 'core.hooksPath is not set: git does not run the hooks in .husky/', fix: "your package manager's install (it runs `sortie prepare`), or: npx sortie prepare" });
+    else if (hooksPath !== abs) add({ check: 'git hooks', level: 'warn', message: `core.hooksPath is "${hooksPath}"; hooks will not fire in other worktrees`, fix: `npx sortie prepare   (sets it to ${abs})` });
+    else if (envProblem) add({ check: 'git hooks', level: 'error', message: `this machine's hook settings ${relative(repo.root, hookSettingsFile(repo))} are stale: ${envProblem}`, fix: 'npx sortie prepare' });
+    else if (outdated.length) add({ check: 'git hooks', level: 'warn', message: `the sortie block in ${outdated.join(', ')} is from an older sortie`, fix: 'sortie init' });
+    else if (!existsSync(hookSettingsFile(repo))) add({ check: 'git hooks', level: 'warn', message: `this machine's hook settings ${relative(repo.root, hookSettingsFile(repo))} are missing (slower fallback in use)`, fix: 'npx sortie prepare' });
+    else add({ check: 'git hooks', level: 'ok', message: `${GIT_HOOKS.join(', ')} via husky` });
+  }
 
   // the hook's V8 code cache for this Node (see scripts/hook-loader.cjs)
   const cache = join(PACKAGE_ROOT, 'dist', `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
@@ -99,7 +126,11 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
   // database
   const file = dbPath(repo, ctx.env, ctx.cwd);
   if (!existsSync(file)) {
-    add({ check: 'database', level: 'warn', message: `not created yet (${file})`, fix: 'sortie init' });
+    add(
+      loaded?.file
+        ? { check: 'database', level: 'ok', message: `not created yet; the first hook or command that needs it creates it (${relative(repo.root, file)})` }
+        : { check: 'database', level: 'warn', message: `not created yet (${file}), and no sortie config: this repository has not opted in`, fix: 'sortie init' },
+    );
     return out;
   }
   let w: World | undefined;

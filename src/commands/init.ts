@@ -1,104 +1,199 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
-import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
-import { SortieError } from '../errors.js';
-import { requireRepo } from '../git.js';
-import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
-import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
-import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
-import { writeFileAtomic } from '../files.js';
-import { dbPath } from '../store/open.js';
+import { loadConfig, presetNames, resolveConfig, type LoadedConfig } from '../config/load.js';
+import { SortieError, errorMessage, isSortieError } from '../errors.js';
+import { findRepo, requireRepo, type Env, type Repo } from '../git.js';
+import { installClaude, settingsPath, uninstallClaude, type FileChange } from '../install/claude.js';
+import { GIT_HOOKS, installGit, machineFiles, prepareGit, removeBlock } from '../install/git.js';
+import { detectHookManagers, snippetFor, wireEdits, type HookManager, type WireEdit } from '../install/hook-managers.js';
+import { installMessages } from '../install/messages.js';
+import { detectPackageManager, nativeBuildFix, type PackageManager } from '../install/package-manager.js';
+import { projectInstallDir } from '../install/paths.js';
+import { removeNested, setNested } from '../install/json-edit.js';
+import { failSeam, gitConfigValue, readJournal, removeEmptyDir, Tx, untouchedSince, type JournalEntry } from '../install/tx.js';
+import { checkDriver, dbPath } from '../store/open.js';
 import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 
+/** What the project's install script runs on every clone (see prepareScript). */
+export const PREPARE = 'sortie prepare || exit 0';
+
 /**
- * `sortie init`: config, Claude Code hooks, git hooks through husky, the database. Idempotent: it
- * compares before writing, and a second run reports that nothing changed.
+ * The install script sortie adds to package.json, so every clone's usual install (npm ci, pnpm
+ * install, yarn, bun install) wires the git hooks with no sortie command run. It calls sortie's
+ * own bin (husky comes from sortie's dependencies, so a workspace where only sortie depends on
+ * husky still installs), and tolerates sortie's absence (`|| exit 0`: an install without dev
+ * dependencies, or a workspace package that does not have it). yarn berry runs no `prepare` on
+ * install: it gets `postinstall`.
+ */
+export function prepareScript(pm: PackageManager | undefined): 'prepare' | 'postinstall' {
+  return pm?.name === 'yarn' && pm.berry ? 'postinstall' : 'prepare';
+}
+
+function scriptWith(previous: string | undefined): string {
+  return previous ? `${previous} && (${PREPARE})` : PREPARE;
+}
+
+/** The fix for a driver that does not load, in the terms of the manager sortie was installed with. */
+function nativeProblem(e: unknown, pm: PackageManager | undefined): SortieError | undefined {
+  if (!isSortieError(e) || e.code !== 'INSTALL' || e.data?.reason !== 'native-module') return undefined;
+  return new SortieError('INSTALL', `${e.message}; nothing was written`, { hint: nativeBuildFix(pm), data: { reason: 'native-module', packageManager: pm?.name ?? null } });
+}
+
+/** Every path init may write must be writable: the file itself, or the nearest folder that exists. */
+function checkWritable(paths: string[]): void {
+  const denied: string[] = [];
+  for (const p of paths) {
+    let at = p;
+    while (!existsSync(at)) at = dirname(at);
+    try {
+      accessSync(at, constants.W_OK);
+      if (at === p) accessSync(dirname(p), constants.W_OK); // replaced by a rename in its folder
+    } catch {
+      denied.push(at);
+    }
+  }
+  if (denied.length) {
+    throw new SortieError('INSTALL', `cannot write ${[...new Set(denied)].join(', ')}; nothing was written`, { hint: 'fix the permissions (or run init as the owner of the repository)' });
+  }
+}
+
+interface PackagePlan {
+  file: string;
+  script: 'prepare' | 'postinstall';
+  previous: string | undefined;
+  next: string;
+}
+
+function planPackageJson(repo: Repo, pm: PackageManager | undefined): PackagePlan | undefined {
+  const file = join(repo.root, 'package.json');
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  let pkg: { scripts?: Record<string, string> };
+  try {
+    pkg = JSON.parse(text.replace(/^\uFEFF/, '')) as typeof pkg;
+  } catch (e) {
+    throw new SortieError('INSTALL', commandMessages.notJson(file, (e as Error).message));
+  }
+  const script = prepareScript(pm);
+  const previous = pkg.scripts?.[script];
+  if (previous?.includes('sortie prepare')) return undefined;
+  return { file, script, previous, next: setNested(text, 'scripts', script, scriptWith(previous)) };
+}
+
+/** A manager found in the way, and whether `--wire` can wire sortie into it. */
+interface ManagerPlan {
+  manager: HookManager;
+  edits: WireEdit[] | undefined;
+  reason: string | undefined;
+}
+
+/**
+ * `sortie init`: config, Claude Code hooks, git hooks (through husky, or wired into the hook
+ * manager the project has), the install script, the database. A transaction: everything is
+ * checked first (the native module, the hook managers, the files it will parse, permissions),
+ * then every write is journaled, and a failure puts the repository back byte for byte. Idempotent:
+ * a second run reports that nothing changed.
  */
 export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
+  const seam = failSeam(ctx.env); // test-only: read once, here
   const dry = o.dryRun;
   const preset = o.preset ?? 'recommended';
   if (!presetNames().includes(preset)) {
     const m = commandMessages.unknownPreset(preset, presetNames());
     throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
+  const pm = detectPackageManager(repo.root, ctx.env);
+
+  // 1. Checks. Nothing is written until all of them pass.
+  try {
+    checkDriver();
+  } catch (e) {
+    throw nativeProblem(e, pm) ?? e;
+  }
+  const existing = await loadConfig(repo.root);
+  const installDir = projectInstallDir(repo.root, ctx.cwd);
+  if (!o.noClaude) installClaude(repo.root, true, ctx.cwd); // parses settings.json: a broken one stops here
+  const managers = o.noGit ? [] : detectHookManagers(repo, ctx.env);
+  const plans: ManagerPlan[] = managers.map((m) => {
+    const w = wireEdits(repo, ctx.env, m, installDir);
+    return { manager: m, edits: 'edits' in w ? w.edits : undefined, reason: 'reason' in w ? w.reason : undefined };
+  });
+  if (plans.length && (!o.wire || plans.some((p) => !p.edits))) {
+    const m = installMessages.anotherHookManager(plans.map((p) => ({ name: p.manager.name, configured: p.manager.config, installed: p.manager.installed, cannotWire: o.wire ? p.reason : undefined, snippet: snippetFor(p.manager, installDir) })));
+    throw new SortieError('INSTALL', m.message, { hint: m.hint, data: { managers: managers.map((x) => ({ id: x.id, config: x.config ?? null, installed: x.installed })) } });
+  }
+  const husky = !o.noGit && plans.length === 0;
+  const pkgPlan = husky ? planPackageJson(repo, pm) : undefined;
+  const configFile = existing.file ?? join(repo.root, '.sortierc.json');
+  const dbFile = dbPath(repo, ctx.env, ctx.cwd);
+  checkWritable([
+    configFile,
+    settingsPath(repo.root),
+    ...(husky ? GIT_HOOKS.map((h) => join(repo.root, '.husky', h)) : []),
+    ...plans.flatMap((p) => (p.edits ?? []).map((e) => e.file)),
+    ...(pkgPlan ? [pkgPlan.file] : []),
+    join(repo.commonDir, 'config'),
+    dbFile,
+  ]);
+
+  // 2. Writes, each journaled before it is made.
   const changes: FileChange[] = [];
-  const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
-  const created = (f: FileChange) => {
-    if (f.action === 'create' && !manifest.createdFiles.includes(f.file)) manifest.createdFiles.push(f.file);
-  };
-
-  // 1. config
-  let loaded = await loadConfig(repo.root);
-  if (!loaded.file) {
-    const file = join(repo.root, '.sortierc.json');
-    const text = `${JSON.stringify({ extends: preset }, null, 2)}\n`;
-    if (!dry) writeFileAtomic(file, text);
-    changes.push({ file, action: 'create', detail: `config extending the "${preset}" preset` });
-    created(changes[changes.length - 1]!);
-    loaded = { config: resolveConfig({ extends: preset }, file), file };
-  }
-
-  // 2. Claude Code
-  if (!o.noClaude) {
-    const c = installClaude(repo.root, dry);
-    if (c.action !== 'unchanged') changes.push(c);
-    created(c);
-  }
-
-  // 3. git hooks
-  if (!o.noGit) {
-    const before = hooksPathState(repo, ctx.env);
-    const hadHusky = existsSync(join(repo.root, '.husky', '_', 'h'));
-    const existingHooks = GIT_HOOKS.filter((h) => existsSync(join(repo.root, '.husky', h)));
-    const g = installGit(repo, loaded.config, ctx.env, dry);
-    changes.push(...g.changes);
-    if (!manifest.git) {
-      manifest.git = {
-        createdHooks: GIT_HOOKS.filter((h) => !existingHooks.includes(h)),
-        previousHooksPath: before.current ?? null,
-        huskyInstalledBySortie: !hadHusky,
-      };
+  const tx = new Tx(repo, ctx.env, seam, dry);
+  try {
+    tx.begin();
+    let loaded: LoadedConfig = existing;
+    if (!existing.file) {
+      tx.write(configFile, `${JSON.stringify({ extends: preset }, null, 2)}\n`);
+      changes.push({ file: configFile, action: 'create', detail: `config extending the "${preset}" preset` });
+      loaded = { config: resolveConfig({ extends: preset }, configFile), file: configFile };
     }
-    // 4. package.json: `prepare: husky` so a fresh clone's npm install sets the hooks up.
-    const pkgFile = join(repo.root, 'package.json');
-    if (existsSync(pkgFile)) {
-      const text = readFileSync(pkgFile, 'utf8');
-      let pkg: { scripts?: Record<string, string> };
-      try {
-        pkg = JSON.parse(text) as typeof pkg;
-      } catch (e) {
-        throw new SortieError('INSTALL', commandMessages.notJson(pkgFile, (e as Error).message));
-      }
-      const prepare = pkg.scripts?.prepare;
-      if (!prepare || !/\bhusky\b/.test(prepare)) {
-        manifest.packageJson ??= { previousPrepare: prepare ?? null };
-        const next = { ...pkg, scripts: { ...(pkg.scripts ?? {}), prepare: prepare ? `${prepare} && husky` : 'husky' } };
-        const indent = /^\s*\n?(\t| +)/m.exec(text.split('\n')[1] ?? '')?.[1] ?? '  ';
-        if (!dry) writeFileAtomic(pkgFile, `${JSON.stringify(next, null, indent)}\n`);
-        changes.push({ file: pkgFile, action: 'update', detail: `scripts.prepare = "${next.scripts.prepare}"` });
+    if (!o.noClaude) {
+      const c = installClaude(repo.root, dry, ctx.cwd, (file, text) => tx.write(file, text));
+      if (c.action !== 'unchanged') changes.push(c);
+    }
+    if (husky) {
+      tx.mkdir(join(repo.root, '.husky'));
+      changes.push(...installGit(repo, loaded.config, ctx.env, tx, installDir, dry));
+      if (pkgPlan) {
+        tx.setFact('script', { name: pkgPlan.script, previous: pkgPlan.previous ?? null });
+        tx.write(pkgPlan.file, pkgPlan.next);
+        changes.push({ file: pkgPlan.file, action: 'update', detail: `scripts.${pkgPlan.script} = "${scriptWith(pkgPlan.previous)}" (every clone's install wires the git hooks)` });
       }
     }
-  }
-
-  // 5. database
-  const file = dbPath(repo, ctx.env, ctx.cwd);
-  if (!existsSync(file)) {
-    if (!dry) {
-      (await openWorld(ctx, { create: 'always', config: loaded }))!.close();
-      mkdirSync(queueDir(file), { recursive: true });
+    for (const p of plans) {
+      for (const e of p.edits ?? []) {
+        const before = existsSync(e.file);
+        const old = before ? readFileSync(e.file, 'utf8') : '';
+        if (p.manager.id === 'simple-git-hooks') {
+          const cur = ((JSON.parse(old) as Record<string, Record<string, string> | undefined>)['simple-git-hooks'] ?? {}) as Record<string, string>;
+          tx.setWired(e.file, { keys: Object.fromEntries(GIT_HOOKS.map((h) => [h, cur[h] ?? null])) });
+        } else if (e.text.startsWith(old)) tx.setWired(e.file, { appended: e.text.slice(old.length) });
+        tx.write(e.file, e.text, e.mode === undefined ? {} : { mode: e.mode });
+        changes.push({ file: e.file, action: before ? 'update' : 'create', detail: `sortie wired into ${p.manager.name}` });
+      }
     }
-    changes.push({ file, action: 'create', detail: 'database (shared by every worktree, never committed)' });
+    if (!existsSync(dbFile)) {
+      await tx.createDb(dbFile, async () => {
+        (await openWorld(ctx, { create: 'always', config: loaded }))!.close();
+        mkdirSync(queueDir(dbFile), { recursive: true });
+      });
+      changes.push({ file: dbFile, action: 'create', detail: 'database (shared by every worktree, never committed)' });
+    }
+    tx.commit();
+  } catch (e) {
+    tx.rollback();
+    throw e;
   }
-  if (!dry && changes.length) writeManifest(repo, manifest);
 
+  const next = plans.map((p) => snippetFor(p.manager, installDir).then).filter((t): t is string => Boolean(t));
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })) });
+    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: rel(repo, c.file) })), run: next });
     return 0;
   }
   const col = colors(ctx);
@@ -107,46 +202,68 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     return 0;
   }
   print(ctx, commandMessages.setUp(repo.root, dry));
-  for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
+  for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${rel(repo, c.file)}  ${col.dim(c.detail)}`);
+  for (const t of next) print(ctx, commandMessages.thenRun(t));
   if (!dry) print(ctx, commandMessages.nextSteps());
   return 0;
 }
 
+/** Repository-relative, with `/` (paths outside it stay absolute). */
+function rel(repo: Repo, file: string): string {
+  const r = relative(repo.root, file);
+  return r && !r.startsWith('..') ? r.split(sep).join('/') : file;
+}
+
+/**
+ * `sortie uninstall`: puts back what init changed, from init's journal. A file still as init left
+ * it gets its bytes and mode back exactly; one changed since loses only sortie's part. It works
+ * after an interrupted init too (the journal is written before each change). The database and task
+ * files stay, unless the init that made the database never finished.
+ */
 export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
+  const seam = failSeam(ctx.env);
   const dry = o.dryRun;
-  const manifest = readManifest(repo);
+  const journal = readJournal(repo);
   const changes: FileChange[] = [];
-  const claude = uninstallClaude(repo.root, dry);
-  if (claude.action !== 'unchanged') {
-    const file = settingsPath(repo.root);
-    if (manifest?.createdFiles.includes(file) && !dry && readFileSync(file, 'utf8').trim() === '{}') {
-      rmSync(file);
-      removeEmptyDir(join(repo.root, '.claude'));
-      changes.push({ file, action: 'remove', detail: 'Claude Code settings (created by sortie init)' });
-    } else changes.push(claude);
+  const tx = new Tx(repo, ctx.env, seam, dry);
+  try {
+    if (journal) {
+      const done = new Set<string>();
+      for (const e of [...journal.entries].reverse()) {
+        const key = e.op === 'config' ? `config:${e.key}` : `${e.op}:${e.path}`;
+        if (done.has(key)) continue;
+        done.add(key);
+        undoEntry(repo, ctx.env, e, journal.complete, journal.facts, o.keepConfig, tx, changes);
+      }
+    } else {
+      // No journal (an install older than it): take out sortie's parts by what they look like.
+      const c = uninstallClaude(repo.root, dry, (file, text) => tx.write(file, text));
+      if (c.action !== 'unchanged') changes.push(c);
+      for (const h of GIT_HOOKS) {
+        const file = join(repo.root, '.husky', h);
+        if (!existsSync(file)) continue;
+        const text = readFileSync(file, 'utf8');
+        const stripped = removeBlock(text);
+        if (stripped === text) continue;
+        if (stripped.trim() === '') tx.remove(file);
+        else tx.write(file, stripped);
+        changes.push({ file, action: stripped.trim() === '' ? 'remove' : 'update', detail: `sortie's block out of ${h}` });
+      }
+      for (const f of machineFiles(repo)) {
+        if (!existsSync(f)) continue;
+        tx.remove(f);
+        changes.push({ file: f, action: 'remove', detail: 'machine-local hook settings' });
+      }
+    }
+    tx.forget();
+  } catch (e) {
+    tx.rollback();
+    throw e;
   }
-  changes.push(...uninstallGit(repo, ctx.env, manifest?.git, dry));
-  const pkgFile = join(repo.root, 'package.json');
-  if (manifest?.packageJson && existsSync(pkgFile)) {
-    const text = readFileSync(pkgFile, 'utf8');
-    const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
-    const scripts = { ...(pkg.scripts ?? {}) };
-    if (manifest.packageJson.previousPrepare === null) delete scripts.prepare;
-    else scripts.prepare = manifest.packageJson.previousPrepare;
-    const next: Record<string, unknown> = { ...pkg, scripts };
-    if (Object.keys(scripts).length === 0) delete next.scripts;
-    if (!dry) writeFileAtomic(pkgFile, `${JSON.stringify(next, null, 2)}\n`);
-    changes.push({ file: pkgFile, action: 'update', detail: 'scripts.prepare restored' });
-  }
-  const cfg = join(repo.root, '.sortierc.json');
-  if (manifest?.createdFiles.includes(cfg) && existsSync(cfg) && !o.keepConfig) {
-    if (!dry) rmSync(cfg);
-    changes.push({ file: cfg, action: 'remove', detail: 'config (created by sortie init)' });
-  }
-  if (!dry) removeManifest(repo);
+  const keptDb = existsSync(dbPath(repo, ctx.env, ctx.cwd));
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })), keptDatabase: dbPath(repo, ctx.env, ctx.cwd) });
+    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: rel(repo, c.file) })), keptDatabase: keptDb ? rel(repo, dbPath(repo, ctx.env, ctx.cwd)) : null });
     return 0;
   }
   if (changes.length === 0) {
@@ -155,15 +272,127 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   }
   const col = colors(ctx);
   print(ctx, commandMessages.removed(repo.root, dry));
-  for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
-  print(ctx, col.dim(commandMessages.keptData(relative(repo.root, dbPath(repo, ctx.env, ctx.cwd)))));
+  for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${rel(repo, c.file)}  ${col.dim(c.detail)}`);
+  if (keptDb) print(ctx, col.dim(commandMessages.keptData(rel(repo, dbPath(repo, ctx.env, ctx.cwd)))));
   return 0;
 }
 
-function removeEmptyDir(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    // not there
+/** Undoes one journal entry for uninstall: exactly when untouched since, else sortie's part only. */
+function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, facts: Record<string, unknown>, keepConfig: boolean, tx: Tx, changes: FileChange[]): void {
+  switch (e.op) {
+    case 'file': {
+      const isConfig = e.path === join(repo.root, '.sortierc.json') && e.before === null;
+      if (isConfig && keepConfig) return;
+      if (untouchedSince(e)) {
+        const now = existsSync(e.path);
+        if (!now && e.before === null) return;
+        tx.restore(e.path, e.before);
+        changes.push({ file: e.path, action: e.before === null ? 'remove' : 'update', detail: e.before === null ? 'created by sortie init' : 'put back as it was before sortie init' });
+        return;
+      }
+      if (!existsSync(e.path)) return;
+      // Changed since init: take out only sortie's part.
+      const text = readFileSync(e.path, 'utf8');
+      let next = text;
+      if (e.path === settingsPath(repo.root)) {
+        let out: string | undefined;
+        uninstallClaude(repo.root, false, (_f, t) => (out = t));
+        next = out ?? text;
+      } else if (e.path.startsWith(join(repo.root, '.husky') + sep)) next = removeBlock(text);
+      else if (e.path === join(repo.root, 'package.json')) {
+        const s = facts.script as { name: string; previous: string | null } | undefined;
+        if (s) {
+          const cur = (JSON.parse(text) as { scripts?: Record<string, string> }).scripts?.[s.name];
+          if (cur === scriptWith(s.previous ?? undefined)) next = s.previous === null ? removeNested(text, 'scripts', s.name, true) : setNested(text, 'scripts', s.name, s.previous);
+        }
+        next = removeManagerWiring(next, (facts.wired as Record<string, { appended?: string; keys?: Record<string, string | null> }> | undefined)?.[e.path]);
+      } else if (e.path.startsWith(repo.commonDir + sep) || isConfig) {
+        next = '';
+      } else next = removeManagerWiring(text, (facts.wired as Record<string, { appended?: string; keys?: Record<string, string | null> }> | undefined)?.[e.path]);
+      const mode = e.before?.mode;
+      if (next === text && mode === undefined) return;
+      if ((e.before === null && next.trim() === '') || (next === '' && e.path.startsWith(repo.commonDir + sep))) {
+        tx.remove(e.path);
+        changes.push({ file: e.path, action: 'remove', detail: 'created by sortie init' });
+      } else if (next !== text) {
+        tx.write(e.path, next, mode === undefined ? {} : { mode });
+        changes.push({ file: e.path, action: 'update', detail: "sortie's part taken out (the rest was changed since init and stays)" });
+      }
+      return;
+    }
+    case 'dir':
+      if (!tx.isDry && removeEmptyDir(e.path)) changes.push({ file: e.path, action: 'remove', detail: 'folder created by sortie init' });
+      return;
+    case 'config': {
+      const now = gitConfigValue(repo, env, e.key);
+      if (now === e.before) return;
+      // husky's own install (a project's `prepare: husky`) may have made it relative since: still sortie's to put back.
+      if (now !== e.after && !(e.key === 'core.hooksPath' && now === '.husky/_')) return;
+      tx.gitConfig(e.key, e.before);
+      changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `${e.key} ${e.before === null ? 'unset' : `back to ${e.before}`}` });
+      return;
+    }
+    case 'tree':
+      if (e.before === null && existsSync(e.path)) {
+        tx.removeTree(e.path);
+        changes.push({ file: e.path, action: 'remove', detail: "husky's folder (made by sortie init)" });
+      }
+      return;
+    case 'db':
+      if (complete || !existsSync(e.path)) return;
+      // The init that made it never finished: nothing of value is in it.
+      tx.removeDb(e.path);
+      changes.push({ file: e.path, action: 'remove', detail: 'database made by an init that did not finish' });
+      return;
   }
+}
+
+/** Takes sortie's part out of a hook manager's file: exactly what `init --wire` appended, or the keys it set. */
+function removeManagerWiring(text: string, wired: { appended?: string; keys?: Record<string, string | null> } | undefined): string {
+  if (wired?.appended) {
+    const at = text.indexOf(wired.appended);
+    return at < 0 ? text : text.slice(0, at) + text.slice(at + wired.appended.length);
+  }
+  if (wired?.keys) {
+    let next = text;
+    for (const [k, prev] of Object.entries(wired.keys)) next = prev === null ? removeNested(next, 'simple-git-hooks', k, true) : setNested(next, 'simple-git-hooks', k, prev);
+    return next;
+  }
+  return text;
+}
+
+/**
+ * `sortie prepare`: what the project's install script runs on every clone. It wires this clone's
+ * git hooks (husky's folder, the absolute core.hooksPath, this machine's settings) where the
+ * project set sortie up, and says in one line what stops the hooks from working (a native module
+ * that was not built). It never fails the install.
+ */
+export async function prepare(_o: OptionsOf<'prepare'>, ctx: Ctx): Promise<number> {
+  try {
+    // Run as a dependency's script inside node_modules (a package that depends on this project): not ours to wire.
+    if (ctx.cwd.split(sep).includes('node_modules')) return 0;
+    const repo = findRepo(ctx.cwd);
+    if (!repo || ctx.env.SORTIE_SKIP === '1') return 0;
+    const loaded = await loadConfig(repo.root);
+    if (!loaded.file) return 0; // not opted in
+    try {
+      checkDriver();
+    } catch (e) {
+      const p = nativeProblem(e, detectPackageManager(repo.root, ctx.env));
+      ctx.stderr.write(commandMessages.prepareNative(p ? p.message.replace(/; nothing was written$/, '') : errorMessage(e), p?.hint ?? ''));
+    }
+    const tx = new Tx(repo, ctx.env, { k: 0, kill: false }, false);
+    try {
+      tx.begin();
+      const r = prepareGit(repo, loaded.config, ctx.env, tx);
+      tx.commit();
+      if (r.changes.length) print(ctx, commandMessages.prepared(r.changes.length));
+    } catch (e) {
+      tx.rollback();
+      throw e;
+    }
+  } catch (e) {
+    ctx.stderr.write(commandMessages.prepareFailed(errorMessage(e)));
+  }
+  return 0;
 }

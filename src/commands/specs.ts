@@ -130,6 +130,7 @@ export const COMMANDS = [
       preset: { type: 'string', description: presetChoices(), value: 'name' },
       'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
       'no-git': { type: 'boolean', description: 'do not install git hooks' },
+      wire: { type: 'boolean', description: 'where another hook manager (pre-commit, lefthook, simple-git-hooks, .git/hooks) owns the hooks, add sortie to its config' },
       'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },
       json,
     },
@@ -139,6 +140,12 @@ export const COMMANDS = [
     args: [],
     summary: 'remove exactly what `sortie init` added (the database and task files are kept)',
     options: { 'keep-config': { type: 'boolean', description: 'keep .sortierc.json' }, 'dry-run': { type: 'boolean', description: 'show what would change' }, json },
+  },
+  {
+    name: 'prepare',
+    args: [],
+    summary: "what the project's install script runs on each clone: wires this clone's git hooks; never fails the install",
+    options: {},
   },
   {
     name: 'doctor',

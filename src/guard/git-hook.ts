@@ -45,8 +45,10 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
     // Loaded first: guard.onError decides what an error opening the database does to the commit.
     const loaded = await loadConfig(repo.root);
     config = loaded.config;
-    // Not set up for this clone yet (no database): nothing to guard.
-    w = await openWorld(io, { create: 'never', busyMs: 3000, config: loaded });
+    // A fresh clone of a repository that opted in (its sortie config is committed) has no database
+    // yet: the first hook that needs one creates it, so the guard is never silently off there.
+    // A repository that never opted in gets nothing written.
+    w = await openWorld(io, { create: 'if-opted-in', busyMs: 3000, config: loaded });
     if (!w) return 0;
     switch (hook) {
       case 'pre-commit':

@@ -52,7 +52,14 @@ export interface FileChange {
 }
 
 /** Adds or refreshes sortie's entries; every other key and hook is kept as it was. */
-export function installClaude(root: string, dryRun = false, from: string = root): FileChange {
+/** How install functions write a file (init passes its transaction's; the default writes atomically). */
+export type WriteFile = (file: string, text: string) => void;
+const writeDirect: WriteFile = (file, text) => {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileAtomic(file, text);
+};
+
+export function installClaude(root: string, dryRun = false, from: string = root, write: WriteFile = writeDirect): FileChange {
   const file = settingsPath(root);
   const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   const settings = readSettings(file);
@@ -69,15 +76,12 @@ export function installClaude(root: string, dryRun = false, from: string = root)
   // Keep the original placement: existing events in their order, ours appended.
   const next = `${JSON.stringify({ ...settings, hooks }, null, 2)}\n`;
   if (before !== undefined && normalize(before) === normalize(next)) return { file, action: 'unchanged', detail: 'Claude Code hooks already installed' };
-  if (!dryRun) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileAtomic(file, next);
-  }
+  if (!dryRun) write(file, next);
   return { file, action: before === undefined ? 'create' : 'update', detail: `Claude Code hooks: ${CLAUDE_EVENTS.map((e) => e.event).join(', ')}` };
 }
 
 /** Removes exactly sortie's entries (and groups or event keys left empty by that). */
-export function uninstallClaude(root: string, dryRun = false): FileChange {
+export function uninstallClaude(root: string, dryRun = false, write: WriteFile = writeDirect): FileChange {
   const file = settingsPath(root);
   if (!existsSync(file)) return { file, action: 'unchanged', detail: 'no Claude Code settings' };
   const settings = readSettings(file);
@@ -102,7 +106,7 @@ export function uninstallClaude(root: string, dryRun = false): FileChange {
     else if (Object.keys(hooks).length) out.hooks = hooks;
   }
   // When nothing else is left, `{}` is written; uninstall deletes the file if init created it.
-  if (!dryRun) writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`);
+  if (!dryRun) write(file, `${JSON.stringify(out, null, 2)}\n`);
   return { file, action: 'update', detail: `removed ${removed} sortie hook entr${removed === 1 ? 'y' : 'ies'}` };
 }
 

@@ -1,35 +1,38 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { SortieError } from '../errors.js';
 import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
 import { childProcess } from '../lazy.js';
-import { writeFileAtomic } from '../files.js';
 import type { FileChange } from './claude.js';
 import { hookSettingsFile } from '../store/paths.js';
 import { installMessages } from './messages.js';
 import { HOOK_ENTRY, PACKAGE_ROOT } from './paths.js';
+import { hooksFolder, isHuskyPath, WIRED_HOOKS } from './hook-managers.js';
+import type { Tx } from './tx.js';
 
-export const GIT_HOOKS = ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout'] as const;
+export const GIT_HOOKS = WIRED_HOOKS;
 export const BLOCK_START = '# >>> sortie (checks task claims; `sortie uninstall` removes this block) >>>';
 const BLOCK_END = '# <<< sortie <<<';
 
 /**
  * The block appended to `.husky/<hook>`, committed, so it names no path of this machine. It finds
  * the git common dir with shell builtins (no process), sources this machine's settings from
- * there when `sortie init` wrote them (they name the runner), else takes the runner of the
- * project's node_modules (`\${0%/*}` is the folder of this hook file, found without a process),
- * and sources the runner, hooks/sortie.sh, where the logic is.
+ * there when there are any (they name the runner), else takes the runner of the project's install
+ * (`\${0%/*}` is the folder of this hook file, found without a process), else runs the global
+ * `sortie-hook` (no shell fast path then), else says in one line that sortie is not installed.
+ * `installDir` is where the project's install is, relative to the project (see paths.ts).
  */
-export function hookBlock(hook: string): string {
+export function hookBlock(hook: string, installDir = 'node_modules/sortie'): string {
   return [
     BLOCK_START,
     `sortie_hook=${hook} sortie_gd=.git; if [ -f .git ]; then read -r sortie_gd < .git || :; sortie_gd=\${sortie_gd#gitdir: }; fi`,
     'sortie_cd=$sortie_gd; if [ -f "$sortie_gd/commondir" ]; then read -r sortie_cd < "$sortie_gd/commondir" || :; case $sortie_cd in /*) ;; *) sortie_cd=$sortie_gd/$sortie_cd ;; esac; fi',
-    'sortie_runner=${0%/*}/../node_modules/sortie/hooks/sortie.sh; if [ -f "$sortie_cd/sortie/hooks.env" ]; then . "$sortie_cd/sortie/hooks.env"; fi',
-    'if [ -f "$sortie_runner" ]; then . "$sortie_runner"; else echo "sortie: git hooks not set up on this machine (run: npx sortie init); skipping" >&2; fi',
+    'sortie_runner=; if [ -f "$sortie_cd/sortie/hooks.env" ]; then . "$sortie_cd/sortie/hooks.env"; fi',
+    `[ -f "$sortie_runner" ] || sortie_runner=\${0%/*}/../${installDir}/hooks/sortie.sh`,
+    'if [ -f "$sortie_runner" ]; then . "$sortie_runner"; elif command -v sortie-hook >/dev/null 2>&1; then sortie-hook git "$sortie_hook" "$@"; else echo "sortie: not installed here (npm i -D sortie in a JavaScript project, or npm i -g sortie); commit not checked" >&2; fi',
     BLOCK_END,
   ].join('\n');
 }
@@ -58,7 +61,7 @@ function shq(s: string): string {
  * no-process prefilter applies (for the shipped id patterns an id always holds "-<digit>", so a
  * message without one is settled by the shell's own `case`).
  */
-function hooksEnv(config: SortieConfig): string {
+export function hooksEnv(config: SortieConfig): string {
   const prefilter = [DEFAULT_CONFIG.tasks.idPattern, '[A-Z]{3}-[CHML]-[0-9]{4}'].includes(config.tasks.idPattern);
   const tasksDir = isAbsolute(config.tasks.dir) ? config.tasks.dir : config.tasks.dir.replace(/^\.\//, '');
   return [
@@ -73,9 +76,17 @@ function hooksEnv(config: SortieConfig): string {
   ].join('\n');
 }
 
-export interface GitPlan {
-  hooksDir: string;
-  changes: FileChange[];
+/** What is wrong with this machine's hook settings, if anything: a path they name is gone, or they say other than this config would. */
+export function hooksEnvProblem(repo: Repo, config: SortieConfig | undefined): string | undefined {
+  const file = hookSettingsFile(repo);
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  for (const key of ['sortie_runner', 'sortie_node', 'sortie_entry']) {
+    const m = new RegExp(`^${key}='([^']*)'`, 'm').exec(text);
+    if (m?.[1] && !existsSync(m[1])) return `${key.replace('sortie_', '')} ${m[1]} is gone`;
+  }
+  if (config && text !== hooksEnv(config)) return 'they were written for another install or another config';
+  return undefined;
 }
 
 function huskyBin(): string {
@@ -83,91 +94,109 @@ function huskyBin(): string {
   return join(dirname(req.resolve('husky')), 'bin.js');
 }
 
-/** What core.hooksPath is now, and whether sortie may take it over. */
-export function hooksPathState(repo: Repo, env: Env): { current: string | undefined; ours: boolean; foreignHooks: string[] } {
-  const got = git(['config', '--get', 'core.hooksPath'], { cwd: repo.root, env });
-  const current = (got.ok && got.out) || undefined;
-  // Unset, husky's own relative path, or sortie's absolute one (ending in /.husky/_, whichever
-  // worktree wrote it).
-  const ours = current === undefined || resolve(repo.root, current) === join(repo.root, '.husky', '_') || current.endsWith('/.husky/_');
-  const foreignHooks: string[] = [];
-  if (current === undefined) {
-    // Hooks written straight into .git/hooks (lefthook, pre-commit, hand-made) would stop running once husky sets core.hooksPath.
-    const dir = join(repo.commonDir, 'hooks');
-    if (existsSync(dir)) for (const n of readdirSync(dir)) if (!n.endsWith('.sample')) foreignHooks.push(n);
-  }
-  return { current, ours: ours && foreignHooks.length === 0, foreignHooks };
+/** Where sortie's husky hooks live: `.husky/_`, set as an absolute core.hooksPath (relative ones do not resolve in worktrees). */
+export function huskyHooksDir(repo: Repo): string {
+  return join(repo.root, '.husky', '_');
 }
 
-function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
-  const m = installMessages.anotherHookManager({ hooksPath: state.current, foreignHooks: state.foreignHooks, hookEntry: HOOK_ENTRY });
-  return new SortieError('INSTALL', m.message, { hint: m.hint, data: { hooksPath: state.current, foreignHooks: state.foreignHooks } });
+/** Runs husky's installer from sortie's own dependency (so the project needs no husky of its own). */
+function runHusky(repo: Repo, env: Env): void {
+  const r = childProcess().spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const msg = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  if (r.status !== 0 || msg) throw new SortieError('INSTALL', installMessages.huskyFailed(msg || `exit ${r.status}`));
+}
+
+/** Whether husky's folder is there and core.hooksPath names it absolutely. */
+export function huskyWired(repo: Repo, env: Env): boolean {
+  const { hooksPath } = hooksFolder(repo, env);
+  return existsSync(join(huskyHooksDir(repo), 'h')) && hooksPath === huskyHooksDir(repo);
 }
 
 /**
- * Installs the four git hooks through husky: husky writes `.husky/_` and sets core.hooksPath;
- * sortie then makes that path absolute (a relative one resolves inside each worktree, where the
- * ignored `.husky/_` does not exist, so hooks would silently not fire in worktrees added later),
- * appends its marked block to `.husky/<hook>` (creating the file if needed, never touching other
- * lines), and writes this machine's settings for the runner (hooks/sortie.sh).
+ * Installs the four git hooks through husky, every write through the transaction: husky's
+ * installer writes `.husky/_` (and sets core.hooksPath, which sortie then makes absolute: a
+ * relative one resolves inside each worktree, where the ignored `.husky/_` does not exist);
+ * sortie's marked block is appended to `.husky/<hook>` (created if needed, never touching other
+ * lines, its mode kept); this machine's settings for the runner (hooks/sortie.sh) are written.
+ * The caller has checked that no other manager owns the hooks.
  */
-export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = false): GitPlan {
-  const state = hooksPathState(repo, env);
-  if (!state.ours) throw hooksPathRefusal(state);
+export function installGit(repo: Repo, config: SortieConfig, env: Env, tx: Tx, installDir: string, dry: boolean): FileChange[] {
   const changes: FileChange[] = [];
   const huskyDir = join(repo.root, '.husky');
-  const hooksDir = join(huskyDir, '_');
-  const absPath = hooksDir;
+  const abs = huskyHooksDir(repo);
+  const { hooksPath } = hooksFolder(repo, env);
+  if (hooksPath && !isHuskyPath(repo, hooksPath)) throw new SortieError('INSTALL', `core.hooksPath is ${hooksPath}: not husky's`);
 
-  if (!existsSync(join(hooksDir, 'h')) || state.current !== absPath) {
-    if (!dryRun) {
-      const r = childProcess().spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
-      const msg = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-      if (r.status !== 0 || msg) throw new SortieError('INSTALL', installMessages.huskyFailed(msg || `exit ${r.status}`));
-      const set = git(['config', 'core.hooksPath', absPath], { cwd: repo.root, env });
+  if (!huskyWired(repo, env)) {
+    // Journaled first, so the value before husky's own `git config` is the one put back.
+    tx.gitConfig('core.hooksPath', abs);
+    tx.writesInto(abs, () => {
+      runHusky(repo, env);
+      const set = git(['config', '--local', 'core.hooksPath', abs], { cwd: repo.root, env });
       if (!set.ok) throw new SortieError('INSTALL', installMessages.hooksPathNotSet(set.err));
-    }
-    changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath = ${absPath} (husky)` });
+    });
+    changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath = ${abs} (husky)` });
   }
 
   for (const hook of GIT_HOOKS) {
     const file = join(huskyDir, hook);
-    const block = hookBlock(hook);
+    const block = hookBlock(hook, installDir);
     if (!existsSync(file)) {
-      if (!dryRun) {
-        mkdirSync(huskyDir, { recursive: true });
-        writeFileSync(file, `${block}\n`, { mode: 0o755 });
-      }
+      tx.write(file, `${block}\n`, { mode: 0o755 });
       changes.push({ file, action: 'create', detail: `git ${hook} hook` });
       continue;
     }
     const text = readFileSync(file, 'utf8');
     const stripped = removeBlock(text);
     if (stripped !== text && text.includes(block)) continue; // already there, same block
-    const next = `${stripped}${stripped.length && !stripped.endsWith('\n') ? '\n' : ''}${block}\n`;
-    if (!dryRun) writeFileAtomic(file, next);
+    tx.write(file, `${stripped}${stripped.length && !stripped.endsWith('\n') ? '\n' : ''}${block}\n`);
     changes.push({ file, action: 'update', detail: `appended sortie's block to the existing ${hook} hook` });
   }
 
+  changes.push(...writeHooksEnv(repo, config, tx));
+  if (existsSync(legacyRunner(repo))) {
+    tx.remove(legacyRunner(repo));
+    changes.push({ file: legacyRunner(repo), action: 'remove', detail: 'the old machine-local runner (hooks/sortie.sh replaces it)' });
+  }
+  void dry;
+  return changes;
+}
+
+function writeHooksEnv(repo: Repo, config: SortieConfig, tx: Tx): FileChange[] {
   const settings = hookSettingsFile(repo);
   const text = hooksEnv(config);
   const old = existsSync(settings) ? readFileSync(settings, 'utf8') : undefined;
-  if (old !== text) {
-    if (!dryRun) {
-      mkdirSync(dirname(settings), { recursive: true });
-      writeFileSync(settings, text);
-    }
-    changes.push({ file: settings, action: old === undefined ? 'create' : 'update', detail: 'hook settings for this machine (not committed)' });
+  if (old === text) return [];
+  tx.write(settings, text);
+  return [{ file: settings, action: old === undefined ? 'create' : 'update', detail: 'hook settings for this machine (not committed)' }];
+}
+
+/**
+ * What the project's install script runs on each clone (`sortie prepare`, see init.ts): husky's
+ * folder, the absolute core.hooksPath and this machine's settings, where the committed hooks carry
+ * sortie's block and no other manager owns the hooks. Only ignored and machine-local files are
+ * written. Returns what it did, or why it did nothing; never throws.
+ */
+export function prepareGit(repo: Repo, config: SortieConfig, env: Env, tx: Tx): { changes: FileChange[]; skipped?: string } {
+  const committed = GIT_HOOKS.filter((h) => existsSync(join(repo.root, '.husky', h)) && readFileSync(join(repo.root, '.husky', h), 'utf8').includes(BLOCK_START));
+  if (committed.length === 0) return { changes: [], skipped: 'no sortie block in .husky/ (sortie init was not run in this project, or hooks go through another manager)' };
+  const { hooksPath } = hooksFolder(repo, env);
+  if (hooksPath && !isHuskyPath(repo, hooksPath)) return { changes: [], skipped: `core.hooksPath is ${hooksPath}: another hook manager is in charge` };
+  const changes: FileChange[] = [];
+  if (!huskyWired(repo, env)) {
+    tx.gitConfig('core.hooksPath', huskyHooksDir(repo));
+    tx.writesInto(huskyHooksDir(repo), () => {
+      runHusky(repo, env);
+      git(['config', '--local', 'core.hooksPath', huskyHooksDir(repo)], { cwd: repo.root, env });
+    });
+    changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath = ${huskyHooksDir(repo)} (husky)` });
   }
-  if (existsSync(legacyRunner(repo))) {
-    if (!dryRun) rmSync(legacyRunner(repo));
-    changes.push({ file: legacyRunner(repo), action: 'remove', detail: 'the old machine-local runner (hooks/sortie.sh replaces it)' });
-  }
-  return { hooksDir, changes };
+  changes.push(...writeHooksEnv(repo, config, tx));
+  return { changes };
 }
 
 /** The text of a hook file with sortie's block taken out, byte for byte what was there before. */
-function removeBlock(text: string): string {
+export function removeBlock(text: string): string {
   const start = text.indexOf(BLOCK_START);
   if (start < 0) return text;
   const end = text.indexOf(BLOCK_END, start);
@@ -177,62 +206,7 @@ function removeBlock(text: string): string {
   return text.slice(0, start) + text.slice(after);
 }
 
-export interface GitManifest {
-  createdHooks: string[];
-  previousHooksPath: string | null;
-  huskyInstalledBySortie: boolean;
-}
-
-/** Restores the hooks as they were: sortie's blocks out, files it created removed, core.hooksPath back. */
-export function uninstallGit(repo: Repo, env: Env, manifest: GitManifest | undefined, dryRun = false): FileChange[] {
-  const changes: FileChange[] = [];
-  const huskyDir = join(repo.root, '.husky');
-  for (const hook of GIT_HOOKS) {
-    const file = join(huskyDir, hook);
-    if (!existsSync(file)) continue;
-    const text = readFileSync(file, 'utf8');
-    const stripped = removeBlock(text);
-    if (stripped === text) continue;
-    const created = manifest?.createdHooks.includes(hook) ?? stripped.trim() === '';
-    if (created && stripped.trim() === '') {
-      if (!dryRun) rmSync(file);
-      changes.push({ file, action: 'remove', detail: `git ${hook} hook (created by sortie)` });
-    } else {
-      if (!dryRun) writeFileAtomic(file, stripped);
-      changes.push({ file, action: 'update', detail: `removed sortie's block from ${hook}` });
-    }
-  }
-  for (const [file, detail] of [
-    [hookSettingsFile(repo), 'hook settings for this machine'],
-    [legacyRunner(repo), 'the old machine-local hook runner'],
-  ] as const) {
-    if (!existsSync(file)) continue;
-    if (!dryRun) rmSync(file);
-    changes.push({ file, action: 'remove', detail });
-  }
-  if (manifest?.huskyInstalledBySortie) {
-    const left = existsSync(huskyDir) ? readdirSync(huskyDir).filter((n) => n !== '_') : [];
-    if (!dryRun) {
-      restoreHooksPath(repo, env, manifest.previousHooksPath);
-      rmSync(join(huskyDir, '_'), { recursive: true, force: true });
-      if (left.length === 0) rmSync(huskyDir, { recursive: true, force: true });
-    }
-    changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: manifest.previousHooksPath ? `core.hooksPath back to ${manifest.previousHooksPath}` : 'core.hooksPath unset (husky was installed by sortie)' });
-  } else if (manifest) {
-    // husky was there before: put core.hooksPath back the way it was.
-    const got = git(['config', '--get', 'core.hooksPath'], { cwd: repo.root, env });
-    const now = got.ok ? got.out : undefined;
-    if (now !== (manifest.previousHooksPath ?? undefined)) {
-      if (!dryRun) {
-        restoreHooksPath(repo, env, manifest.previousHooksPath);
-      }
-      changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath back to ${manifest.previousHooksPath ?? '(unset)'}` });
-    }
-  }
-  return changes;
-}
-
-/** Puts core.hooksPath back to what it was before init (unset when it was unset). */
-function restoreHooksPath(repo: Repo, env: Env, previous: string | null): void {
-  git(previous ? ['config', 'core.hooksPath', previous] : ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env });
+/** The machine-local files sortie's git side leaves beside the database. */
+export function machineFiles(repo: Repo): string[] {
+  return [hookSettingsFile(repo), legacyRunner(repo)];
 }

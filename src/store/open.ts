@@ -32,6 +32,14 @@ function connect(file: string): Database {
   }
 }
 
+/**
+ * Whether the database driver works here, without touching any file: an in-memory database is
+ * opened and closed. `sortie init` runs it before it writes anything, and doctor reports it.
+ */
+export function checkDriver(): void {
+  connect(':memory:').close();
+}
+
 export function openDb(file: string, opts: OpenOptions = {}): Database {
   mkdirSync(dirname(file), { recursive: true });
   const db = connect(file);
@@ -71,15 +79,23 @@ function loadDriver(): Driver {
   try {
     const pkgFile = require.resolve('better-sqlite3/package.json');
     const file = join(dirname(pkgFile), 'build', 'Release', 'better_sqlite3.node');
-    const binding = existsSync(file) ? file : undefined;
+    if (!existsSync(file)) {
+      throw new SortieError('INSTALL', `the better-sqlite3 native module was never built (${file} is missing): its install script did not run`, {
+        hint: 'npm rebuild better-sqlite3   (pnpm, yarn and bun: see `sortie doctor`)',
+        data: { reason: 'native-module' },
+      });
+    }
+    const binding = file;
     const bundled = typeof __SORTIE_BSQ_VERSION__ === 'string' ? __SORTIE_BSQ_VERSION__ : undefined;
     const same = bundled !== undefined && (require(pkgFile) as { version: string }).version === bundled;
     const ctor = bundled === undefined || same ? BundledDriver : (require('better-sqlite3') as typeof BetterSqlite3);
     return (driver = { ctor, binding });
   } catch (e) {
+    if (e instanceof SortieError) throw e;
     throw new SortieError('INSTALL', `the better-sqlite3 module could not be found: ${errorMessage(e)}`, {
       hint: 'npm install   (in the project that has sortie as a dependency)',
       cause: e,
+      data: { reason: 'native-module' },
     });
   }
 }
@@ -137,10 +153,11 @@ export function migrate(db: Database, file: string, target = LATEST_VERSION, lis
 function dbError(e: unknown, file: string): unknown {
   if (e instanceof SortieError) return e;
   const code = (e as { code?: string }).code ?? '';
-  if (code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|did not self-register|invalid ELF|wrong ELF/.test(errorMessage(e))) {
+  if (code === 'ERR_DLOPEN_FAILED' || /NODE_MODULE_VERSION|did not self-register|invalid ELF|wrong ELF|Could not locate the bindings file/.test(errorMessage(e))) {
     return new SortieError('INSTALL', `the better-sqlite3 native module could not be loaded: ${errorMessage(e).split('\n')[0]}`, {
       hint: 'npm rebuild better-sqlite3   (needed after a Node.js upgrade)',
       cause: e,
+      data: { reason: 'native-module' },
     });
   }
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {

@@ -11,10 +11,13 @@ import { dbPath } from '../store/paths.js';
  * - A repository has opted in when its database exists, or it has a sortie config file, or
  *   SORTIE_DB is set.
  * - Commands create the database (running sortie in a repository is opting in).
- * - SessionStart creates it only in a repository that opted in: with the plugin enabled for every
- *   project, a repository that never ran `sortie init` must get nothing written into it.
- * - Every other hook (heartbeat, SessionEnd, PreCompact, the git hooks) and doctor only open a
- *   database that exists: a hook is never what creates sortie's state.
+ * - The hooks that need the database, SessionStart and the git hooks that start Node (the commit
+ *   guard, post-checkout), create it only in a repository that opted in: a teammate's fresh clone
+ *   of a project whose sortie config is committed gets a working guard and working agent hooks
+ *   with no sortie command run, and with the plugin enabled for every project, a repository that
+ *   never ran `sortie init` gets nothing written into it.
+ * - The other hooks (heartbeat, SessionEnd, PreCompact, post-commit) and doctor only use state
+ *   that exists: they have nothing to record before a mission or a guarded commit.
  *
  * Paths only, so the light hook entry (heartbeat, SessionEnd) can use it without loading the
  * database driver; world/open.ts opens what this finds.

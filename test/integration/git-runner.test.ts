@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, wr
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { commit, commitCount } from '../helpers/guard.js';
-import { makeRepo, ROOT, type TempRepo } from '../helpers/repo.js';
+import { GLOBAL_BIN, makeRepo, ROOT, type TempRepo } from '../helpers/repo.js';
 
 const repos: TempRepo[] = [];
 afterAll(() => {
@@ -104,13 +104,25 @@ describe("without this machine's settings (a clone where init has not run)", () 
     expect(commitCount(repo)).toBe(before + 1);
   });
 
-  test('with no runner to be found, the commit goes ahead and says how to set the hooks up', () => {
-    const repo = setUp('runner-none');
+  test('with no runner in the project, the global sortie-hook on PATH guards (no shell fast path then)', () => {
+    const repo = setUp('runner-global');
     rmSync(settings(repo));
     const before = commitCount(repo);
     const r = commit(repo, 'TASK-1 change');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('sortie: commit blocked (commit-msg)');
+    expect(commitCount(repo)).toBe(before);
+    expect(commit(repo, 'plain change').code).toBe(0);
+  });
+
+  test('with no sortie at all, the commit goes ahead and says in one line what to install', () => {
+    const repo = setUp('runner-none');
+    rmSync(settings(repo));
+    const path = (repo.env.PATH ?? '').split(':').filter((d) => d !== GLOBAL_BIN).join(':');
+    const before = commitCount(repo);
+    const r = commit(repo, 'TASK-1 change', { env: { PATH: path } });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('sortie: git hooks not set up on this machine (run: npx sortie init); skipping');
+    expect(r.stderr).toContain('sortie: not installed here (npm i -D sortie in a JavaScript project, or npm i -g sortie); commit not checked');
     expect(commitCount(repo)).toBe(before + 1);
   });
 });

@@ -1,7 +1,7 @@
 // One scenario: installing the git hooks beside a team's own husky hooks, worktrees added after
 // init, hook managers sortie must not take over, uninstall, and post-checkout.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe('beside an existing husky hook', () => {
   dirs.push(parent);
   const wt = join(parent, 'wt');
 
-  it("init appends its block to the user's hook, which still runs, and adds prepare: husky", () => {
+  it("init appends its block to the user's hook, which still runs (its mode kept), and adds the prepare script with a one-line edit", () => {
     repo.write('.husky/pre-commit', USER_HOOK);
     chmodSync(join(repo.dir, '.husky', 'pre-commit'), 0o755);
     repo.write('package.json', PKG);
@@ -52,7 +52,8 @@ describe('beside an existing husky hook', () => {
     const hook = repo.read('.husky/pre-commit');
     expect(hook.startsWith(USER_HOOK)).toBe(true);
     expect(hook.slice(USER_HOOK.length)).toMatch(/^# >>> sortie [^\n]*\n[\s\S]*# <<< sortie <<<\n$/);
-    expect(JSON.parse(repo.read('package.json'))).toEqual({ name: 'app', private: true, scripts: { test: 'echo ok', prepare: 'husky' } });
+    expect(repo.read('package.json')).toBe(PKG.replace('"echo ok"\n', '"echo ok",\n    "prepare": "sortie prepare || exit 0"\n'));
+    expect(statSync(join(repo.dir, '.husky', 'pre-commit')).mode & 0o777).toBe(0o755);
     expect(repo.git('config', '--get', 'core.hooksPath')).toBe(join(repo.dir, '.husky', '_'));
     // Second run: nothing to change.
     expect(repo.sortie(['init']).stdout).toContain('nothing to change');
@@ -99,6 +100,7 @@ describe('beside an existing husky hook', () => {
     const un = repo.sortie(['uninstall']);
     expect(un.code, un.stderr).toBe(0);
     expect(repo.read('.husky/pre-commit')).toBe(USER_HOOK);
+    expect(statSync(join(repo.dir, '.husky', 'pre-commit')).mode & 0o777).toBe(0o755);
     expect(repo.read('package.json')).toBe(PKG);
     expect(gitRun(repo, ['config', '--get', 'core.hooksPath']).stdout).toBe('');
     for (const h of ['commit-msg', 'post-commit', 'post-checkout']) expect(existsSync(join(repo.dir, '.husky', h))).toBe(false);
@@ -119,12 +121,14 @@ describe('a husky set up before sortie', () => {
 
     const pkg = repo.read('package.json');
     expect(repo.sortie(['init']).code).toBe(0);
-    expect(repo.read('package.json')).toBe(pkg); // prepare already runs husky
+    // The project's own husky first (it resets core.hooksPath to relative), then sortie's.
+    expect(repo.read('package.json')).toBe(pkg.replace('"husky"', '"husky && (sortie prepare || exit 0)"'));
     expect(repo.git('config', '--get', 'core.hooksPath')).toBe(join(repo.dir, '.husky', '_'));
     tasks(repo, 'Login');
     expect(commit(repo, 'TASK-1 change').code).toBe(1);
 
     expect(repo.sortie(['uninstall']).code).toBe(0);
+    expect(repo.read('package.json')).toBe(pkg);
     expect(repo.git('config', '--get', 'core.hooksPath')).toBe('.husky/_');
     expect(repo.read('.husky/pre-commit')).toBe(USER_HOOK);
     expect(readdirSync(join(repo.dir, '.husky', '_'))).toContain('h');
@@ -161,10 +165,11 @@ describe('another hook manager in charge', () => {
     const r = repo.sortie(['init']);
     expect(r.code).not.toBe(0);
     const out = r.stdout + r.stderr;
-    expect(out).toContain('core.hooksPath is set to ".githooks"');
-    expect(out).toContain('choose one');
-    expect(out).toContain('git config --unset core.hooksPath');
+    expect(out).toContain('a custom hooks folder (core.hooksPath = .githooks) (installed) manages this repository\'s git hooks: nothing was written');
+    expect(out).toContain('sortie init --wire');
     expect(out).toContain('sortie init --no-git');
+    expect(out).not.toContain(repo.dir);
+    expect(existsSync(join(repo.dir, '.sortierc.json'))).toBe(false);
     expect(config(repo)).toBe(before);
     expect(existsSync(join(repo.dir, '.husky'))).toBe(false);
     expect(repo.read('.githooks/pre-commit')).toBe('#!/bin/sh\nexit 0\n');
@@ -179,8 +184,9 @@ describe('another hook manager in charge', () => {
     const r = repo.sortie(['init']);
     expect(r.code).not.toBe(0);
     const out = r.stdout + r.stderr;
-    expect(out).toContain('.git/hooks already holds pre-commit');
-    expect(out).toContain('choose one');
+    expect(out).toContain('hand-made hooks in .git/hooks (pre-commit)');
+    expect(out).toContain('sortie init --wire');
+    expect(readdirSync(repo.dir).sort()).toEqual(['.git', 'README.md']);
     expect(config(repo)).toBe(before);
     expect(existsSync(join(repo.dir, '.husky'))).toBe(false);
     // The legacy hook still runs.
