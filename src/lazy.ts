@@ -12,6 +12,11 @@ export function childProcess(): typeof ChildProcess {
   return req('node:child_process') as typeof ChildProcess;
 }
 
+/** Random bytes as hex, with node:crypto loaded only now (a clone's id is made once). */
+export function randomHex(bytes: number): string {
+  return (req('node:crypto') as typeof import('node:crypto')).randomBytes(bytes).toString('hex');
+}
+
 /** Whether a descriptor is a terminal, without loading `tty` (which pulls in `net` and `stream`). */
 export function isTerminal(fd: number): boolean {
   try {

@@ -3,7 +3,8 @@ import { write } from '../store/write.js';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import { iso, parseDuration } from '../time.js';
-import { codename } from './codename.js';
+import { pickCodename, type CodenameTaken } from './codename.js';
+import { randomHex } from '../lazy.js';
 import { isAlive } from './process.js';
 import { transcriptMtime } from './signs.js';
 
@@ -65,9 +66,30 @@ export function insertMission(db: Database, m: StartMission & { kind?: 'agent' |
       m.at,
     );
   const id = Number(info.lastInsertRowid);
-  db.prepare('UPDATE missions SET codename = ? WHERE id = ?').run(codename(id), id);
+  db.prepare('UPDATE missions SET codename = ? WHERE id = ?').run(pickCodename(id, cloneId(db), codenamesTakenElsewhere), id);
   record(db, { kind: 'mission.started', at: m.at, missionId: id, agent: m.agent, detail: { session: m.sessionId, branch: m.branch, parent: m.parentId } });
   return getMission(db, id)!;
+}
+
+/**
+ * This clone's random id (in the database's meta, made at its first mission, in the caller's
+ * transaction): what makes its codenames differ from every other clone's.
+ */
+export function cloneId(db: Database): string {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'clone_id'").get() as { value: string } | undefined;
+  if (row) return row.value;
+  const id = randomHex(16);
+  db.prepare("INSERT INTO meta (key, value) VALUES ('clone_id', ?)").run(id);
+  return id;
+}
+
+/**
+ * The seam for claims shared across clones (issue 12): the names of missions seen in the cache of
+ * the remote's claims. Until there is one, no name is known from elsewhere.
+ */
+let codenamesTakenElsewhere: CodenameTaken = () => false;
+export function setCodenamesTakenElsewhere(taken: CodenameTaken): void {
+  codenamesTakenElsewhere = taken;
 }
 
 export function startMission(db: Database, m: StartMission): MissionRow {
