@@ -74,7 +74,7 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     return await run(parsed.options, ctx);
   } catch (e) {
     if (isSortieError(e)) {
-      if (wantsJson) printJson(ctx, { error: { code: e.code, message: e.message, hint: e.hint, ...e.data } });
+      if (wantsJson) printJson(ctx, { error: { ...e.data, code: e.code, message: e.message, hint: e.hint ?? null } });
       else ctx.stderr.write(`${c.red('sortie:')} ${e.message}\n${e.hint ? `  ${c.dim('fix:')} ${e.hint}\n` : ''}`);
       return e.exitCode;
     }

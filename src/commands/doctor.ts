@@ -21,6 +21,7 @@ import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
+import { findingJson } from './json.js';
 
 export interface Finding {
   check: string;
@@ -34,7 +35,7 @@ export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> 
   const findings = await diagnose(ctx);
   const bad = findings.filter((f) => f.level === 'error').length;
   if (o.json) {
-    printJson(ctx, { ok: bad === 0, findings });
+    printJson(ctx, { ok: bad === 0, findings: findings.map(findingJson) });
     return bad ? 1 : 0;
   }
   const c = colors(ctx);

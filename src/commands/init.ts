@@ -18,6 +18,7 @@ import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
+import { changeJson } from './json.js';
 
 /** What the project's install script runs on every clone (see prepareScript). */
 export const PREPARE = 'sortie prepare || exit 0';
@@ -193,7 +194,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
 
   const next = plans.map((p) => snippetFor(p.manager, installDir).then).filter((t): t is string => Boolean(t));
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: rel(repo, c.file) })), run: next });
+    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => changeJson(repo.root, c)), run: next });
     return 0;
   }
   const col = colors(ctx);
@@ -263,7 +264,7 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   }
   const keptDb = existsSync(dbPath(repo, ctx.env, ctx.cwd));
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: rel(repo, c.file) })), keptDatabase: keptDb ? rel(repo, dbPath(repo, ctx.env, ctx.cwd)) : null });
+    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => changeJson(repo.root, c)), keptDatabase: keptDb ? rel(repo, dbPath(repo, ctx.env, ctx.cwd)) : null });
     return 0;
   }
   if (changes.length === 0) {

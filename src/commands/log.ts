@@ -7,7 +7,7 @@ import { parseSince } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
-import { activityJson } from './task.js';
+import { activityJson } from './json.js';
 
 export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {

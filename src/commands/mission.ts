@@ -2,33 +2,13 @@ import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
-import { endMission, findMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
+import { endMission, findMission, getMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
 import { iso, shortTime } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
-
-function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
-  return {
-    id: m.id,
-    codename: m.codename,
-    kind: m.kind,
-    agent: m.agent,
-    person: m.person,
-    sessionId: m.session_id,
-    branch: m.branch,
-    worktree: m.worktree,
-    pid: m.pid,
-    startedAt: m.started_at,
-    lastSeenAt: m.last_seen_at,
-    endedAt: m.ended_at,
-    endReason: m.end_reason,
-    handoff: m.handoff,
-    summary: m.summary,
-    claims: claimsOf(ws.db, m.id).map((c) => ({ task: c.task_id, since: c.claimed_at })),
-  };
-}
+import { commitJson, missionJson, reapedJson } from './json.js';
 
 function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
@@ -44,7 +24,7 @@ export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<numb
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const rows = listMissions(ws.db, { all: o.all, limit: Number(o.limit ?? 50) || 50 });
     if (o.json) {
-      printJson(ctx, { missions: rows.map((m) => missionJson(ws, m)) });
+      printJson(ctx, { missions: rows.map((m) => missionJson(ws.db, m)) });
       return 0;
     }
     if (rows.length === 0) {
@@ -79,7 +59,7 @@ export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<numb
     const m = target(ws, ctx, o.mission);
     const commits = missionCommits(ws.db, m.id, 20);
     if (o.json) {
-      printJson(ctx, { mission: { ...missionJson(ws, m), checkpoint: m.checkpoint ? (JSON.parse(m.checkpoint) as unknown) : null, commits } });
+      printJson(ctx, { mission: { ...missionJson(ws.db, m), checkpoint: m.checkpoint ? (JSON.parse(m.checkpoint) as unknown) : null, commits: commits.map(commitJson) } });
       return 0;
     }
     const c = colors(ctx);
@@ -102,7 +82,7 @@ export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const m = target(ws, ctx, o.mission);
     if (m.ended_at) {
-      if (o.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
+      if (o.json) printJson(ctx, { mission: missionJson(ws.db, m), ended: false, released: [] });
       else print(ctx, commandMessages.alreadyEnded(m));
       return 0;
     }
@@ -111,7 +91,7 @@ export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number
       at: iso(ctx.now()),
       handoff: o.handoff,
     });
-    if (o.json) printJson(ctx, { mission: m.id, ended: true, released });
+    if (o.json) printJson(ctx, { mission: missionJson(ws.db, getMission(ws.db, m.id)!), ended: true, released });
     else print(ctx, commandMessages.ended(describeMission(m), released));
     return 0;
   });
@@ -129,7 +109,7 @@ export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<numb
     const m = actor.mission;
     const next = o.append && m.handoff ? `${m.handoff}\n${text}` : text;
     setHandoff(ws.db, m, next, at);
-    if (o.json) printJson(ctx, { mission: m.id, handoff: next });
+    if (o.json) printJson(ctx, { mission: missionJson(ws.db, getMission(ws.db, m.id)!) });
     else print(ctx, commandMessages.notesSaved(m.codename));
     return 0;
   });
@@ -138,7 +118,7 @@ export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<numb
 export async function reap(o: OptionsOf<'mission reap'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { catchUp: true }, (ws) => {
     const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
-    if (o.json) printJson(ctx, { reaped });
+    if (o.json) printJson(ctx, { reaped: reaped.map(reapedJson) });
     else if (reaped.length === 0) print(ctx, commandMessages.noneToReap());
     else for (const r of reaped) print(ctx, commandMessages.reaped(r));
     return 0;

@@ -6,7 +6,7 @@ import { ago } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
-import { relative } from 'node:path';
+import { missionJson, problemJson, taskJson } from './json.js';
 
 export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { sync: 'full', catchUp: true }, (ws) => {
@@ -18,20 +18,11 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     const counts = countByStatus(ws.db);
     if (o.json) {
       printJson(ctx, {
-        missions: missions.map(({ m, holds }) => ({
-          id: m.id,
-          codename: m.codename,
-          kind: m.kind,
-          agent: m.agent,
-          person: m.person,
-          branch: m.branch,
-          lastSeenAt: m.last_seen_at,
-          holds: holds.map((h) => ({ task: h.task_id, since: h.claimed_at })),
-        })),
-        waiting: waiting.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
-        ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+        missions: missions.map(({ m }) => missionJson(ws.db, m)),
+        waiting: waiting.map((t) => taskJson(ws.db, ws.repo.root, t)),
+        ready: ready.map((t) => taskJson(ws.db, ws.repo.root, t, null)),
         counts,
-        problems: sync.problems.map((x) => ({ ...x, path: relative(ws.repo.root, x.path) })),
+        problems: sync.problems.map((x) => problemJson(ws.repo.root, x)),
       });
       return 0;
     }

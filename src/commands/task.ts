@@ -9,6 +9,7 @@ import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
+import { activityJson, taskJson } from './json.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
@@ -42,7 +43,7 @@ export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number
       body: o.body,
       status: o.status,
     }, ctx.now());
-    if (o.json) printJson(ctx, { task });
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, task, null) });
     else print(ctx, commandMessages.created(colors(ctx), task.id, task.title, relative(ctx.cwd, task.path)));
     return 0;
   });
@@ -60,7 +61,7 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
     const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
     const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label });
     if (o.json) {
-      printJson(ctx, { tasks: tasks.map(({ path, ...t }) => ({ ...t, path: relative(ws.repo.root, path) })) });
+      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder)) });
       return 0;
     }
     const c = colors(ctx);
@@ -106,8 +107,8 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
     const history = queryActivity(ws.db, { taskId: id, limit: 50 });
     const holder = held ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, since: held.claimed_at } : null;
     if (o.json) {
-      const { body, data: _d, path, ...rest } = task;
-      printJson(ctx, { task: { ...rest, path: relative(ws.repo.root, path), body }, holder, history: history.map(activityJson) });
+      const { data: _d, ...rest } = task;
+      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, rest, holder), history: history.map(activityJson) });
       return 0;
     }
     const c = colors(ctx);
@@ -125,17 +126,13 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
   });
 }
 
-export function activityJson(a: ActivityRow): Record<string, unknown> {
-  return { ...a, detail: a.detail ? (JSON.parse(a.detail) as unknown) : null };
-}
-
 export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
     reap(ws, ctx);
     const id = o.id;
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
-    if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already });
     else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
     return 0;
   });
@@ -152,7 +149,7 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
-      if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
         print(ctx, commandMessages.changed(id, what, r.released && verb !== 'release' && verb !== 'handoff', r.forced ? String(r.previousHolder) : undefined));

@@ -182,7 +182,7 @@ export function snippetFor(m: HookManager, installDir: string): Snippet {
       return {
         manager: m.id,
         file: '.pre-commit-config.yaml',
-        text: ['  # sortie: task claims (https://www.npmjs.com/package/sortie)', '  - repo: local', '    hooks:', ...hooks].join('\n'),
+        text: ['  # sortie: task claims', '  - repo: local', '    hooks:', ...hooks].join('\n'),
         then: `pre-commit install --hook-type ${WIRED_HOOKS.join(' --hook-type ')}`,
       };
     }

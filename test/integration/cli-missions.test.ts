@@ -57,7 +57,7 @@ describe('sortie mission / log / status', () => {
     const env = { env: { SORTIE_MISSION: String(a.id) } };
     expect(repo.sortie(['mission', 'note', 'did', 'the', 'parser'], env).code).toBe(0);
     const r = repo.sortie(['mission', 'note', 'next: tests', '--append', '--json'], env);
-    expect(r.json()).toEqual({ mission: a.id, handoff: 'did the parser\nnext: tests' });
+    expect(r.json().mission).toMatchObject({ id: a.id, handoff: 'did the parser\nnext: tests' });
     expect(inspect(db(), (d) => d.prepare('SELECT handoff FROM missions WHERE id = ?').pluck().get(a.id))).toBe('did the parser\nnext: tests');
     expect(repo.sortie(['mission', 'note', '  '], env).code).toBe(2);
   });
@@ -65,7 +65,7 @@ describe('sortie mission / log / status', () => {
   it('mission end: closes it, releases its claims, the task waits for pickup', () => {
     const r = repo.sortie(['mission', 'end', String(a.id), '--reason', 'done-for-today', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ mission: a.id, ended: true, released: ['TASK-1'] });
+    expect(r.json()).toMatchObject({ mission: { id: a.id, endedAt: expect.any(String), endReason: 'done-for-today', claims: [] }, ended: true, released: ['TASK-1'] });
     const row = inspect(db(), (d) => d.prepare('SELECT ended_at, end_reason, handoff FROM missions WHERE id = ?').get(a.id)) as Record<string, string>;
     expect(row.end_reason).toBe('done-for-today');
     expect(row.ended_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -93,11 +93,11 @@ describe('sortie mission / log / status', () => {
     const s = repo.sortie(['status', '--json']);
     expect(s.code).toBe(0);
     const j = s.json();
-    expect(j.missions.map((m: { id: number; holds: { task: string }[] }) => [m.id, m.holds.map((h) => h.task)])).toEqual([
+    expect(j.missions.map((m: { id: number; claims: { task: string }[] }) => [m.id, m.claims.map((h) => h.task)])).toEqual([
       [1, ['TASK-3']],
       [b.id, ['TASK-2']],
     ]);
-    expect(j.waiting).toEqual([{ id: 'TASK-1', title: 'Alpha', priority: 'medium' }]);
+    expect(j.waiting).toMatchObject([{ id: 'TASK-1', title: 'Alpha', priority: 'medium', status: 'UNDERWAY', holder: null }]);
     expect(j.ready).toEqual([]);
     expect(j.counts).toEqual({ UNDERWAY: 3 });
     expect(j.problems).toEqual([]);
@@ -111,7 +111,7 @@ describe('sortie mission / log / status', () => {
     const w = new Database(db());
     w.prepare("UPDATE activity SET at = ? WHERE kind IN ('task.created', 'mission.started')").run(old);
     w.close();
-    const all = repo.sortie(['log', '--json']).json().activity as { kind: string; task_id: string | null; mission_id: number | null; agent: string | null; at: string }[];
+    const all = repo.sortie(['log', '--json']).json().activity as { kind: string; task: string | null; mission: number | null; agent: string | null; at: string }[];
     const total = inspect(db(), (d) => d.prepare('SELECT COUNT(*) FROM activity').pluck().get());
     expect(all).toHaveLength(total as number);
     expect(all.slice(0, 3).map((x) => x.kind)).toEqual(['mission.started', 'task.created', 'task.created']);
@@ -124,13 +124,13 @@ describe('sortie mission / log / status', () => {
     expect(repo.sortie(['log', '--since', 'whenever']).code).toBe(2);
 
     const mine = repo.sortie(['log', '--mission', a.codename, '--json']).json().activity as typeof all;
-    expect(new Set(mine.map((x) => x.mission_id))).toEqual(new Set([a.id]));
+    expect(new Set(mine.map((x) => x.mission))).toEqual(new Set([a.id]));
     expect(mine.map((x) => x.kind)).toEqual(['mission.started', 'task.claimed', 'mission.note', 'mission.note', 'mission.ended', 'task.released']);
     expect(repo.sortie(['log', '--mission', String(a.id), '--json']).json().activity).toEqual(mine);
     expect(repo.sortie(['log', '--mission', 'nobody-here']).code).toBe(3);
 
     const gem = repo.sortie(['log', '--agent', 'gemini-cli', '--json']).json().activity as typeof all;
-    expect(gem.map((x) => [x.kind, x.task_id])).toEqual([
+    expect(gem.map((x) => [x.kind, x.task])).toEqual([
       ['mission.started', null],
       ['task.claimed', 'TASK-2'],
     ]);

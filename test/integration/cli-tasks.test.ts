@@ -74,7 +74,7 @@ describe('sortie task', () => {
   it('claim: sets UNDERWAY in the file, one live claim, a task.claimed row', () => {
     const r = repo.sortie(['task', 'claim', 'TASK-1', '--json'], asAgent);
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ claimed: 'TASK-1', already: false, mission: { id: agent.id, codename: agent.codename, agent: 'claude-code' } });
+    expect(r.json()).toMatchObject({ task: { id: 'TASK-1', status: 'UNDERWAY', holder: { task: 'TASK-1', mission: agent.id, codename: agent.codename, agent: 'claude-code' } }, already: false });
     expect(statusIn('.sortie/tasks/TASK-1-fix-the-login-redirect.md')).toBe('UNDERWAY');
     expect(repo.git('diff', '--stat').trim()).toMatch(/TASK-1-fix-the-login-redirect\.md \| 2 \+-/);
     expect(liveClaims()).toEqual([{ task_id: 'TASK-1', mission_id: agent.id }]);
@@ -86,7 +86,7 @@ describe('sortie task', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`TASK-1 is held by ${agent.codename} (claude-code, mission #${agent.id})`);
     const s = repo.sortie(['task', 'show', 'TASK-1', '--json']).json();
-    expect(s.holder).toMatchObject({ mission: agent.id, codename: agent.codename, agent: 'claude-code' });
+    expect(s.task.holder).toMatchObject({ mission: agent.id, codename: agent.codename, agent: 'claude-code' });
     expect(s.task.status).toBe('UNDERWAY');
     expect(s.history.map((h: { kind: string }) => h.kind)).toEqual(['task.created', 'task.claimed']);
     expect(repo.sortie(['task', 'show', 'TASK-1']).stdout).toContain(`held by ${agent.codename} (claude-code, mission #${agent.id})`);
@@ -98,11 +98,11 @@ describe('sortie task', () => {
     expect(r.json().error.code).toBe('NOT_HOLDER');
     expect(repo.sortie(['task', 'release', 'TASK-2']).code).toBe(1); // nobody holds it
     const review = repo.sortie(['task', 'review', 'TASK-1', '--json'], asAgent);
-    expect(review.json()).toEqual({ task: 'TASK-1', status: 'REVIEW', released: false, forced: false, previousHolder: null });
+    expect(review.json()).toMatchObject({ task: { id: 'TASK-1', status: 'REVIEW' }, released: false, forced: false, previousHolder: null });
     expect(liveClaims()).toEqual([{ task_id: 'TASK-1', mission_id: agent.id }]);
     const forced = repo.sortie(['task', 'release', 'TASK-1', '--force', '--json']);
     expect(forced.code).toBe(0);
-    expect(forced.json()).toMatchObject({ released: true, forced: true, previousHolder: agent.codename, status: 'REVIEW' });
+    expect(forced.json()).toMatchObject({ released: true, forced: true, previousHolder: agent.codename, task: { status: 'REVIEW', holder: null } });
     expect(liveClaims()).toEqual([]);
     expect(inspect(db(), (d) => d.prepare("SELECT release_reason FROM claims WHERE task_id = 'TASK-1'").pluck().get())).toBe('forced-release');
   });
@@ -111,7 +111,7 @@ describe('sortie task', () => {
     expect(repo.sortie(['task', 'claim', 'TASK-1'], asAgent).code).toBe(0);
     expect(repo.sortie(['task', 'handoff', 'TASK-1'], asAgent).code).toBe(2);
     const h = repo.sortie(['task', 'handoff', 'TASK-1', '--note', 'login fixed; tests left', '--json'], asAgent);
-    expect(h.json()).toMatchObject({ task: 'TASK-1', status: 'UNDERWAY', released: true });
+    expect(h.json()).toMatchObject({ task: { id: 'TASK-1', status: 'UNDERWAY' }, released: true });
     expect(liveClaims()).toEqual([]);
     const note = inspect(db(), (d) => d.prepare("SELECT detail FROM activity WHERE kind = 'task.handoff' AND task_id = 'TASK-1'").pluck().get() as string);
     expect(JSON.parse(note).note).toBe('login fixed; tests left');
@@ -122,7 +122,7 @@ describe('sortie task', () => {
     const step = (verb: string, id: string, want: string) => {
       const r = repo.sortie(['task', verb, id, '--json']);
       expect(r.code, `${verb} ${id}: ${r.stdout}${r.stderr}`).toBe(0);
-      expect(r.json().status).toBe(want);
+      expect(r.json().task.status).toBe(want);
     };
     expect(repo.sortie(['task', 'claim', 'TASK-2']).code).toBe(0);
     step('block', 'TASK-2', 'BLOCKED');

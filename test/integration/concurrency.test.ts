@@ -48,7 +48,7 @@ describe('16 processes claim the same task at the same instant', () => {
     const winners = out.map((o, i) => ({ o, m: missions[i]! })).filter(({ o }) => o.code === 0);
     expect(winners).toHaveLength(1);
     const winner = winners[0]!.m;
-    expect(JSON.parse(winners[0]!.o.stdout)).toEqual({ claimed: 'TASK-1', already: false, mission: { id: winner.id, codename: winner.codename, agent: 'claude-code' } });
+    expect(JSON.parse(winners[0]!.o.stdout)).toMatchObject({ task: { id: 'TASK-1', holder: { mission: winner.id, codename: winner.codename, agent: 'claude-code' } }, already: false });
 
     for (const [i, o] of out.entries()) {
       const all = o.stdout + o.stderr;

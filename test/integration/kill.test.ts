@@ -63,7 +63,7 @@ describe('SIGKILL in the middle of claim/release', () => {
       // Another mission claims next: it wins, or it is told the killed worker holds the task.
       const r = repo.sortie(['task', 'claim', 'TASK-1', '--json'], { env: { SORTIE_MISSION: String(next!.id) } });
       if (r.code === 0) {
-        expect(r.json().claimed).toBe('TASK-1');
+        expect(r.json().task.id).toBe('TASK-1');
         expect(repo.sortie(['task', 'release', 'TASK-1'], { env: { SORTIE_MISSION: String(next!.id) } }).code).toBe(0);
       } else {
         expect(r.code, r.stdout + r.stderr).toBe(1);

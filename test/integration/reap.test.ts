@@ -59,7 +59,7 @@ describe('an agent whose process died', () => {
 
     const r = repo.sortie(['mission', 'reap', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json().reaped).toEqual([{ id: agent!.id, codename: agent!.codename, agent: 'claude-code', reason: 'process-gone', endedAt: lastSign, released: ['TASK-1'] }]);
+    expect(r.json().reaped).toEqual([{ mission: agent!.id, codename: agent!.codename, agent: 'claude-code', reason: 'process-gone', endedAt: lastSign, released: ['TASK-1'] }]);
     expect(mission(repo, agent!.id)).toEqual({ ended_at: lastSign, end_reason: 'abandoned' });
     expect(liveClaims(repo)).toEqual([]);
     expect(inspect(dbOf(repo), (d) => d.prepare('SELECT released_at, release_reason FROM claims').get())).toEqual({ released_at: lastSign, release_reason: 'reaped' });
@@ -67,7 +67,7 @@ describe('an agent whose process died', () => {
     expect(repo.read('.sortie/tasks/TASK-1-half-done.md')).toContain('status: UNDERWAY');
 
     const s = repo.sortie(['status', '--json']).json();
-    expect(s.waiting).toEqual([{ id: 'TASK-1', title: 'Half done', priority: 'medium' }]);
+    expect(s.waiting).toMatchObject([{ id: 'TASK-1', title: 'Half done', priority: 'medium', holder: null }]);
     expect(s.missions.map((m: { id: number }) => m.id)).not.toContain(agent!.id);
     // Reaping twice changes nothing.
     expect(repo.sortie(['mission', 'reap', '--json']).json()).toEqual({ reaped: [] });
@@ -86,7 +86,7 @@ describe('an agent whose process died', () => {
     await kill(child);
     const r = repo.sortie(['task', 'claim', 'TASK-2', '--json'], { env: { SORTIE_MISSION: String(next!.id) } });
     expect(r.code).toBe(0);
-    expect(r.json().mission.id).toBe(next!.id);
+    expect(r.json().task.holder.mission).toBe(next!.id);
     expect(mission(repo, dead!.id).end_reason).toBe('abandoned');
     expect(liveClaims(repo)).toEqual([{ task_id: 'TASK-2', mission_id: next!.id }]);
   });
@@ -128,7 +128,7 @@ describe('silence', () => {
 
     const r = repo.sortie(['mission', 'reap', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json().reaped).toEqual([{ id: silent!.id, codename: silent!.codename, agent: 'claude-code', reason: 'silent', endedAt: longAgo, released: ['TASK-2'] }]);
+    expect(r.json().reaped).toEqual([{ mission: silent!.id, codename: silent!.codename, agent: 'claude-code', reason: 'silent', endedAt: longAgo, released: ['TASK-2'] }]);
     expect(mission(repo, silent!.id)).toEqual({ ended_at: longAgo, end_reason: 'abandoned' });
     expect(mission(repo, recent!.id).ended_at).toBeNull();
     expect(mission(repo, writing!.id).ended_at).toBeNull();

@@ -41,16 +41,16 @@ describe('a worktree and its main checkout', () => {
 
     const show = repo.sortie(['task', 'show', 'TASK-1', '--json']);
     expect(show.code).toBe(0);
-    expect(show.json().holder).toMatchObject({ mission: agent!.id, codename: agent!.codename });
+    expect(show.json().task.holder).toMatchObject({ mission: agent!.id, codename: agent!.codename });
     const mine = repo.sortie(['task', 'claim', 'TASK-1', '--json']);
     expect(mine.code).toBe(1);
     expect(mine.json().error).toMatchObject({ code: 'CLAIM_HELD', holder: { codename: agent!.codename, agent: 'claude-code' } });
     const status = repo.sortie(['status', '--json']).json();
-    expect(status.missions.find((m: { id: number }) => m.id === agent!.id).holds).toEqual([{ task: 'TASK-1', since: expect.any(String) }]);
+    expect(status.missions.find((m: { id: number }) => m.id === agent!.id).claims).toEqual([{ task: 'TASK-1', mission: agent!.id, codename: agent!.codename, agent: 'claude-code', since: expect.any(String) }]);
 
     // The other way round: done in the worktree, free as seen from main.
     expect(inWt(['task', 'done', 'TASK-1'], { SORTIE_MISSION: String(agent!.id) }).code).toBe(0);
-    expect(repo.sortie(['task', 'show', 'TASK-1', '--json']).json().holder).toBeNull();
+    expect(repo.sortie(['task', 'show', 'TASK-1', '--json']).json().task.holder).toBeNull();
     expect(inspect(dbFile, (d) => d.prepare("SELECT COUNT(*) FROM activity WHERE kind = 'task.claimed'").pluck().get())).toBe(1);
 
     // SORTIE_DB overrides the location for both.

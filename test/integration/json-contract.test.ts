@@ -1,0 +1,96 @@
+/**
+ * The --json contract (schema/sortie.schema.json): every command's output, run for real on one
+ * repository with tasks, an agent's mission, a person's claim, commits, a handoff and a reaped
+ * mission, is validated against the command's "output: ..." definition; and every command that
+ * takes --json has one. The steps share the repository and run in order.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { COMMANDS } from '../../dist/commands/specs.js';
+import { commit, startAgent, type Agent } from '../helpers/guard.js';
+import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { SCHEMA, validate } from '../helpers/schema.js';
+
+let repo: TempRepo;
+let agent: Agent;
+
+/** The definition a command's output is held to (the status verbs share one). */
+function defOf(command: string): string {
+  return /^task (release|handoff|done|abort|block|pause|review)$/.test(command) ? 'output: task change' : `output: ${command}`;
+}
+
+function run(args: string[], o: { env?: Record<string, string | undefined>; code?: number } = {}): unknown {
+  const r = repo.sortie([...args, '--json'], { env: o.env });
+  expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(o.code ?? 0);
+  return r.json();
+}
+
+const seen = new Set<string>();
+function holds(command: string, value: unknown): void {
+  seen.add(command);
+  expect(validate(value, command === 'error' ? 'error' : defOf(command)), `${command}: ${JSON.stringify(value).slice(0, 400)}`).toEqual([]);
+}
+
+beforeAll(() => {
+  repo = makeRepo({ name: 'json-contract' });
+  const init = repo.sortie(['init', '--json']);
+  expect(init.code, init.stderr).toBe(0);
+  holds('init', init.json());
+  agent = startAgent(repo, 'json-session');
+});
+
+afterAll(() => repo?.cleanup());
+
+describe('every command speaks the --json contract', () => {
+  test('tasks: new, list, show, claim and every status verb', () => {
+    holds('task new', run(['task', 'new', 'Fix the login redirect', '-p', 'high', '--label', 'auth', '--label', 'web']));
+    holds('task new', run(['task', 'new', 'Sign-up form', '--depends-on', 'TASK-1']));
+    for (let i = 3; i <= 8; i++) run(['task', 'new', `Task ${i}`]);
+    const claimed = run(['task', 'claim', 'TASK-1'], { env: agent.env }) as { task: { holder: { codename: string; agent: string; task: string } } };
+    holds('task claim', claimed);
+    expect(claimed.task.holder).toMatchObject({ task: 'TASK-1', codename: agent.codename, agent: 'claude-code' });
+    const list = run(['task', 'list', '--all']) as { tasks: { labels: unknown; dependsOn: unknown; path: string }[] };
+    holds('task list', list);
+    expect(list.tasks[0]!.labels).toEqual(['auth', 'web']); // arrays, not JSON in strings
+    expect(list.tasks[1]!.dependsOn).toEqual(['TASK-1']);
+    expect(list.tasks[0]!.path).toMatch(/^\.sortie\/tasks\/TASK-1/);
+    const show = run(['task', 'show', 'TASK-1']) as { task: { body: string } };
+    holds('task show', show);
+    expect(typeof show.task.body).toBe('string');
+    // A person claims the others, and walks each through a verb.
+    const verbs = ['release', 'handoff', 'done', 'abort', 'block', 'pause', 'review'];
+    verbs.forEach((verb, i) => {
+      const id = `TASK-${i + 2}`;
+      run(['task', 'claim', id]);
+      holds(`task ${verb}`, run(['task', verb, id, ...(verb === 'handoff' ? ['--note', 'half done'] : [])]));
+    });
+  });
+
+  test('missions: list, show, note, end, reap; status; log', () => {
+    expect(commit(repo, 'TASK-1 send users to the dashboard', { env: agent.env }).code).toBe(0);
+    holds('mission note', run(['mission', 'note', 'parser done; tests left'], { env: agent.env }));
+    holds('mission list', run(['mission', 'list', '--all']));
+    const show = run(['mission', 'show', String(agent.id)]) as { mission: { commits: { tasks: unknown }[] } };
+    holds('mission show', show);
+    expect(show.mission.commits[0]!.tasks).toEqual(['TASK-1']);
+    holds('status', run(['status']));
+    holds('log', run(['log', '--since', '1h']));
+    holds('log', run(['log']));
+    holds('mission end', run(['mission', 'end', String(agent.id), '--handoff', 'over to you']));
+    holds('mission end', run(['mission', 'end', String(agent.id)])); // already ended
+    holds('mission reap', run(['mission', 'reap']));
+  });
+
+  test('doctor, uninstall, and an error', () => {
+    holds('doctor', run(['doctor']));
+    holds('error', run(['task', 'show', 'TASK-99'], { code: 3 }));
+    holds('error', run(['task', 'claim', 'TASK-4'], { code: 1 })); // COMPLETE: not claimable
+    holds('uninstall', run(['uninstall']));
+  });
+
+  test('every command that takes --json has a definition, and every definition was exercised', () => {
+    const withJson = COMMANDS.filter((c) => 'json' in c.options).map((c) => c.name);
+    for (const name of withJson) expect(SCHEMA.$defs[defOf(name)], `schema/sortie.schema.json has no "${defOf(name)}"`).toBeDefined();
+    for (const name of withJson) expect(seen.has(name), `${name} was not run by this test`).toBe(true);
+    expect(seen.has('error')).toBe(true);
+  });
+});
