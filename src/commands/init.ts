@@ -7,7 +7,7 @@ import { SortieError, errorMessage, isSortieError } from '../errors.js';
 import { findRepo, requireRepo, type Env, type Repo } from '../git.js';
 import { installClaude, settingsPath, uninstallClaude, type FileChange } from '../install/claude.js';
 import { GIT_HOOKS, installGit, machineFiles, prepareGit, removeBlock } from '../install/git.js';
-import { detectHookManagers, snippetFor, wireEdits, type HookManager, type WireEdit } from '../install/hook-managers.js';
+import { detectHookManagers, preCommitStageName, snippetFor, wireEdits, type HookManager, type WireEdit } from '../install/hook-managers.js';
 import { installMessages } from '../install/messages.js';
 import { detectPackageManager, nativeBuildFix, type PackageManager } from '../install/package-manager.js';
 import { projectInstallDir } from '../install/paths.js';
@@ -86,10 +86,15 @@ function planPackageJson(repo: Repo, pm: PackageManager | undefined): PackagePla
   return { file, script, previous, next: setNested(text, 'scripts', script, scriptWith(previous)) };
 }
 
+/** What `init --wire` put into a hook manager's file. */
+type Wired = { appended?: string; inserted?: string[]; keys?: Record<string, string | null> };
+
 /** A manager found in the way, and whether `--wire` can wire sortie into it. */
 interface ManagerPlan {
   manager: HookManager;
   edits: WireEdit[] | undefined;
+  /** Text inserted into the manager's file (uninstall takes out exactly that). */
+  inserted: string[] | undefined;
   reason: string | undefined;
 }
 
@@ -123,10 +128,10 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const managers = o.noGit ? [] : detectHookManagers(repo, ctx.env);
   const plans: ManagerPlan[] = managers.map((m) => {
     const w = wireEdits(repo, ctx.env, m, installDir);
-    return { manager: m, edits: 'edits' in w ? w.edits : undefined, reason: 'reason' in w ? w.reason : undefined };
+    return { manager: m, edits: 'edits' in w ? w.edits : undefined, inserted: 'edits' in w ? w.inserted : undefined, reason: 'reason' in w ? w.reason : undefined };
   });
   if (plans.length && (!o.wire || plans.some((p) => !p.edits))) {
-    const m = installMessages.anotherHookManager(plans.map((p) => ({ name: p.manager.name, configured: p.manager.config, installed: p.manager.installed, cannotWire: o.wire ? p.reason : undefined, snippet: snippetFor(p.manager, installDir) })));
+    const m = installMessages.anotherHookManager(plans.map((p) => ({ name: p.manager.name, configured: p.manager.config, installed: p.manager.installed, cannotWire: o.wire ? p.reason : undefined, snippet: snippetFor(p.manager, installDir, p.manager.id === 'pre-commit' ? { preCommitStage: preCommitStageName(ctx.env) } : {}) })));
     throw new SortieError('INSTALL', m.message, { hint: m.hint, data: { managers: managers.map((x) => ({ id: x.id, config: x.config ?? null, installed: x.installed })) } });
   }
   const husky = !o.noGit && plans.length === 0;
@@ -174,7 +179,8 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
         if (p.manager.id === 'simple-git-hooks') {
           const cur = ((JSON.parse(old) as Record<string, Record<string, string> | undefined>)['simple-git-hooks'] ?? {}) as Record<string, string>;
           tx.setWired(e.file, { keys: Object.fromEntries(GIT_HOOKS.map((h) => [h, cur[h] ?? null])) });
-        } else if (e.text.startsWith(old)) tx.setWired(e.file, { appended: e.text.slice(old.length) });
+        } else if (p.inserted) tx.setWired(e.file, { inserted: p.inserted });
+        else if (e.text.startsWith(old)) tx.setWired(e.file, { appended: e.text.slice(old.length) });
         tx.write(e.file, e.text, e.mode === undefined ? {} : { mode: e.mode });
         changes.push({ file: e.file, action: before ? 'update' : 'create', detail: `sortie wired into ${p.manager.name}` });
       }
@@ -306,10 +312,10 @@ function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, fac
           const cur = (JSON.parse(text) as { scripts?: Record<string, string> }).scripts?.[s.name];
           if (cur === scriptWith(s.previous ?? undefined)) next = s.previous === null ? removeNested(text, 'scripts', s.name, true) : setNested(text, 'scripts', s.name, s.previous);
         }
-        next = removeManagerWiring(next, (facts.wired as Record<string, { appended?: string; keys?: Record<string, string | null> }> | undefined)?.[e.path]);
+        next = removeManagerWiring(next, (facts.wired as Record<string, Wired> | undefined)?.[e.path]);
       } else if (e.path.startsWith(repo.commonDir + sep) || isConfig) {
         next = '';
-      } else next = removeManagerWiring(text, (facts.wired as Record<string, { appended?: string; keys?: Record<string, string | null> }> | undefined)?.[e.path]);
+      } else next = removeManagerWiring(text, (facts.wired as Record<string, Wired> | undefined)?.[e.path]);
       const mode = e.before?.mode;
       if (next === text && mode === undefined) return;
       if ((e.before === null && next.trim() === '') || (next === '' && e.path.startsWith(repo.commonDir + sep))) {
@@ -349,7 +355,15 @@ function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, fac
 }
 
 /** Takes sortie's part out of a hook manager's file: exactly what `init --wire` appended, or the keys it set. */
-function removeManagerWiring(text: string, wired: { appended?: string; keys?: Record<string, string | null> } | undefined): string {
+function removeManagerWiring(text: string, wired: Wired | undefined): string {
+  if (wired?.inserted) {
+    let next = text;
+    for (const part of wired.inserted) {
+      const at = next.indexOf(part);
+      if (at >= 0) next = next.slice(0, at) + next.slice(at + part.length);
+    }
+    return next;
+  }
   if (wired?.appended) {
     const at = text.indexOf(wired.appended);
     return at < 0 ? text : text.slice(0, at) + text.slice(at + wired.appended.length);

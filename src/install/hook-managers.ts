@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { git, type Env, type Repo } from '../git.js';
+import { childProcess } from '../lazy.js';
 import { NOT_INSTALLED } from './command.js';
 import { setNested } from './json-edit.js';
 
@@ -163,8 +164,20 @@ export interface Snippet {
   then: string | undefined;
 }
 
+/**
+ * The pre-commit framework's name for the pre-commit stage: `pre-commit` since its 3.2, `commit`
+ * before (Debian 12 ships 3.0.4). Asked of the installed pre-commit; the modern name when there is none.
+ */
+export function preCommitStageName(env: Env): string {
+  const r = childProcess().spawnSync('pre-commit', ['--version'], { env: env as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const m = /(\d+)\.(\d+)/.exec(r.stdout ?? '');
+  if (r.status !== 0 || !m) return 'pre-commit';
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > 3 || (a === 3 && b >= 2) ? 'pre-commit' : 'commit';
+}
+
 /** The snippet that wires sortie into a manager, in its own terms. */
-export function snippetFor(m: HookManager, installDir: string): Snippet {
+export function snippetFor(m: HookManager, installDir: string, o: { preCommitStage?: string } = {}): Snippet {
   switch (m.id) {
     case 'pre-commit': {
       const hooks = WIRED_HOOKS.map((h) =>
@@ -172,7 +185,7 @@ export function snippetFor(m: HookManager, installDir: string): Snippet {
           `      - id: sortie-${h}`,
           `        name: sortie (${h})`,
           '        language: system',
-          `        stages: [${h}]`,
+          `        stages: [${h === 'pre-commit' ? (o.preCommitStage ?? 'pre-commit') : h}]`,
           '        always_run: true',
           '        pass_filenames: false',
           '        entry: >-',
@@ -187,9 +200,7 @@ export function snippetFor(m: HookManager, installDir: string): Snippet {
       };
     }
     case 'lefthook': {
-      const text = WIRED_HOOKS.map((h) =>
-        [`${h}:`, '  commands:', '    sortie:', '      run: >-', `        sh -c '${gitHookLine(h, installDir, h === 'post-checkout' ? '"$1" "$2" "$3"' : '')}' sortie${h === 'post-checkout' ? ' {1} {2} {3}' : ''}`].join('\n'),
-      ).join('\n');
+      const text = WIRED_HOOKS.map((h) => `${h}:\n  commands:\n${lefthookCommand(h, installDir).replace(/^/gm, '    ')}`).join('\n');
       return { manager: m.id, file: m.config ?? 'lefthook.yml', text: `# sortie: task claims\n${text}`, then: 'lefthook install' };
     }
     case 'simple-git-hooks':
@@ -218,6 +229,11 @@ export function snippetFor(m: HookManager, installDir: string): Snippet {
   }
 }
 
+/** sortie's command in a lefthook hook (`commands:` entry), unindented. */
+function lefthookCommand(h: WiredHook, installDir: string): string {
+  return ['sortie:', '  run: >-', `    sh -c '${gitHookLine(h, installDir, h === 'post-checkout' ? '"$1" "$2" "$3"' : '')}' sortie${h === 'post-checkout' ? ' {1} {2} {3}' : ''}`].join('\n');
+}
+
 export interface WireEdit {
   file: string;
   text: string;
@@ -229,8 +245,8 @@ export interface WireEdit {
  * be done by appending without rewriting anything of the user's. Undefined when it cannot (the
  * snippet is printed instead, with the reason).
  */
-export function wireEdits(repo: Repo, env: Env, m: HookManager, installDir: string): { edits: WireEdit[] } | { reason: string } {
-  const snip = snippetFor(m, installDir);
+export function wireEdits(repo: Repo, env: Env, m: HookManager, installDir: string): { edits: WireEdit[]; inserted?: string[] } | { reason: string } {
+  const snip = snippetFor(m, installDir, m.id === 'pre-commit' ? { preCommitStage: preCommitStageName(env) } : {});
   switch (m.id) {
     case 'pre-commit': {
       const file = join(repo.root, '.pre-commit-config.yaml');
@@ -248,11 +264,32 @@ export function wireEdits(repo: Repo, env: Env, m: HookManager, installDir: stri
     case 'lefthook': {
       const file = join(repo.root, m.config ?? 'lefthook.yml');
       if (!/\.ya?ml$/.test(file)) return { reason: `${m.config} is not YAML` };
-      const text = read(file);
-      if (text.includes('sortie git commit-msg') || text.includes('exec sortie-hook git commit-msg')) return { edits: [] };
-      const taken = WIRED_HOOKS.filter((h) => new RegExp(`^${h}:`, 'm').test(text));
-      if (taken.length) return { reason: `${m.config} already has ${taken.join(', ')}: add sortie's command under each one's \`commands:\`` };
-      return { edits: [{ file, text: `${text}${text.endsWith('\n') || !text ? '' : '\n'}${snip.text}\n` }] };
+      const original = read(file);
+      if (original.includes('sortie-hook git commit-msg')) return { edits: [] };
+      let text = original;
+      const inserted: string[] = [];
+      for (const h of WIRED_HOOKS) {
+        const command = lefthookCommand(h, installDir);
+        const top = new RegExp(`^${h}:[ \t]*\r?\n`, 'm').exec(text);
+        if (!top) {
+          const block = `${h}:\n  commands:\n${command.replace(/^/gm, '    ')}\n`;
+          text = `${text}${text.endsWith('\n') || !text ? '' : '\n'}${block}`;
+          inserted.push(block);
+          continue;
+        }
+        // The hook is there: sortie's command goes first under its `commands:`, indented like its siblings.
+        const start = top.index + top[0].length;
+        const next = /^\S/m.exec(text.slice(start));
+        const body = text.slice(start, next ? start + next.index : text.length);
+        const cmds = /^([ \t]+)commands:[ \t]*\r?\n/m.exec(body);
+        if (!cmds) return { reason: `the ${h} hook in ${m.config} has no \`commands:\` (sortie adds a command there; jobs and scripts are not edited)` };
+        const after = start + cmds.index + cmds[0].length;
+        const child = /^([ \t]+)\S/.exec(text.slice(after))?.[1] ?? `${cmds[1]}  `;
+        const lines = `${command.replace(/^/gm, child)}\n`;
+        text = text.slice(0, after) + lines + text.slice(after);
+        inserted.push(lines);
+      }
+      return { edits: [{ file, text }], inserted };
     }
     case 'simple-git-hooks': {
       if (m.config !== 'package.json#simple-git-hooks') return { reason: `simple-git-hooks is configured in ${m.config}, which sortie does not edit` };

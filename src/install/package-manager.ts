@@ -78,9 +78,12 @@ export function nativeBuildFix(pm: PackageManager | undefined): string {
         'then: pnpm rebuild better-sqlite3',
       ].join('\n');
     case 'yarn':
-      return pm.pnp
-        ? "yarn rebuild better-sqlite3   (under Plug'n'Play the project's hooks cannot reach sortie: use nodeLinker: node-modules in .yarnrc.yml, or a global install: npm i -g sortie)"
-        : 'yarn rebuild better-sqlite3   (if .yarnrc.yml sets enableScripts: false, add "dependenciesMeta": { "better-sqlite3": { "built": true } } to package.json first)';
+      return [
+        'yarn (4 and later) runs no build script of a dependency unless told (enableScripts is false by default):',
+        '  add "dependenciesMeta": { "better-sqlite3": { "built": true } } to package.json,',
+        'then: yarn install',
+        ...(pm.pnp ? ["under Plug'n'Play the committed hooks cannot find sortie in node_modules: set nodeLinker: node-modules in .yarnrc.yml, or install it globally (npm i -g sortie)"] : []),
+      ].join('\n');
     case 'bun':
       return 'bun pm trust better-sqlite3   (bun runs the build scripts only of trusted dependencies; this adds it to "trustedDependencies" and builds it)';
     case 'npm':

@@ -295,7 +295,7 @@ export class Tx {
   }
 
   /** Records what was appended to or set in a hook manager's file (uninstall takes exactly that out again). */
-  setWired(file: string, w: { appended?: string; keys?: Record<string, string | null> }): void {
+  setWired(file: string, w: { appended?: string; inserted?: string[]; keys?: Record<string, string | null> }): void {
     const all = (this.journal.facts.wired ??= {}) as Record<string, unknown>;
     if (all[file] === undefined) all[file] = w;
   }
