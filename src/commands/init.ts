@@ -165,7 +165,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     }
     if (husky) {
       tx.mkdir(join(repo.root, '.husky'));
-      changes.push(...installGit(repo, loaded.config, ctx.env, tx, installDir, dry));
+      changes.push(...installGit(repo, loaded.config, ctx.env, tx, installDir));
       if (pkgPlan) {
         tx.setFact('script', { name: pkgPlan.script, previous: pkgPlan.previous ?? null });
         tx.write(pkgPlan.file, pkgPlan.next);

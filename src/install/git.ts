@@ -120,7 +120,7 @@ export function huskyWired(repo: Repo, env: Env): boolean {
  * lines, its mode kept); this machine's settings for the runner (hooks/sortie.sh) are written.
  * The caller has checked that no other manager owns the hooks.
  */
-export function installGit(repo: Repo, config: SortieConfig, env: Env, tx: Tx, installDir: string, dry: boolean): FileChange[] {
+export function installGit(repo: Repo, config: SortieConfig, env: Env, tx: Tx, installDir: string): FileChange[] {
   const changes: FileChange[] = [];
   const huskyDir = join(repo.root, '.husky');
   const abs = huskyHooksDir(repo);
@@ -158,7 +158,6 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, tx: Tx, i
     tx.remove(legacyRunner(repo));
     changes.push({ file: legacyRunner(repo), action: 'remove', detail: 'the old machine-local runner (hooks/sortie.sh replaces it)' });
   }
-  void dry;
   return changes;
 }
 

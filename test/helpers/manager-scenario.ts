@@ -11,7 +11,7 @@
  *    changes no committed file, and doctor is clean.
  * The steps build on each other and run in order.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { codename, seedOf } from '../../dist/missions/codename.js';
@@ -125,8 +125,7 @@ export function managerScenario(c: ManagerCase): void {
       expect(blocked.code, blocked.stderr).toBe(1);
       expect(blocked.stderr).toContain('sortie: commit blocked (commit-msg)');
       expect(existsSync(join(b, '.git', 'sortie', 'sortie.db'))).toBe(true);
-      expect(run('git', ['reset', '-q'], b, env).code).toBe(0);
-      rmSync(join(b, 'work.txt'));
+      expect(run('git', ['reset', '-q', '--hard'], b, env).code).toBe(0);
 
       // The teammate's init changes no committed file.
       const init = sortie(b, ['init']);
