@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { loadConfig, presetNames, resolveConfig, type LoadedConfig } from '../config/load.js';
@@ -70,8 +70,14 @@ interface PackagePlan {
   next: string;
 }
 
-function planPackageJson(repo: Repo, pm: PackageManager | undefined): PackagePlan | undefined {
-  const file = join(repo.root, 'package.json');
+/**
+ * The package.json that gets the install script: the one of the package sortie is installed in
+ * (a workspace package may hold it in its own node_modules; pnpm runs each workspace package's
+ * `prepare` on install), else the repository root's.
+ */
+function planPackageJson(repo: Repo, pm: PackageManager | undefined, installDir: string): PackagePlan | undefined {
+  const own = join(repo.root, installDir.replace(/\/?node_modules\/sortie$/, ''), 'package.json');
+  const file = existsSync(own) ? own : join(repo.root, 'package.json');
   if (!existsSync(file)) return undefined;
   const text = readFileSync(file, 'utf8');
   let pkg: { scripts?: Record<string, string> };
@@ -135,7 +141,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     throw new SortieError('INSTALL', m.message, { hint: m.hint, data: { managers: managers.map((x) => ({ id: x.id, config: x.config ?? null, installed: x.installed })) } });
   }
   const husky = !o.noGit && plans.length === 0;
-  const pkgPlan = husky ? planPackageJson(repo, pm) : undefined;
+  const pkgPlan = husky ? planPackageJson(repo, pm, installDir) : undefined;
   const configFile = existing.file ?? join(repo.root, '.sortierc.json');
   const dbFile = dbPath(repo, ctx.env, ctx.cwd);
   checkWritable([
@@ -306,7 +312,7 @@ function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, fac
         uninstallClaude(repo.root, false, (_f, t) => (out = t));
         next = out ?? text;
       } else if (e.path.startsWith(join(repo.root, '.husky') + sep)) next = removeBlock(text);
-      else if (e.path === join(repo.root, 'package.json')) {
+      else if (basename(e.path) === 'package.json') {
         const s = facts.script as { name: string; previous: string | null } | undefined;
         if (s) {
           const cur = (JSON.parse(text) as { scripts?: Record<string, string> }).scripts?.[s.name];

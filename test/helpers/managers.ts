@@ -50,8 +50,12 @@ export function packedWorkspace(name: string): { dir: string; tarball: string; c
 
 /** The environment of a project's commands: no global sortie (the project's own install must do), the tools on PATH. */
 export function projectEnv(toolBins: string[]): Record<string, string> {
-  const path = [...toolBins, ...(process.env.PATH ?? '').split(':').filter((d) => d && d !== GLOBAL_BIN)].join(':');
-  const env = cleanEnv({ PATH: path, SORTIE_TEST: '1', CI: 'true', npm_config_nodedir: nodedir(), YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_PROGRESS_BARS: 'false' });
+  // As a user's shell has it: none of this checkout's node_modules/.bin folders (npx put them on
+  // the test runner's PATH; a build script then finds this checkout's tools instead of its own).
+  const path = [...toolBins, ...(process.env.PATH ?? '').split(':').filter((d) => d && d !== GLOBAL_BIN && !d.includes('/node_modules/'))].join(':');
+  // CI is left out: managers change their defaults under it (yarn's immutable installs); the
+  // tests pass the flags they mean instead, so a run here and in CI is the same.
+  const env = cleanEnv({ PATH: path, SORTIE_TEST: '1', CI: undefined, npm_config_nodedir: nodedir(), YARN_ENABLE_TELEMETRY: '0', YARN_ENABLE_PROGRESS_BARS: 'false' });
   for (const k of Object.keys(env)) if (k.startsWith('npm_') && k !== 'npm_config_nodedir') delete env[k];
   return env;
 }
