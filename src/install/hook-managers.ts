@@ -150,6 +150,15 @@ export function gitHookLine(hook: WiredHook, installDir: string, args = '"$@"'):
   return `f=${installDir}/dist/hook.cjs; if [ -f "$f" ]; then exec node "$f" git ${hook}${a}; fi; if command -v sortie-hook >/dev/null 2>&1; then exec sortie-hook git ${hook}${a}; fi; echo "${NOT_INSTALLED.replace('continuing', 'not checked')}" >&2`;
 }
 
+/**
+ * The same as a line appended to a hook file that goes on after it: no `exec`, and sortie's
+ * refusal ends the hook with its status (a blocked commit stays blocked).
+ */
+export function gitHookTail(hook: WiredHook, installDir: string): string {
+  const f = `${installDir}/dist/hook.cjs`;
+  return `if [ -f ${f} ]; then node ${f} git ${hook} "$@" || exit $?; elif command -v sortie-hook >/dev/null 2>&1; then sortie-hook git ${hook} "$@" || exit $?; else echo "${NOT_INSTALLED.replace('continuing', 'not checked')}" >&2; fi`;
+}
+
 /** The text that marks sortie's wiring in a manager's files (doctor looks for it). */
 export function wiredMark(hook: WiredHook): string {
   return `git ${hook}`;
@@ -223,7 +232,7 @@ export function snippetFor(m: HookManager, installDir: string, o: { preCommitSta
       return {
         manager: m.id,
         file: 'each hook file (pre-commit, commit-msg, post-commit, post-checkout)',
-        text: WIRED_HOOKS.map((h) => `# in ${h}:\n${gitHookLine(h, installDir).replace(/; echo .*$/, '')}`).join('\n'),
+        text: WIRED_HOOKS.map((h) => `# at the end of ${h}:\n${gitHookTail(h, installDir)}`).join('\n'),
         then: undefined,
       };
   }
@@ -314,8 +323,9 @@ export function wireEdits(repo: Repo, env: Env, m: HookManager, installDir: stri
         const text = read(file);
         if (text.includes(`git ${h}`) && text.includes('sortie-hook')) continue;
         // Appended lines run after the hook's own; a hook that exits early skips them (said in the README).
-        const line = gitHookLine(h, installDir).replace(/exec /g, '');
-        edits.push({ file, text: text ? `${text}${text.endsWith('\n') ? '' : '\n'}${line}\n` : `#!/bin/sh\n${line}\n`, mode: 0o755 });
+        const line = gitHookTail(h, installDir);
+        // A new hook file is executable; an existing one keeps its mode.
+        edits.push(text ? { file, text: `${text}${text.endsWith('\n') ? '' : '\n'}${line}\n` } : { file, text: `#!/bin/sh\n${line}\n`, mode: 0o755 });
       }
       return { edits };
     }

@@ -195,6 +195,30 @@ describe('another hook manager in charge', () => {
   });
 });
 
+describe('hand-made hooks in .git/hooks, wired with --wire', () => {
+  it('appends sortie to each hook (the mode kept, new ones executable): blocked on an unclaimed task, the old hook still runs; uninstall restores them', () => {
+    const repo = fresh('guard-githooks-wire');
+    const hook = join(repo.dir, '.git', 'hooks', 'pre-commit');
+    const LEGACY = '#!/bin/sh\necho legacy >> legacy-marker\n';
+    writeFileSync(hook, LEGACY, { mode: 0o750 });
+    const init = repo.sortie(['init', '--wire']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(statSync(hook).mode & 0o777).toBe(0o750);
+    expect(readFileSync(hook, 'utf8').startsWith(LEGACY)).toBe(true);
+    expect(statSync(join(repo.dir, '.git', 'hooks', 'commit-msg')).mode & 0o111).not.toBe(0);
+    expect(existsSync(join(repo.dir, '.husky'))).toBe(false);
+    tasks(repo, 'Login');
+    const blocked = commit(repo, 'TASK-1 change');
+    expect(blocked.code).toBe(1);
+    expect(blocked.stderr).toContain('sortie: commit blocked (commit-msg)');
+    expect(repo.read('legacy-marker')).toContain('legacy');
+    expect(repo.sortie(['uninstall']).code).toBe(0);
+    expect(readFileSync(hook, 'utf8')).toBe(LEGACY);
+    expect(statSync(hook).mode & 0o777).toBe(0o750);
+    expect(existsSync(join(repo.dir, '.git', 'hooks', 'commit-msg'))).toBe(false);
+  });
+});
+
 describe('post-checkout', () => {
   const repo = fresh('guard-checkout');
   it("prints the claim state of the task a new branch names, and records the branch on an agent's mission", () => {
