@@ -1,6 +1,6 @@
 /**
- * sortie beside the real pre-commit framework (Debian's package, or PyPI's) and the real lefthook
- * (npm), each with the team's own hook already configured: sortie's init refuses to take the hooks
+ * sortie beside the real pre-commit framework (Debian's package, or PyPI's), the real lefthook and
+ * the real simple-git-hooks (npm), each with the team's own hook already configured: sortie's init refuses to take the hooks
  * folder while the manager is only configured, and names it; the manager's own install works; `init
  * --wire` adds sortie in the manager's terms; the manager's install still works after it; a commit
  * naming an unclaimed task is blocked, the team's hook still runs, the commit passes once claimed;
@@ -178,5 +178,50 @@ describe('lefthook', () => {
     const un = repo.sortie(['uninstall'], { env });
     expect(un.code, un.stderr).toBe(0);
     expect(repo.read('lefthook.yml')).toBe(CONFIG);
+  });
+});
+
+describe('simple-git-hooks', () => {
+  let repo: TempRepo;
+  let env: Record<string, string>;
+  const PKG = `${JSON.stringify({ name: 'team-app', private: true, 'simple-git-hooks': { 'pre-commit': 'echo team-sgh >> .git/team-marker' } }, null, 2)}\n`;
+  const sgh = () => toResult(spawnSync('simple-git-hooks', [], { cwd: repo.dir, env, encoding: 'utf8' }));
+
+  beforeAll(() => {
+    const bin = tool('simple-git-hooks', 'simple-git-hooks');
+    repo = makeRepo({ name: 'simple-git-hooks' });
+    repos.push(repo);
+    env = { ...repo.env, PATH: `${dirname(bin)}:${repo.env.PATH}` };
+    repo.write('package.json', PKG);
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'team simple-git-hooks config');
+  }, 120_000);
+
+  test('configured: init refuses; --wire adds its line to each hook in package.json; simple-git-hooks installs them; blocked, the team hook still runs; uninstall restores package.json', () => {
+    const r = repo.sortie(['init'], { env });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('simple-git-hooks (configured in package.json#simple-git-hooks, not installed on this clone yet)');
+    const init = repo.sortie(['init', '--wire'], { env });
+    expect(init.code, init.stderr).toBe(0);
+    const cfg = JSON.parse(repo.read('package.json'))['simple-git-hooks'] as Record<string, string>;
+    expect(cfg['pre-commit']!.startsWith('echo team-sgh >> .git/team-marker\n')).toBe(true);
+    expect(cfg['commit-msg']).toContain('sortie-hook git commit-msg');
+    const installed = sgh();
+    expect(installed.code, installed.stdout + installed.stderr).toBe(0);
+
+    expect(repo.sortie(['task', 'new', 'Fix the login redirect'], { env }).code).toBe(0);
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '--no-verify', '-m', 'sortie wired into simple-git-hooks');
+    const before = commitCount(repo);
+    const blocked = commit(repo, 'TASK-1 send users to the dashboard', { env });
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout + blocked.stderr).toContain('sortie: commit blocked (commit-msg)');
+    expect(commitCount(repo)).toBe(before);
+    expect(marker(repo)).toContain('team-sgh');
+    expect(repo.sortie(['doctor'], { env }).stdout).toMatch(/ok\s+git hooks: simple-git-hooks runs sortie/);
+
+    const un = repo.sortie(['uninstall'], { env });
+    expect(un.code, un.stderr).toBe(0);
+    expect(repo.read('package.json')).toBe(PKG);
   });
 });
