@@ -9,7 +9,7 @@ import type { Workspace } from '../workspace.js';
 import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
 import { assertTaskId } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
-import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
+import { PRIORITY_LETTER, TERMINAL, assertTransition, canTransition, isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
 
 export interface TaskRow {
@@ -197,7 +197,7 @@ export interface ClaimResult {
   already: boolean;
 }
 
-interface Locked {
+export interface Locked {
   task: TaskWithBody;
   held: LiveClaim | undefined;
   now: Date;
@@ -208,7 +208,7 @@ interface Locked {
  * Reads a task and its live claim under the database's write lock (BEGIN IMMEDIATE), so whatever
  * fn decides from them cannot be raced by another writer: every claim and status change goes here.
  */
-function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
+export function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
   assertTaskId(id, ws.config);
   const now = ws.ctx.now();
   const at = iso(now);
@@ -220,32 +220,83 @@ function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
  * lock. The partial unique index on live claims backs it up in the schema.
  */
 export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { force?: boolean } = {}): ClaimResult {
-  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
-      if (held && held.mission.id === actor.id) return { task, already: true };
-      if (held) {
-        throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
-          hint:
-            held.mission.kind === 'person'
-              ? `ask ${held.mission.person ?? 'them'} to run \`sortie task release ${id}\`, or pick another task (sortie status)`
-              : `pick another task (sortie status), or wait for ${held.mission.codename} to hand it off; a person can force it: sortie task release ${id} --force`,
-          data: {
-            task: id,
-            holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, person: held.mission.person, since: held.claimed_at },
-          },
-        });
+  return withTaskLocked(ws, id, (l) => claimLocked(ws, actor, l, opts));
+}
+
+/** The claim itself, given a task and its live claim read under the write lock. */
+function claimLocked(ws: Workspace, actor: MissionRow, { task, held, now, at }: Locked, opts: { force?: boolean }): ClaimResult {
+  const id = task.id;
+  if (held && held.mission.id === actor.id) return { task, already: true };
+  if (held) {
+    throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
+      hint:
+        held.mission.kind === 'person'
+          ? `ask ${held.mission.person ?? 'them'} to run \`sortie task release ${id}\`, or pick another task (sortie status)`
+          : `pick another task (sortie status), or wait for ${held.mission.codename} to hand it off; a person can force it: sortie task release ${id} --force`,
+      data: {
+        task: id,
+        holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, person: held.mission.person, since: held.claimed_at },
+      },
+    });
+  }
+  if (task.status === 'COMPLETE' || task.status === 'ABORTED') {
+    throw new SortieError('NOT_CLAIMABLE', `${id} is ${task.status}; closed tasks cannot be claimed`, {
+      hint: `to reopen it for repair: sortie task claim ${id} --force`,
+      data: { task: id, status: task.status },
+    });
+  }
+  if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
+  ws.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
+  const next = writeStatus(ws, task, 'UNDERWAY', now);
+  record(ws.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
+  return { task: next, already: false };
+}
+
+export interface NextPick {
+  task: Task;
+  /** `waiting`: UNDERWAY with nobody holding it (a mission ended mid-way); `ready`: TODO with its dependencies done. */
+  kind: 'ready' | 'waiting';
+}
+
+/**
+ * What can be started now, best first: ready and waiting tasks merged by priority, a task waiting
+ * for pickup before a fresh one of the same priority (finish what was started).
+ */
+export function startable(db: Database, limit: number): NextPick[] {
+  const ready = readyTasks(db, limit).map((task) => ({ task, kind: 'ready' as const }));
+  const waiting = waitingTasks(db, limit).map((task) => ({ task, kind: 'waiting' as const }));
+  const rank = (p: NextPick) => priorityRank(p.task.priority) * 2 + (p.kind === 'waiting' ? 0 : 1);
+  return [...waiting, ...ready].sort((a, b) => rank(a) - rank(b) || a.task.id.localeCompare(b.task.id)).slice(0, limit);
+}
+
+/**
+ * `sortie next --claim`: picks the first startable task and claims it in ONE write transaction,
+ * through the same compare-and-swap as `task claim`. Concurrent callers queue on the write lock,
+ * and each sees the claims of those before it, so they get different tasks. Returns undefined
+ * when nothing can be started.
+ */
+export function claimNext(ws: Workspace, actor: MissionRow): (ClaimResult & { kind: NextPick['kind'] }) | undefined {
+  const now = ws.ctx.now();
+  const at = iso(now);
+  return withBusyRetry(() =>
+    immediate(ws.db, () => {
+      // A handful of candidates: one whose file no longer agrees with the index (edited by hand,
+      // unreadable) is skipped rather than failing the pick.
+      for (const pick of startable(ws.db, 20)) {
+        let task: TaskWithBody;
+        try {
+          task = readTask(ws, pick.task.id);
+        } catch (e) {
+          if (e instanceof SortieError && (e.code === 'TASK_PARSE' || e.code === 'TASK_NOT_FOUND')) continue;
+          throw e;
+        }
+        const held = liveClaim(ws.db, task.id);
+        if (held || TERMINAL.has(task.status) || !canTransition(task.status, 'UNDERWAY')) continue;
+        return { ...claimLocked(ws, actor, { task, held, now, at }, {}), kind: pick.kind };
       }
-      if (task.status === 'COMPLETE' || task.status === 'ABORTED') {
-        throw new SortieError('NOT_CLAIMABLE', `${id} is ${task.status}; closed tasks cannot be claimed`, {
-          hint: `to reopen it for repair: sortie task claim ${id} --force`,
-          data: { task: id, status: task.status },
-        });
-      }
-      if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
-      ws.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
-      const next = writeStatus(ws, task, 'UNDERWAY', now);
-      record(ws.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
-      return { task: next, already: false };
-  });
+      return undefined;
+    }),
+  );
 }
 
 export type StatusVerb = 'done' | 'abort' | 'block' | 'pause' | 'review' | 'release' | 'handoff';
@@ -376,3 +427,39 @@ export function countWaiting(db: Database): number {
   return db.prepare(`SELECT COUNT(*) ${WAITING}`).pluck().get() as number;
 }
 
+
+/** The most recent claim on a task, live or released, with its mission: who had it last. */
+export function lastClaim(db: Database, taskId: string): { claimed_at: string; released_at: string | null; release_reason: string | null; mission: MissionRow } | undefined {
+  const c = db.prepare('SELECT mission_id, claimed_at, released_at, release_reason FROM claims WHERE task_id = ? ORDER BY claimed_at DESC, id DESC LIMIT 1').get(taskId) as
+    | { mission_id: number; claimed_at: string; released_at: string | null; release_reason: string | null }
+    | undefined;
+  if (!c) return undefined;
+  const mission = db.prepare('SELECT * FROM missions WHERE id = ?').get(c.mission_id) as MissionRow;
+  return { claimed_at: c.claimed_at, released_at: c.released_at, release_reason: c.release_reason, mission };
+}
+
+export interface PickupNote {
+  note: string;
+  /** Codename of the mission that left it. */
+  from: string | null;
+  at: string;
+}
+
+/**
+ * The notes for whoever picks a task up: its last `task handoff` note, unless the task was taken
+ * and let go again since, in which case the handoff (or summary) of the mission that let it go.
+ */
+export function pickupNote(db: Database, taskId: string): PickupNote | undefined {
+  const h = db
+    .prepare(
+      `SELECT a.detail, a.at, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id
+       WHERE a.task_id = ? AND a.kind = 'task.handoff' ORDER BY a.at DESC LIMIT 1`,
+    )
+    .get(taskId) as { detail: string | null; at: string; codename: string | null } | undefined;
+  const note = h?.detail ? (JSON.parse(h.detail) as { note?: string }).note : undefined;
+  const last = lastClaim(db, taskId);
+  if (note && (!last?.released_at || h!.at >= last.released_at)) return { note, from: h!.codename, at: h!.at };
+  const text = last?.released_at ? (last.mission.handoff ?? last.mission.summary) : undefined;
+  if (last?.released_at && text) return { note: text, from: last.mission.codename, at: last.released_at };
+  return note ? { note, from: h!.codename, at: h!.at } : undefined;
+}
