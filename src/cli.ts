@@ -43,6 +43,24 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/status.js')).status,
   },
   {
+    name: 'ready',
+    args: '',
+    summary: 'what can be started now: ready tasks by priority, then tasks waiting for pickup with their handoff',
+    options: { limit: { type: 'string', description: 'at most n of each (default 20)', value: 'n' }, json },
+    load: async () => (await import('./commands/ready.js')).ready,
+  },
+  {
+    name: 'next',
+    args: '',
+    summary: 'the first task to start (ready or waiting, by priority); --claim claims it in the same transaction',
+    options: {
+      claim: { type: 'boolean', description: 'claim it too (concurrent callers get different tasks); exit 1 when nothing is ready' },
+      json,
+    },
+    examples: ['sortie next --claim'],
+    load: async () => (await import('./commands/ready.js')).next,
+  },
+  {
     name: 'task new',
     args: '<title>',
     summary: 'create a task file with the next free id',
