@@ -18,6 +18,8 @@ export interface CommandSpec {
   summary: string;
   options: Record<string, OptionSpec>;
   examples?: string[];
+  /** Left out of help and suggestions (plumbing for scripts, e.g. completion). */
+  hidden?: boolean;
   /** Loaded only when this command runs, so `sortie --help` and hooks do not pay for every command. */
   load: () => Promise<(p: Parsed, ctx: Ctx) => Promise<number>>;
 }
@@ -207,6 +209,22 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/doctor.js')).doctor,
   },
   {
+    name: 'completion',
+    args: '<bash|zsh|fish>',
+    summary: 'print a shell completion script (commands, flags, task ids): source <(sortie completion bash)',
+    options: { json },
+    examples: ['source <(sortie completion bash)      # in ~/.bashrc', 'sortie completion fish > ~/.config/fish/completions/sortie.fish'],
+    load: async () => (await import('./commands/completion.js')).completion,
+  },
+  {
+    name: '__complete',
+    args: '<what>',
+    summary: 'completion plumbing: print task ids (`__complete tasks`)',
+    options: {},
+    hidden: true,
+    load: async () => (await import('./commands/completion.js')).complete,
+  },
+  {
     name: 'hook',
     args: '<agent> <event> [args...]',
     summary: 'run a hook handler (what agent and git hook configs call; reads the JSON payload on stdin)',
@@ -248,10 +266,10 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
       if (GROUPS[argv[0]!]) {
         ctx.stdout.write(groupHelp(argv[0]!));
         if (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h') return argv[1] ? EXIT.ok : EXIT.usage;
-        const near = nearest(argv[1], COMMANDS.filter((x) => x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
+        const near = nearest(argv[1], COMMANDS.filter((x) => !x.hidden && x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
         return usageError(ctx, `unknown command "sortie ${argv[0]} ${argv[1]}"${near ? ` (did you mean "sortie ${argv[0]} ${near}"?)` : ''}`);
       }
-      const near = nearest(argv[0]!, [...new Set(COMMANDS.map((x) => x.name.split(' ')[0]!))]);
+      const near = nearest(argv[0]!, [...new Set(COMMANDS.filter((x) => !x.hidden).map((x) => x.name.split(' ')[0]!))]);
       return usageError(ctx, `unknown command "${argv[0]}"${near ? ` (did you mean "sortie ${near}"?)` : ''}`, 'sortie --help');
     }
     const rest = argv.slice(spec.name.split(' ').length);
@@ -303,7 +321,7 @@ function rootHelp(topic?: string): string {
     'Usage: sortie <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(26)} ${c.summary}`),
+    ...COMMANDS.filter((c) => !c.hidden).map((c) => `  ${`${c.name} ${c.args}`.padEnd(26)} ${c.summary}`),
     '',
     'Every read command takes --json. Exit codes: 0 ok, 1 refused (claim held, blocked),',
     '2 usage or config error, 3 task or mission not found, 4 environment (not a repo, database).',
@@ -316,7 +334,7 @@ function rootHelp(topic?: string): string {
 }
 
 function groupHelp(group: string): string {
-  const cmds = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const cmds = COMMANDS.filter((c) => !c.hidden && c.name.startsWith(`${group} `));
   return [`sortie ${group}: ${GROUPS[group]}`, '', ...cmds.map((c) => `  ${`${c.name} ${c.args}`.padEnd(26)} ${c.summary}`), '', `Run \`sortie ${group} <command> --help\` for options.`, ''].join('\n');
 }
 

@@ -33,7 +33,8 @@ describe('--help', () => {
   it('root and group help', () => {
     const root = repo.sortie(['--help']);
     expect(root.code).toBe(0);
-    for (const c of COMMANDS) expect(root.stdout).toContain(`  ${c.name}`);
+    for (const c of COMMANDS.filter((x) => !x.hidden)) expect(root.stdout).toContain(`  ${c.name}`);
+    for (const c of COMMANDS.filter((x) => x.hidden)) expect(root.stdout).not.toContain(c.name);
     expect(repo.sortie(['help', 'task']).stdout).toContain('sortie task: create, claim and close tasks');
     expect(repo.sortie(['task', '--help']).code).toBe(0);
     expect(repo.sortie(['mission', '--help']).stdout).toContain('mission reap');
