@@ -209,6 +209,30 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./commands/doctor.js')).doctor,
   },
   {
+    name: 'ui',
+    args: '',
+    summary: 'a live board, mission timeline and mission pages in the browser (read-only, loopback, token in the URL)',
+    options: {
+      port: { type: 'string', description: 'listen on this port (default: a free one)', value: 'n' },
+      open: { type: 'boolean', description: 'open the page in the browser' },
+      json: { type: 'boolean', description: 'print {"url", "port"} as one JSON line' },
+    },
+    examples: ['sortie ui --open'],
+    load: async () => (await import('./commands/ui.js')).ui,
+  },
+  {
+    name: 'report',
+    args: '',
+    summary: 'write the board and timeline as one self-contained HTML file (no network; for CI artifacts)',
+    options: {
+      html: { type: 'string', description: 'the file to write', value: 'file' },
+      since: { type: 'string', description: 'timeline from this long ago (3d) or this date (default: recent missions)', value: 'when' },
+      json,
+    },
+    examples: ['sortie report --html sortie-report.html'],
+    load: async () => (await import('./commands/report.js')).report,
+  },
+  {
     name: 'completion',
     args: '<bash|zsh|fish>',
     summary: 'print a shell completion script (commands, flags, task ids): source <(sortie completion bash)',
