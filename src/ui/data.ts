@@ -372,13 +372,28 @@ export function timelineData(w: UiWorld, q: TimelineQuery = {}): TimelineData {
 
     const laneKeys = new Set([...missions.map((m) => m.lane), ...markers.map((m) => m.lane)]);
     const lanes = [...laneKeys].sort().map((key) => laneFromKey(key));
-    const agents = [
-      ...(w.db.prepare("SELECT DISTINCT agent FROM missions WHERE kind = 'agent' ORDER BY agent").pluck().all() as string[]).map((a) => laneFromKey(`agent:${a}`)),
-      ...(w.db.prepare("SELECT DISTINCT person FROM missions WHERE kind = 'person' ORDER BY person").pluck().all() as (string | null)[]).map((p) => laneFromKey(`person:${p ?? 'unknown'}`)),
-    ];
-    const branches = (w.db.prepare('SELECT DISTINCT branch FROM missions WHERE branch IS NOT NULL ORDER BY branch LIMIT 500').pluck().all() as string[]).filter(Boolean);
-    return { from, to, now: nowIso, lanes, missions, markers, truncated, agents, branches };
+    return { from, to, now: nowIso, lanes, missions, markers, truncated, ...filterChoices(w.db) };
   })();
+}
+
+const choices = new WeakMap<Database, { key: string; agents: Lane[]; branches: string[] }>();
+
+/**
+ * Every agent, person and branch that has a mission, for the filters. Each is a scan of the
+ * missions (tens of ms at 100k), so it is kept until a mission or an event is added.
+ */
+function filterChoices(db: Database): { agents: Lane[]; branches: string[] } {
+  const key = String(db.prepare("SELECT (SELECT IFNULL(MAX(id), 0) FROM missions) || ':' || (SELECT IFNULL(MAX(id), 0) FROM activity)").pluck().get());
+  const hit = choices.get(db);
+  if (hit?.key === key) return { agents: hit.agents, branches: hit.branches };
+  const agents = [
+    ...(db.prepare("SELECT DISTINCT agent FROM missions WHERE kind = 'agent' ORDER BY agent").pluck().all() as string[]).map((a) => laneFromKey(`agent:${a}`)),
+    ...(db.prepare("SELECT DISTINCT person FROM missions WHERE kind = 'person' ORDER BY person").pluck().all() as (string | null)[]).map((p) => laneFromKey(`person:${p ?? 'unknown'}`)),
+  ];
+  const branches = (db.prepare('SELECT DISTINCT branch FROM missions WHERE branch IS NOT NULL ORDER BY branch LIMIT 500').pluck().all() as string[]).filter(Boolean);
+  const entry = { key, agents, branches };
+  choices.set(db, entry);
+  return { agents, branches };
 }
 
 function laneFromKey(key: string): Lane {

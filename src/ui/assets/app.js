@@ -302,7 +302,7 @@
   }
 
   function showTimeline() {
-    return loadTimeline().then(function () { if (!$('tl-chart')) showTimelineFrame(); });
+    return loadTimeline().then(showTimelineFrame);
   }
 
   /** Lays the loaded window out at the current zoom: lanes, rows packed so bars do not overlap. */
@@ -454,7 +454,14 @@
   function route() {
     var hash = location.hash || '#/board';
     var m = /^#\/mission\/(\d+)$/.exec(hash);
-    current = m ? 'mission' : hash === '#/timeline' ? 'timeline' : 'board';
+    var t = /^#\/timeline(?:\?(.*))?$/.exec(hash);
+    current = m ? 'mission' : t ? 'timeline' : 'board';
+    // A link can name the window and filters: #/timeline?from=<ISO>&to=<ISO>&agent=&branch=&task=
+    if (t && t[1]) {
+      var q = new URLSearchParams(t[1]), f = Date.parse(q.get('from') || ''), u = Date.parse(q.get('to') || '');
+      if (!isNaN(f) && !isNaN(u) && u > f) { tl.from = new Date(f).toISOString(); tl.to = new Date(u).toISOString(); }
+      tl.agent = q.get('agent') || ''; tl.branch = q.get('branch') || ''; tl.task = q.get('task') || '';
+    }
     ['board', 'timeline'].forEach(function (v) {
       var a = $('nav-' + v);
       if (v === current) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
