@@ -73,6 +73,8 @@ export async function ui(p: Parsed, ctx: Ctx): Promise<number> {
   const ws = await openWorkspace(ctx);
   try {
     const server = await startUiServer({ world: uiWorld(ws), refresh: refresher(ws), dbFile: ws.dbFile, tasksDir: ws.tasksDir, assets: loadAssets(), port });
+    // Listening for Ctrl-C before the URL is out: whoever reads it may stop the server at once.
+    const stopped = untilStopped();
     const c = colors(ctx);
     if (p.values.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
     else {
@@ -80,7 +82,7 @@ export async function ui(p: Parsed, ctx: Ctx): Promise<number> {
       print(ctx, c.dim('  read-only; only this URL (with its token) is served; Ctrl-C stops it'));
     }
     if (p.values.open && !(await openBrowser(server.url, ctx.env)) && !p.values.json) print(ctx, '  could not start a browser: open the URL above yourself');
-    await untilStopped();
+    await stopped;
     await server.close();
     if (!p.values.json) print(ctx, 'sortie ui: stopped');
     return 0;

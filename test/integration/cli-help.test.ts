@@ -77,7 +77,7 @@ describe('exit codes', () => {
 });
 
 describe('NO_COLOR', () => {
-  const cases: string[][] = [['status'], ['task', 'list'], ['task', 'show', 'TASK-1'], ['task', 'claim', 'NOPE-9'], ['mission', 'list', '--all'], ['log']];
+  const cases: string[][] = [['status'], ['ready'], ['next'], ['task', 'list'], ['task', 'show', 'TASK-1'], ['task', 'claim', 'NOPE-9'], ['mission', 'list', '--all'], ['log']];
   it('FORCE_COLOR alone colours the output (so the check below can fail)', () => {
     const r = repo.sortie(['task', 'list'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(r.stdout).toContain(ESC);
