@@ -134,8 +134,7 @@ function cardsOf(w: UiWorld, tasks: EffectiveTask[]): Card[] {
 }
 
 /** One page of one column. */
-export function columnData(w: UiWorld, status: Status, offset: number, limit: number): Column {
-  const total = effectiveCounts(w.db)[status];
+export function columnData(w: UiWorld, status: Status, offset: number, limit: number, total = effectiveCounts(w.db)[status]): Column {
   const tasks = limit > 0 ? effectiveTasks(w.db, { status, offset, limit }) : [];
   // Tasks waiting for pickup first in UNDERWAY: they are what needs someone.
   const cards = cardsOf(w, tasks);
@@ -148,12 +147,15 @@ export function columnData(w: UiWorld, status: Status, offset: number, limit: nu
  * (closed columns none unless asked: they are collapsed).
  */
 export function boardData(w: UiWorld, pages: Partial<Record<Status, number>> = {}): BoardData {
-  return w.db.transaction(() => ({
-    repo: w.repoName,
-    branch: w.branch() ?? null,
-    generatedAt: iso(w.now()),
-    columns: STATUSES.map((s) => columnData(w, s, 0, Math.min(pages[s] ?? (CLOSED.has(s) ? 0 : DEFAULT_PAGE), 5000))),
-  }))();
+  return w.db.transaction(() => {
+    const counts = effectiveCounts(w.db);
+    return {
+      repo: w.repoName,
+      branch: w.branch() ?? null,
+      generatedAt: iso(w.now()),
+      columns: STATUSES.map((s) => columnData(w, s, 0, Math.min(pages[s] ?? (CLOSED.has(s) ? 0 : DEFAULT_PAGE), 5000), counts[s])),
+    };
+  })();
 }
 
 // ---------------------------------------------------------------- timeline

@@ -7,7 +7,7 @@
  * to choose it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -229,8 +229,11 @@ describe.runIf(runnable)('sortie ui in Chromium', () => {
   it('shows a claim made from the CLI without a reload', async () => {
     await page.waitForSelector('#live.on', WAIT);
     const marker = await page.evaluate(() => ((window as unknown as { __noReload: number }).__noReload = 42));
+    const t0 = Date.now();
     cli(['task', 'claim', 'TASK-9']);
+    const claimed = Date.now();
     await page.waitForSelector('.column[data-status=UNDERWAY] .card[data-task="TASK-9"] .holder', WAIT);
+    console.log(`claim on the page ${Date.now() - claimed} ms after the CLI returned (${claimed - t0} ms in the CLI)`);
     expect(await page.$eval('.card[data-task="TASK-9"] .holder', (e) => (e as HTMLElement).innerText)).toMatch(/· person@example\.com live/);
     expect(await page.evaluate(() => (window as unknown as { __noReload: number }).__noReload)).toBe(marker);
   });
@@ -254,6 +257,23 @@ describe.runIf(runnable)('sortie ui in Chromium', () => {
     await page.waitForSelector(`a.bar[data-mission="${agents.delta.id}"][data-state="live"]`, WAIT);
     expect(await page.locator('a.bar').count()).toBe(before + 1);
 
+    // A commit is queued by post-commit (no Node) and applied by the server: it appears too.
+    const commits = await page.locator('[data-marker="commit"]').count();
+    expect(commit(repo, 'Tidy the README', { env: agents.delta.env }).code).toBe(0);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-marker="commit"]').length === n + 1, commits, WAIT);
+
+    // The task filter keeps the missions that touched the task (created it, claimed it, finished
+    // it), and that task's markers.
+    const person = inspect(dbOf(repo), (d) => d.prepare("SELECT id FROM missions WHERE kind = 'person'").pluck().get()) as number;
+    await page.fill('#tl-task', 'TASK-5');
+    await page.locator('#tl-task').dispatchEvent('change');
+    await page.waitForFunction(() => document.querySelectorAll('a.bar').length === 2, null, WAIT);
+    expect((await page.$$eval('a.bar', (els) => els.map((e) => Number(e.getAttribute('data-mission'))))).sort()).toEqual([person, agents.charlie!.id].sort());
+    expect(new Set(await page.$$eval('.marker', (els) => els.map((e) => e.getAttribute('data-task'))))).toEqual(new Set(['TASK-5']));
+    await page.fill('#tl-task', '');
+    await page.locator('#tl-task').dispatchEvent('change');
+    await page.waitForFunction((n) => document.querySelectorAll('a.bar').length === n, before + 1, WAIT);
+
     // The filter narrows the lanes; zoom narrows the window around its centre.
     await page.selectOption('#tl-agent', 'person:person@example.com');
     await page.waitForFunction(() => document.querySelectorAll('text.lane-label').length === 1, null, WAIT);
@@ -266,7 +286,20 @@ describe.runIf(runnable)('sortie ui in Chromium', () => {
     };
     const wide = await span();
     await page.click('button[aria-label="Zoom in"]');
-    expect(await span()).toBeLessThan(wide * 0.7);
+    const narrower = await span();
+    expect(narrower).toBeLessThan(wide * 0.7);
+    // The wheel over the chart zooms too (out, here), and the arrow keys move the window.
+    const box = (await page.locator('#tl-chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 40);
+    await page.mouse.wheel(0, 200);
+    await page.waitForFunction((n) => {
+      const v = (id: string) => Date.parse(`${(document.getElementById(id) as HTMLInputElement).value}Z`);
+      return v('tl-to') - v('tl-from') > n;
+    }, narrower, WAIT);
+    const fromBefore = await page.inputValue('#tl-from');
+    await page.focus('#tl-chart');
+    await page.keyboard.press('ArrowRight');
+    expect(Date.parse(`${await page.inputValue('#tl-from')}Z`)).toBeGreaterThan(Date.parse(`${fromBefore}Z`));
 
     // Frame the scripted minutes for the picture: from the first start-up to now.
     const first = inspect(dbOf(repo), (d) => d.prepare("SELECT MIN(started_at) FROM missions WHERE session_id NOT LIKE 'quiet%'").pluck().get()) as string;
@@ -336,6 +369,25 @@ describe.runIf(runnable)('sortie ui in Chromium', () => {
     expect(errors).toEqual([]);
     expect(dialogs).toEqual([]);
     await report.close();
+  });
+
+  it('shows where a task\'s state comes from when it is another branch', async () => {
+    // The board takes states from effectiveTasks(), which has no other source yet: the page is
+    // given a board whose task comes from a branch, the way the shared view will give it.
+    const { loadAssets, reportPage } = await import('../../dist/ui/page.js');
+    const board = JSON.parse(await (await fetch(`${ui.url}api/board`)).text());
+    const [other, here] = board.columns.flatMap((c: { cards: { id: string; origin: unknown }[] }) => c.cards);
+    other.origin = { branch: 'feat/<script>', merged: false };
+    here.origin = { branch: 'main' }; // the current branch: nothing to say
+    const file = join(shots, 'origin.html');
+    writeFileSync(file, reportPage(loadAssets(), { generatedAt: new Date().toISOString(), board, timeline: { from: board.generatedAt, to: board.generatedAt, now: board.generatedAt, lanes: [], missions: [], markers: [], truncated: false, agents: [], branches: [] }, missions: {} }));
+    const p = await browser.context.newPage();
+    await p.goto(pathToFileURL(file).href);
+    await p.waitForSelector(`.card[data-task="${other.id}"] .origin`, WAIT);
+    expect(await p.locator(`.card[data-task="${other.id}"] .origin`).textContent()).toBe('on feat/<script>, not merged');
+    expect(await p.locator(`.card[data-task="${here.id}"]`).count()).toBe(1);
+    expect(await p.locator(`.card[data-task="${here.id}"] .origin`).count()).toBe(0);
+    await p.close();
   });
 
   it('stops cleanly on Ctrl-C', async () => {
