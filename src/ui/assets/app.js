@@ -177,10 +177,12 @@
   function showBoard() {
     return source.board(pages).then(function (b) {
       setMeta(b.repo, b.branch);
-      var scroll = {};
+      // A refresh keeps where the reader was: each column's scroll, and the board's.
+      var scroll = {}, old = view.querySelector('.board'), left = old ? old.scrollLeft : 0;
       view.querySelectorAll('ul.cards').forEach(function (u) { scroll[u.id] = u.scrollTop; });
       replace(view, h('div', { class: 'board', 'data-view': 'board' }, b.columns.map(function (c) { return column(c, b.branch); })));
       view.querySelectorAll('ul.cards').forEach(function (u) { if (scroll[u.id]) u.scrollTop = scroll[u.id]; });
+      if (left) view.querySelector('.board').scrollLeft = left;
       if (!REPORT) stamp('live, updated');
     });
   }
