@@ -1,275 +1,48 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXIT, errorMessage, isSortieError } from './errors.js';
 import { colors, printJson } from './ui.js';
 import { nearest } from './text.js';
-import { processCtx, type Ctx } from './workspace.js';
+import { VERSION } from './version.js';
+import { processCtx, type Ctx } from './ctx.js';
+import { parseCommand } from './commands/parse.js';
+import { COMMANDS, GROUPS, VISIBLE, type CommandName, type OptionsOf } from './commands/specs.js';
+import type { CommandSpec } from './commands/types.js';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean; description: string; value?: string };
-
-export interface Parsed {
-  positionals: string[];
-  values: Record<string, string | boolean | string[] | undefined>;
-}
-
-export interface CommandSpec {
-  /** Words after `sortie`, e.g. `task claim`. */
-  name: string;
-  args: string;
-  summary: string;
-  options: Record<string, OptionSpec>;
-  examples?: string[];
-  /** Left out of help and suggestions (plumbing for scripts, e.g. completion). */
-  hidden?: boolean;
-  /** Loaded only when this command runs, so `sortie --help` and hooks do not pay for every command. */
-  load: () => Promise<(p: Parsed, ctx: Ctx) => Promise<number>>;
-}
-
-const json: OptionSpec = { type: 'boolean', description: 'print machine-readable JSON' };
-const force: OptionSpec = { type: 'boolean', description: 'override the holder or transition check (a person repairing a record; recorded as forced)' };
-const note: OptionSpec = { type: 'string', description: 'notes left for whoever picks the task up next', value: 'text' };
-
-const taskVerb = (verb: 'done' | 'abort' | 'block' | 'pause' | 'review' | 'release' | 'handoff', summary: string): CommandSpec => ({
-  name: `task ${verb}`,
-  args: '<ID>',
-  summary,
-  options: { note: verb === 'handoff' ? { ...note, description: 'the handoff notes (required)' } : note, force, json },
-  load: async () => (await import('./commands/task.js')).change(verb),
-});
-
-export const COMMANDS: CommandSpec[] = [
-  {
-    name: 'status',
-    args: '',
-    summary: 'dashboard: live missions and what they hold, tasks waiting for pickup, ready tasks',
-    options: { json },
-    load: async () => (await import('./commands/status.js')).status,
-  },
-  {
-    name: 'ready',
-    args: '',
-    summary: 'what can be started now: ready tasks by priority, then tasks waiting for pickup with their handoff',
-    options: { limit: { type: 'string', description: 'at most n of each (default 20)', value: 'n' }, json },
-    load: async () => (await import('./commands/ready.js')).ready,
-  },
-  {
-    name: 'next',
-    args: '',
-    summary: 'the first task to start (ready or waiting, by priority); --claim claims it in the same transaction',
-    options: {
-      claim: { type: 'boolean', description: 'claim it too (concurrent callers get different tasks); exit 1 when nothing is ready' },
-      json,
-    },
-    examples: ['sortie next --claim'],
-    load: async () => (await import('./commands/ready.js')).next,
-  },
-  {
-    name: 'task new',
-    args: '<title>',
-    summary: 'create a task file with the next free id',
-    options: {
-      priority: { type: 'string', short: 'p', description: 'critical, high, medium (default) or low', value: 'level' },
-      role: { type: 'string', description: 'role (used by the site-nine id format)', value: 'role' },
-      prefix: { type: 'string', description: 'id prefix (default from config)', value: 'KEY' },
-      label: { type: 'string', multiple: true, description: 'a label (repeatable)', value: 'label' },
-      'depends-on': { type: 'string', multiple: true, description: 'a task this one depends on (repeatable)', value: 'ID' },
-      body: { type: 'string', description: 'markdown body', value: 'text' },
-      status: { type: 'string', description: 'TODO (default), BLOCKED or PAUSED', value: 'status' },
-      json,
-    },
-    examples: ['sortie task new "Fix login redirect" -p high --label auth'],
-    load: async () => (await import('./commands/task.js')).create,
-  },
-  {
-    name: 'task edit',
-    args: '<ID>',
-    summary: 'change a task file without opening it (only the keys named change; the rest of the file is kept byte for byte)',
-    options: {
-      title: { type: 'string', description: 'the new title', value: 'text' },
-      priority: { type: 'string', short: 'p', description: 'critical, high, medium or low', value: 'level' },
-      label: { type: 'string', multiple: true, description: 'add a label', value: 'label' },
-      'remove-label': { type: 'string', multiple: true, description: 'remove a label', value: 'label' },
-      'depends-on': { type: 'string', multiple: true, description: 'add a dependency (refused if it would make a cycle)', value: 'ID' },
-      'no-depends-on': { type: 'string', multiple: true, description: 'remove a dependency', value: 'ID' },
-      role: { type: 'string', description: 'set the role', value: 'role' },
-      body: { type: 'string', description: 'replace the markdown body', value: 'text' },
-      json,
-    },
-    examples: ['sortie task edit TASK-3 -p high --label auth --depends-on TASK-1'],
-    load: async () => (await import('./commands/task-edit.js')).edit,
-  },
-  {
-    name: 'task list',
-    args: '',
-    summary: 'list tasks (open ones unless --all)',
-    options: {
-      status: { type: 'string', multiple: true, description: 'only this status (repeatable)', value: 'STATUS' },
-      role: { type: 'string', description: 'only this role', value: 'role' },
-      label: { type: 'string', description: 'only tasks with this label', value: 'label' },
-      all: { type: 'boolean', short: 'a', description: 'include COMPLETE and ABORTED tasks' },
-      json,
-    },
-    load: async () => (await import('./commands/task.js')).list,
-  },
-  {
-    name: 'task show',
-    args: '<ID>',
-    summary: 'show a task, its holder and its history',
-    options: { json },
-    load: async () => (await import('./commands/task.js')).show,
-  },
-  {
-    name: 'task claim',
-    args: '<ID>',
-    summary: 'take an exclusive claim on a task (sets it UNDERWAY)',
-    options: { force, json },
-    examples: ['sortie task claim AUTH-12'],
-    load: async () => (await import('./commands/task.js')).claim,
-  },
-  taskVerb('release', 'give a task back (UNDERWAY -> TODO)'),
-  taskVerb('handoff', 'release a task with notes; it stays UNDERWAY, waiting for pickup'),
-  taskVerb('done', 'mark a task COMPLETE and end its claim'),
-  taskVerb('abort', 'mark a task ABORTED and end its claim'),
-  taskVerb('block', 'mark a task BLOCKED and release it'),
-  taskVerb('pause', 'mark a task PAUSED and release it'),
-  taskVerb('review', 'mark a task REVIEW (the claim is kept)'),
-  {
-    name: 'mission list',
-    args: '',
-    summary: 'live missions (all recent ones with --all)',
-    options: { all: { type: 'boolean', short: 'a', description: 'include ended missions' }, limit: { type: 'string', description: 'how many with --all (default 50)', value: 'n' }, json },
-    load: async () => (await import('./commands/mission.js')).list,
-  },
-  {
-    name: 'mission show',
-    args: '[mission]',
-    summary: 'show a mission (yours when none is named): claims, commits, handoff',
-    options: { json },
-    load: async () => (await import('./commands/mission.js')).show,
-  },
-  {
-    name: 'mission end',
-    args: '[mission]',
-    summary: 'end a mission (yours when none is named) and release its claims',
-    options: { reason: { type: 'string', description: 'why (default: manual)', value: 'text' }, handoff: note, json },
-    load: async () => (await import('./commands/mission.js')).end,
-  },
-  {
-    name: 'mission note',
-    args: '<text>',
-    summary: "write your mission's handoff notes (kept when it ends)",
-    options: { append: { type: 'boolean', description: 'add to the notes instead of replacing them' }, json },
-    load: async () => (await import('./commands/mission.js')).note,
-  },
-  {
-    name: 'mission reap',
-    args: '',
-    summary: 'close missions whose agent died or went silent, releasing their claims',
-    options: { json },
-    load: async () => (await import('./commands/mission.js')).reap,
-  },
-  {
-    name: 'log',
-    args: '',
-    summary: 'what changed: the activity log',
-    options: {
-      since: { type: 'string', description: 'a duration (2h, 3d) or a date/time', value: 'when' },
-      mission: { type: 'string', description: 'only this mission (id or codename)', value: 'mission' },
-      agent: { type: 'string', description: 'only this agent', value: 'agent' },
-      task: { type: 'string', description: 'only this task', value: 'ID' },
-      limit: { type: 'string', description: 'at most n entries (default 500)', value: 'n' },
-      json,
-    },
-    load: async () => (await import('./commands/log.js')).log,
-  },
-  {
-    name: 'init',
-    args: '',
-    summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',
-    options: {
-      preset: { type: 'string', description: 'recommended (default), strict, solo or site-nine', value: 'name' },
-      'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
-      'no-git': { type: 'boolean', description: 'do not install git hooks' },
-      'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },
-      json,
-    },
-    load: async () => (await import('./commands/init.js')).init,
-  },
-  {
-    name: 'uninstall',
-    args: '',
-    summary: 'remove exactly what `sortie init` added (the database and task files are kept)',
-    options: { 'keep-config': { type: 'boolean', description: 'keep .sortierc.json' }, 'dry-run': { type: 'boolean', description: 'show what would change' }, json },
-    load: async () => (await import('./commands/init.js')).uninstall,
-  },
-  {
-    name: 'doctor',
-    args: '',
-    summary: 'check the install, the database, stale missions and orphan claims, with the fix for each',
-    options: { json },
-    load: async () => (await import('./commands/doctor.js')).doctor,
-  },
-  {
-    name: 'ui',
-    args: '',
-    summary: 'a live board, mission timeline and mission pages in the browser (read-only, loopback, token in the URL)',
-    options: {
-      port: { type: 'string', description: 'listen on this port (default: a free one)', value: 'n' },
-      open: { type: 'boolean', description: 'open the page in the browser' },
-      json: { type: 'boolean', description: 'print {"url", "port"} as one JSON line' },
-    },
-    examples: ['sortie ui --open'],
-    load: async () => (await import('./commands/ui.js')).ui,
-  },
-  {
-    name: 'report',
-    args: '',
-    summary: 'write the board and timeline as one self-contained HTML file (no network; for CI artifacts)',
-    options: {
-      html: { type: 'string', description: 'the file to write', value: 'file' },
-      since: { type: 'string', description: 'timeline from this long ago (3d) or this date (default: recent missions)', value: 'when' },
-      json,
-    },
-    examples: ['sortie report --html sortie-report.html'],
-    load: async () => (await import('./commands/report.js')).report,
-  },
-  {
-    name: 'completion',
-    args: '<bash|zsh|fish>',
-    summary: 'print a shell completion script (commands, flags, task ids): source <(sortie completion bash)',
-    options: { json },
-    examples: ['source <(sortie completion bash)      # in ~/.bashrc', 'sortie completion fish > ~/.config/fish/completions/sortie.fish'],
-    load: async () => (await import('./commands/completion.js')).completion,
-  },
-  {
-    name: '__complete',
-    args: '<what>',
-    summary: 'completion plumbing: print task ids (`__complete tasks`)',
-    options: {},
-    hidden: true,
-    load: async () => (await import('./commands/completion.js')).complete,
-  },
-  {
-    name: 'hook',
-    args: '<agent> <event> [args...]',
-    summary: 'run a hook handler (what agent and git hook configs call; reads the JSON payload on stdin)',
-    options: {},
-    load: async () => (await import('./commands/hook.js')).hook,
-  },
-  {
-    name: 'demo',
-    args: '',
-    summary: 'run a whole sortie lifecycle in a throwaway repo and print it',
-    options: { keep: { type: 'boolean', description: 'keep the throwaway repo and print its path' } },
-    load: async () => (await import('./commands/demo.js')).demo,
-  },
-];
-
-export const GROUPS: Record<string, string> = {
-  task: 'create, claim and close tasks',
-  mission: 'agent conversations recorded by sortie',
+/**
+ * Each command's function, loaded only when it runs (so `sortie --help` and hooks do not pay for
+ * every command). The table itself, with the options and help, is commands/specs.ts.
+ */
+const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) => Promise<number>> } = {
+  status: async () => (await import('./commands/status.js')).status,
+  ready: async () => (await import('./commands/ready.js')).ready,
+  next: async () => (await import('./commands/ready.js')).next,
+  'task new': async () => (await import('./commands/task.js')).create,
+  'task edit': async () => (await import('./commands/task-edit.js')).edit,
+  'task list': async () => (await import('./commands/task.js')).list,
+  'task show': async () => (await import('./commands/task.js')).show,
+  'task claim': async () => (await import('./commands/task.js')).claim,
+  'task release': async () => (await import('./commands/task.js')).change('release'),
+  'task handoff': async () => (await import('./commands/task.js')).change('handoff'),
+  'task done': async () => (await import('./commands/task.js')).change('done'),
+  'task abort': async () => (await import('./commands/task.js')).change('abort'),
+  'task block': async () => (await import('./commands/task.js')).change('block'),
+  'task pause': async () => (await import('./commands/task.js')).change('pause'),
+  'task review': async () => (await import('./commands/task.js')).change('review'),
+  'mission list': async () => (await import('./commands/mission.js')).list,
+  'mission show': async () => (await import('./commands/mission.js')).show,
+  'mission end': async () => (await import('./commands/mission.js')).end,
+  'mission note': async () => (await import('./commands/mission.js')).note,
+  'mission reap': async () => (await import('./commands/mission.js')).reap,
+  log: async () => (await import('./commands/log.js')).log,
+  init: async () => (await import('./commands/init.js')).init,
+  uninstall: async () => (await import('./commands/init.js')).uninstall,
+  doctor: async () => (await import('./commands/doctor.js')).doctor,
+  ui: async () => (await import('./commands/ui.js')).ui,
+  report: async () => (await import('./commands/report.js')).report,
+  completion: async () => (await import('./commands/completion.js')).completion,
+  __complete: async () => (await import('./commands/completion.js')).complete,
+  hook: async () => (await import('./commands/hook.js')).hook,
+  demo: async () => (await import('./commands/demo.js')).demo,
 };
-
-const VERSION = '0.1.0';
 
 export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<number> {
   const c = colors(ctx);
@@ -285,15 +58,15 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     }
     const two = COMMANDS.find((cmd) => cmd.name === `${argv[0]} ${argv[1] ?? ''}`);
     const one = COMMANDS.find((cmd) => cmd.name === argv[0]);
-    const spec = two ?? one;
+    const spec: CommandSpec | undefined = two ?? one;
     if (!spec) {
       if (GROUPS[argv[0]!]) {
         ctx.stdout.write(groupHelp(argv[0]!));
         if (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h') return argv[1] ? EXIT.ok : EXIT.usage;
-        const near = nearest(argv[1], COMMANDS.filter((x) => !x.hidden && x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
+        const near = nearest(argv[1], VISIBLE.filter((x) => x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
         return usageError(ctx, `unknown command "sortie ${argv[0]} ${argv[1]}"${near ? ` (did you mean "sortie ${argv[0]} ${near}"?)` : ''}`);
       }
-      const near = nearest(argv[0]!, [...new Set(COMMANDS.filter((x) => !x.hidden).map((x) => x.name.split(' ')[0]!))]);
+      const near = nearest(argv[0]!, [...new Set(VISIBLE.map((x) => x.name.split(' ')[0]!))]);
       return usageError(ctx, `unknown command "${argv[0]}"${near ? ` (did you mean "sortie ${near}"?)` : ''}`, 'sortie --help');
     }
     const rest = argv.slice(spec.name.split(' ').length);
@@ -301,21 +74,10 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
       ctx.stdout.write(commandHelp(spec));
       return EXIT.ok;
     }
-    let parsed: Parsed;
-    try {
-      const cfg: ParseArgsConfig = { args: rest, options: spec.options as ParseArgsConfig['options'], allowPositionals: true, strict: true };
-      parsed = parseArgs(cfg) as unknown as Parsed;
-    } catch (e) {
-      return usageError(ctx, errorMessage(e).replace(/\. To specify a positional.*$/, ''), `sortie ${spec.name} --help`);
-    }
-    const wanted = spec.args.split(' ').filter((a) => a.startsWith('<')).length;
-    const allowed = spec.args.split(' ').filter(Boolean).length;
-    if (parsed.positionals.length < wanted) return usageError(ctx, `missing ${spec.args.split(' ')[parsed.positionals.length]}`, `sortie ${spec.name} --help`);
-    if (parsed.positionals.length > allowed && !['task new', 'mission note', 'hook'].includes(spec.name)) {
-      return usageError(ctx, `unexpected argument "${parsed.positionals[allowed]}"`, `sortie ${spec.name} --help`);
-    }
-    const run = await spec.load();
-    return await run(parsed, ctx);
+    const parsed = parseCommand(spec, rest);
+    if (!parsed.ok) return usageError(ctx, parsed.message, `sortie ${spec.name} --help`);
+    const run = (await LOADERS[spec.name as CommandName]()) as (o: unknown, ctx: Ctx) => Promise<number>;
+    return await run(parsed.options, ctx);
   } catch (e) {
     if (isSortieError(e)) {
       if (wantsJson) printJson(ctx, { error: { code: e.code, message: e.message, hint: e.hint, ...e.data } });
@@ -345,7 +107,7 @@ function rootHelp(topic?: string): string {
     'Usage: sortie <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.filter((c) => !c.hidden).map((c) => `  ${`${c.name} ${c.args}`.padEnd(26)} ${c.summary}`),
+    ...VISIBLE.map((c) => `  ${`${c.name} ${usage(c)}`.padEnd(26)} ${c.summary}`),
     '',
     'Every read command takes --json. Exit codes: 0 ok, 1 refused (claim held, blocked),',
     '2 usage or config error, 3 task or mission not found, 4 environment (not a repo, database).',
@@ -358,17 +120,22 @@ function rootHelp(topic?: string): string {
 }
 
 function groupHelp(group: string): string {
-  const cmds = COMMANDS.filter((c) => !c.hidden && c.name.startsWith(`${group} `));
-  return [`sortie ${group}: ${GROUPS[group]}`, '', ...cmds.map((c) => `  ${`${c.name} ${c.args}`.padEnd(26)} ${c.summary}`), '', `Run \`sortie ${group} <command> --help\` for options.`, ''].join('\n');
+  const cmds = VISIBLE.filter((c) => c.name.startsWith(`${group} `));
+  return [`sortie ${group}: ${GROUPS[group]}`, '', ...cmds.map((c) => `  ${`${c.name} ${usage(c)}`.padEnd(26)} ${c.summary}`), '', `Run \`sortie ${group} <command> --help\` for options.`, ''].join('\n');
 }
 
-export function commandHelp(spec: CommandSpec): string {
+/** How help shows a command's arguments: `<ID>`, `<agent> <event> [args...]`. */
+function usage(spec: CommandSpec): string {
+  return spec.args.map((a) => a.usage).join(' ');
+}
+
+function commandHelp(spec: CommandSpec): string {
   const opts = Object.entries(spec.options).map(([k, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}`;
     return `  ${flag.padEnd(30)} ${o.description}${o.multiple ? ' (repeatable)' : ''}`;
   });
   return [
-    `Usage: sortie ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`,
+    `Usage: sortie ${spec.name}${spec.args.length ? ` ${usage(spec)}` : ''} [options]`,
     '',
     spec.summary,
     '',

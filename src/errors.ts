@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'TASK_NOT_FOUND'
   | 'TASK_INVALID_ID'
   | 'TASK_PARSE'
-  | 'TASK_EXISTS'
   | 'TRANSITION'
   | 'CLAIM_HELD'
   | 'NOT_HOLDER'
@@ -17,8 +16,7 @@ export type ErrorCode =
   | 'NOTHING_READY'
   | 'MISSION_NOT_FOUND'
   | 'MISSION_ENDED'
-  | 'INSTALL'
-  | 'INTERNAL';
+  | 'INSTALL';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -42,14 +40,12 @@ const exitFor: Record<ErrorCode, number> = {
   INSTALL: EXIT.environment,
   TASK_NOT_FOUND: EXIT.notFound,
   MISSION_NOT_FOUND: EXIT.notFound,
-  TASK_EXISTS: EXIT.failure,
   TRANSITION: EXIT.failure,
   CLAIM_HELD: EXIT.failure,
   NOT_HOLDER: EXIT.failure,
   NOT_CLAIMABLE: EXIT.failure,
   NOTHING_READY: EXIT.failure,
   MISSION_ENDED: EXIT.failure,
-  INTERNAL: EXIT.internal,
 };
 
 export class SortieError extends Error {

@@ -1,15 +1,15 @@
-import { existsSync } from 'node:fs';
-import type { CommandSpec, Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import { GROUPS, VISIBLE, type OptionsOf } from './specs.js';
+import type { ArgSpec, CommandSpec } from './types.js';
 import { SortieError } from '../errors.js';
-import { findRepo } from '../git.js';
-import { connect } from '../store/open.js';
-import { dbPath } from '../store/paths.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { openWorld } from '../world/open.js';
 
 /**
- * Shell completion scripts, generated from the command table (cli.ts COMMANDS): the commands, each
- * command's flags, and what its arguments and flag values are (task ids, files, a fixed choice).
- * Task ids come from `sortie __complete tasks`, which reads the task index and nothing else.
+ * Shell completion scripts, generated from the command table (commands/specs.ts): the commands,
+ * each command's flags, and what its arguments and flag values are (task ids, files, a fixed
+ * choice). Hidden commands are left out. Task ids come from `sortie __complete tasks`, which reads
+ * the task index and nothing else.
  */
 
 type Kind = { tasks: true } | { files: true } | { choices: string[] } | { none: true };
@@ -31,15 +31,15 @@ function kindOfValue(value: string | undefined): Kind {
   return { none: true };
 }
 
-function kindOfArg(arg: string): Kind {
-  const inner = arg.replace(/^[<[]|[>\]]$/g, '').replace(/\.\.\.$/, '');
+function kindOfArg(arg: ArgSpec): Kind {
+  const inner = arg.usage.replace(/^[<[]|[>\]]$/g, '').replace(/\.\.\.$/, '');
   if (inner === 'ID') return { tasks: true };
   if (inner.includes('|')) return { choices: inner.split('|') };
   return { none: true };
 }
 
-export function completionModel(commands: CommandSpec[], groups: Record<string, string>): Model {
-  const visible = commands.filter((c) => !c.hidden);
+/** What the scripts complete, from the visible commands of the table. */
+export function completionModel(visible: readonly CommandSpec[], groups: Record<string, string>): Model {
   const top = new Map<string, string>();
   for (const c of visible) {
     const [w] = c.name.split(' ');
@@ -57,7 +57,7 @@ export function completionModel(commands: CommandSpec[], groups: Record<string, 
         ...Object.entries(c.options).map(([long, o]) => ({ long, short: o.short, summary: o.description, value: o.type === 'string' ? kindOfValue(o.value) : undefined })),
         { long: 'help', short: 'h', summary: 'show the help' },
       ],
-      args: c.args.split(' ').filter(Boolean).map(kindOfArg),
+      args: c.args.map(kindOfArg),
     })),
   };
 }
@@ -269,35 +269,41 @@ export function fishScript(m: Model): string {
 }
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+const SCRIPTS = new Map<string, (m: Model) => string>([
+  ['bash', bashScript],
+  ['zsh', zshScript],
+  ['fish', fishScript],
+]);
 
 /** `sortie completion bash|zsh|fish`. */
-export async function completion(p: Parsed, ctx: Ctx): Promise<number> {
-  const shell = p.positionals[0]!;
-  const { COMMANDS, GROUPS } = await import('../cli.js');
-  const model = completionModel(COMMANDS, GROUPS);
-  const make = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell];
-  if (!make) throw new SortieError('USAGE', `no completion for "${shell}"`, { hint: `sortie completion ${SHELLS.join('|')}` });
-  if (p.values.json) ctx.stdout.write(`${JSON.stringify({ shell, script: make(model) }, null, 2)}\n`);
-  else ctx.stdout.write(make(model));
+export async function completion(o: OptionsOf<'completion'>, ctx: Ctx): Promise<number> {
+  const shell = o.shell;
+  const make = SCRIPTS.get(shell);
+  if (!make) {
+    const m = commandMessages.noCompletion(shell, SHELLS);
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
+  }
+  const script = make(completionModel(VISIBLE, GROUPS));
+  if (o.json) ctx.stdout.write(`${JSON.stringify({ shell, script }, null, 2)}\n`);
+  else ctx.stdout.write(script);
   return 0;
 }
 
 /**
- * `sortie __complete tasks`: the task ids from the index, for completion scripts. Cheap (no config,
- * no catch-up, a read-only connection) and silent: a completion must never print an error.
+ * `sortie __complete tasks`: the task ids from the index, for completion scripts. Cheap (no sync,
+ * no catch-up, no migration, and nothing created where sortie has no database) and silent: a
+ * completion must never print an error.
  */
-export async function complete(p: Parsed, ctx: Ctx): Promise<number> {
-  if (p.positionals[0] !== 'tasks') return 0;
+export async function complete(o: OptionsOf<'__complete'>, ctx: Ctx): Promise<number> {
+  if (o.what !== 'tasks') return 0;
   try {
-    const repo = findRepo(ctx.cwd);
-    const file = dbPath(repo, ctx.env, ctx.cwd);
-    if (!existsSync(file)) return 0;
-    const db = connect(file, { readonly: true });
+    const w = await openWorld(ctx, { create: 'never', migrate: false, busyMs: 500 });
+    if (!w) return 0;
     try {
-      const ids = db.prepare("SELECT id FROM tasks ORDER BY status IN ('COMPLETE', 'ABORTED'), id LIMIT 20000").pluck().all() as string[];
+      const ids = w.db.prepare("SELECT id FROM tasks ORDER BY status IN ('COMPLETE', 'ABORTED'), id LIMIT 20000").pluck().all() as string[];
       if (ids.length) ctx.stdout.write(`${ids.join('\n')}\n`);
     } finally {
-      db.close();
+      w.close();
     }
   } catch {
     // nothing to offer

@@ -1,17 +1,18 @@
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { resolveActor } from '../missions/identity.js';
-import { reapMissions } from '../missions/missions.js';
 import { claimNext, pickupNote, readyTasks, startable, waitingTasks, type PickupNote } from '../tasks/tasks.js';
 import type { Task } from '../tasks/parse.js';
 import { clean, colors, oneLine, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
-import { prepare } from './task.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld } from '../world/open.js';
+import { TASKS, reap, reportSkipped } from './task.js';
 
-function limitOf(p: Parsed, fallback: number): number {
-  if (p.values.limit === undefined) return fallback;
-  const n = Number(p.values.limit);
-  if (!Number.isInteger(n) || n <= 0) throw new SortieError('USAGE', `--limit must be a positive number, got "${String(p.values.limit)}"`);
+function limitOf(limit: string | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  const n = Number(limit);
+  if (!Number.isInteger(n) || n <= 0) throw new SortieError('USAGE', commandMessages.badLimit(limit));
   return n;
 }
 
@@ -23,15 +24,15 @@ function noteLine(n: PickupNote | undefined): string | undefined {
 }
 
 /** `sortie ready`: what can be started now. */
-export async function ready(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws);
-    const limit = limitOf(p, 20);
+export async function ready(o: OptionsOf<'ready'>, ctx: Ctx): Promise<number> {
+  const limit = limitOf(o.limit, 20);
+  return withWorld(ctx, TASKS, (ws) => {
+    reportSkipped(ws, ctx);
     const allReady = readyTasks(ws.db, -1);
     const allWaiting = waitingTasks(ws.db);
     const readyList = allReady.slice(0, limit);
     const waiting = allWaiting.slice(0, limit).map((t) => ({ t, note: pickupNote(ws.db, t.id) }));
-    if (p.values.json) {
+    if (o.json) {
       printJson(ctx, {
         ready: readyList.map(taskJson),
         readyTotal: allReady.length,
@@ -53,52 +54,50 @@ export async function ready(p: Parsed, ctx: Ctx): Promise<number> {
       if (line) print(ctx, c.dim(line));
     }
     if (allWaiting.length > limit) print(ctx, c.dim(`  ... and ${allWaiting.length - limit} more`));
-    if (readyList.length || waiting.length) print(ctx, `\n${c.dim('start one: sortie next --claim   (or sortie task claim <ID>)')}`);
+    if (readyList.length || waiting.length) print(ctx, `\n${c.dim(commandMessages.startOne())}`);
     return 0;
   });
 }
 
 function nothingReady(): SortieError {
-  return new SortieError('NOTHING_READY', 'nothing ready: no TODO task has its dependencies done, and none is waiting for pickup', {
-    hint: 'sortie task list   (or create one: sortie task new "<title>")',
-  });
+  const m = commandMessages.nothingReady();
+  return new SortieError('NOTHING_READY', m.message, { hint: m.hint });
 }
 
 /**
  * `sortie next [--claim]`: the first startable task. With --claim it is picked and claimed in one
  * write transaction (tasks.claimNext), so processes calling it at once get different tasks.
  */
-export async function next(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
+export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
     const c = colors(ctx);
-    if (!p.values.claim) {
+    if (!o.claim) {
       const pick = startable(ws.db, 1)[0];
       if (!pick) throw nothingReady();
       const note = pick.kind === 'waiting' ? pickupNote(ws.db, pick.task.id) : undefined;
-      if (p.values.json) printJson(ctx, { task: taskJson(pick.task), kind: pick.kind, claimed: false, handoff: noteJson(note) });
+      if (o.json) printJson(ctx, { task: taskJson(pick.task), kind: pick.kind, claimed: false, handoff: noteJson(note) });
       else {
         print(ctx, `next: ${c.bold(pick.task.id)}  ${clean(pick.task.title, 70)}  ${c.dim(`${pick.task.priority}, ${pick.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
         const line = noteLine(note);
         if (line) print(ctx, line);
-        print(ctx, `  claim it: sortie task claim ${pick.task.id}   (or: sortie next --claim)`);
+        print(ctx, commandMessages.claimNextOne(pick.task.id));
       }
       return 0;
     }
-    reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
+    reap(ws, ctx);
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimNext(ws, actor.mission);
+    const r = claimNext(ws, actor.mission, ctx.now());
     if (!r) throw nothingReady();
     const note = r.kind === 'waiting' ? pickupNote(ws.db, r.task.id) : undefined;
     const m = actor.mission;
-    if (p.values.json) {
+    if (o.json) {
       printJson(ctx, { task: taskJson(r.task), kind: r.kind, claimed: true, mission: { id: m.id, codename: m.codename, agent: m.agent }, handoff: noteJson(note) });
     } else {
       print(ctx, `${c.green('claimed')} ${c.bold(r.task.id)}  ${clean(r.task.title, 70)}  ${c.dim(`${r.task.priority}, was ${r.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
-      print(ctx, `  for ${m.codename} (${m.agent}, mission #${m.id})`);
+      print(ctx, commandMessages.claimedFor(m));
       const line = noteLine(note);
       if (line) print(ctx, line);
-      print(ctx, `  when finished: sortie task done ${r.task.id}   to give it back: sortie task handoff ${r.task.id} --note "..."`);
+      print(ctx, commandMessages.whenFinished(r.task.id));
     }
     return 0;
   });

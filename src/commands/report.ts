@@ -1,14 +1,16 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { Parsed } from '../cli.js';
-import { SortieError } from '../errors.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
+import { SortieError, errorMessage } from '../errors.js';
 import { parseSince, iso } from '../time.js';
 import { boardData, missionData, timelineData } from '../ui/data.js';
 import { loadAssets, reportPage } from '../ui/page.js';
 import { STATUSES } from '../tasks/status.js';
 import { colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
-import { prepare } from './task.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld } from '../world/open.js';
+import { TASKS } from './task.js';
 import { uiWorld } from './ui.js';
 
 /** How much a report carries: enough to read, small enough to attach to a pull request. */
@@ -20,17 +22,22 @@ const MISSION_PAGES = 50;
  * `sortie report --html <file>`: the board and timeline of `sortie ui` as one self-contained HTML
  * file (data, script and style inline, no network), for CI artifacts and pull-request comments.
  */
-export async function report(p: Parsed, ctx: Ctx): Promise<number> {
-  const out = typeof p.values.html === 'string' ? p.values.html : undefined;
-  if (!out) throw new SortieError('USAGE', 'name the file to write', { hint: 'sortie report --html sortie-report.html' });
-  let from: string | undefined;
-  if (typeof p.values.since === 'string') {
-    from = parseSince(p.values.since, ctx.now());
-    if (!from) throw new SortieError('USAGE', `--since "${p.values.since}" is neither a duration (2h, 3d) nor a date`, { hint: 'sortie report --html r.html --since 3d' });
+export async function report(o: OptionsOf<'report'>, ctx: Ctx): Promise<number> {
+  const out = o.html;
+  if (!out) {
+    const m = commandMessages.reportNeedsFile();
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
-    const w = uiWorld(ws);
+  let from: string | undefined;
+  if (o.since !== undefined) {
+    from = parseSince(o.since, ctx.now());
+    if (!from) {
+      const m = commandMessages.badSince(o.since, 'sortie report --html r.html --since 3d');
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
+  }
+  return withWorld(ctx, TASKS, (ws) => {
+    const w = uiWorld(ws, ctx);
     const pages = Object.fromEntries(STATUSES.map((s) => [s, s === 'COMPLETE' || s === 'ABORTED' ? CLOSED_CARDS : OPEN_CARDS]));
     const board = boardData(w, pages);
     const timeline = timelineData(w, from ? { from, to: iso(ctx.now()) } : {});
@@ -45,13 +52,13 @@ export async function report(p: Parsed, ctx: Ctx): Promise<number> {
     try {
       writeFileSync(file, html);
     } catch (e) {
-      throw new SortieError('USAGE', `cannot write ${file}: ${(e as Error).message}`, { cause: e });
+      throw new SortieError('USAGE', commandMessages.cannotWrite(file, errorMessage(e)), { cause: e });
     }
     const tasks = board.columns.reduce((n, c) => n + c.total, 0);
     const bytes = statSync(file).size;
-    if (p.values.json) printJson(ctx, { file, bytes, tasks, missions: timeline.missions.length, markers: timeline.markers.length, from: timeline.from, to: timeline.to });
+    if (o.json) printJson(ctx, { file, bytes, tasks, missions: timeline.missions.length, markers: timeline.markers.length, from: timeline.from, to: timeline.to });
     else {
-      print(ctx, `${colors(ctx).green('wrote')} ${relative(ctx.cwd, file) || file} (${Math.max(1, Math.round(bytes / 1024))} KB)`);
+      print(ctx, commandMessages.wrote(colors(ctx), relative(ctx.cwd, file) || file, Math.max(1, Math.round(bytes / 1024))));
       print(ctx, `  board: ${tasks} tasks; timeline: ${timeline.missions.length} missions, ${timeline.markers.length} events, ${timeline.from.slice(0, 16)}Z to ${timeline.to.slice(0, 16)}Z`);
     }
     return 0;

@@ -1,42 +1,46 @@
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { resolveActor } from '../missions/identity.js';
 import { editTask } from '../tasks/edit.js';
 import { colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld } from '../world/open.js';
 import { relative } from 'node:path';
-import { prepare } from './task.js';
-
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
+import { TASKS } from './task.js';
 
 /** `sortie task edit <ID> --title/--priority/--label/...`: rewrites only the keys asked for. */
-export async function edit(p: Parsed, ctx: Ctx): Promise<number> {
-  const id = p.positionals[0]!;
-  const v = p.values;
-  const wanted = ['title', 'priority', 'role', 'label', 'remove-label', 'depends-on', 'no-depends-on', 'body'].filter((k) => v[k] !== undefined);
-  if (wanted.length === 0) {
-    throw new SortieError('USAGE', 'nothing to edit', { hint: `sortie task edit ${id} --title "..." | --priority high | --label L | --depends-on ID   (sortie task edit --help)` });
+export async function edit(o: OptionsOf<'task edit'>, ctx: Ctx): Promise<number> {
+  const id = o.id;
+  const named = [o.title, o.priority, o.role, o.body].some((v) => v !== undefined) || [o.label, o.removeLabel, o.dependsOn, o.noDependsOn].some((l) => l.length > 0);
+  if (!named) {
+    const m = commandMessages.nothingToEdit(id);
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
+  return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
-    const r = editTask(ws, actor?.mission, id, {
-      title: str(v.title),
-      priority: str(v.priority),
-      role: str(v.role),
-      addLabels: list(v.label),
-      removeLabels: list(v['remove-label']),
-      addDeps: list(v['depends-on']),
-      removeDeps: list(v['no-depends-on']),
-      body: str(v.body),
-    });
-    if (v.json) {
+    const r = editTask(
+      ws,
+      actor?.mission,
+      id,
+      {
+        title: o.title,
+        priority: o.priority,
+        role: o.role,
+        addLabels: o.label,
+        removeLabels: o.removeLabel,
+        addDeps: o.dependsOn,
+        removeDeps: o.noDependsOn,
+        body: o.body,
+      },
+      ctx.now(),
+    );
+    if (o.json) {
       const t = r.task;
       const task = { id: t.id, title: t.title, status: t.status, priority: t.priority, role: t.role ?? null, labels: t.labels, dependsOn: t.dependsOn };
       printJson(ctx, { task: { ...task, path: relative(ws.repo.root, t.path) }, changed: r.changed });
-    } else if (r.changed.length === 0) print(ctx, `${id}: nothing changed (it already says that)`);
-    else print(ctx, `${colors(ctx).green('edited')} ${id}: ${r.changed.join(', ')}\n  ${relative(ctx.cwd, r.task.path)}`);
+    } else if (r.changed.length === 0) print(ctx, commandMessages.unchanged(id));
+    else print(ctx, commandMessages.edited(colors(ctx), id, r.changed, relative(ctx.cwd, r.task.path)));
     return 0;
   });
 }

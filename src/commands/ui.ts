@@ -1,34 +1,38 @@
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { currentBranch } from '../git.js';
-import { catchUp } from '../missions/catch-up.js';
-import { syncTasks } from '../tasks/sync.js';
 import type { UiWorld } from '../ui/data.js';
 import { loadAssets } from '../ui/page.js';
 import { startUiServer } from '../ui/server.js';
 import { colors, print } from '../ui.js';
-import { openWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { openWorld, refresh, type World } from '../world/open.js';
 
 /** What the board, timeline and mission page read: this checkout's database, config and branch. */
-export function uiWorld(ws: Workspace): UiWorld {
-  return { db: ws.db, config: ws.config, now: ws.ctx.now, branch: () => currentBranch(ws.repo), repoName: basename(ws.repo.root) };
+export function uiWorld(w: World, ctx: Pick<Ctx, 'now'>): UiWorld {
+  return { db: w.db, config: w.config, now: ctx.now, branch: () => currentBranch(w.repo), repoName: basename(w.repo.root) };
 }
 
-/** What every sortie reader does before reading: apply the hooks' queue, re-sync the task index. */
-export function refresher(ws: Workspace): (o: { tasksChanged: boolean }) => void {
+/**
+ * What every sortie reader does before reading: re-sync the task index (fully when task files
+ * changed, else the one-stat check), then apply what the hooks queued.
+ */
+export function refresher(w: World, ctx: Pick<Ctx, 'env' | 'now'>): (o: { tasksChanged: boolean }) => void {
   return ({ tasksChanged }) => {
-    const now = ws.ctx.now();
-    catchUp(ws.db, ws.dbFile, ws.repo, ws.config, ws.ctx.env, now);
-    syncTasks(ws.db, ws.tasksDir, ws.config, now, { quick: !tasksChanged });
+    refresh(w, { sync: tasksChanged ? 'full' : 'quick', catchUp: true }, ctx);
   };
 }
 
-function portOf(v: unknown): number | undefined {
+function portOf(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new SortieError('USAGE', `--port must be a port number (1-65535), got "${String(v)}"`, { hint: 'sortie ui   (a free port is picked without --port)' });
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    const m = commandMessages.badPort(v);
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
+  }
   return n;
 }
 
@@ -68,25 +72,23 @@ function untilStopped(): Promise<string> {
 }
 
 /** `sortie ui [--port N] [--open] [--json]`: the live board, timeline and mission pages. */
-export async function ui(p: Parsed, ctx: Ctx): Promise<number> {
-  const port = portOf(p.values.port);
-  const ws = await openWorkspace(ctx);
+export async function ui(o: OptionsOf<'ui'>, ctx: Ctx): Promise<number> {
+  const port = portOf(o.port);
+  // Opened like any command's world, but not refreshed here: the server does that before every
+  // read (refresher), a full sync first.
+  const w = (await openWorld(ctx, { create: 'always' }))!;
   try {
-    const server = await startUiServer({ world: uiWorld(ws), refresh: refresher(ws), dbFile: ws.dbFile, tasksDir: ws.tasksDir, assets: loadAssets(), port });
+    const server = await startUiServer({ world: uiWorld(w, ctx), refresh: refresher(w, ctx), dbFile: w.dbFile, tasksDir: w.tasksDir, assets: loadAssets(), port });
     // Listening for Ctrl-C before the URL is out: whoever reads it may stop the server at once.
     const stopped = untilStopped();
-    const c = colors(ctx);
-    if (p.values.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
-    else {
-      print(ctx, `sortie ui: ${c.bold(server.url)}`);
-      print(ctx, c.dim('  read-only; only this URL (with its token) is served; Ctrl-C stops it'));
-    }
-    if (p.values.open && !(await openBrowser(server.url, ctx.env)) && !p.values.json) print(ctx, '  could not start a browser: open the URL above yourself');
+    if (o.json) ctx.stdout.write(`${JSON.stringify({ url: server.url, port: server.port })}\n`);
+    else print(ctx, commandMessages.uiListening(colors(ctx), server.url));
+    if (o.open && !(await openBrowser(server.url, ctx.env)) && !o.json) print(ctx, commandMessages.noBrowser());
     await stopped;
     await server.close();
-    if (!p.values.json) print(ctx, 'sortie ui: stopped');
+    if (!o.json) print(ctx, commandMessages.uiStopped());
     return 0;
   } finally {
-    ws.close();
+    w.close();
   }
 }

@@ -1,11 +1,12 @@
 import type { SortieConfig } from '../config/types.js';
+import type { Checkpoint } from '../missions/checkpoint.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { clean, oneLine } from '../text.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
-export const HARD_CAP = 9500;
+const HARD_CAP = 9500;
 
 export interface ContextInput {
   db: Database;
@@ -15,13 +16,6 @@ export interface ContextInput {
   /** Missions reaped on the way in, to say so. */
   reaped?: { codename: string; agent: string; released: string[] }[];
   inherited?: { from: string; tasks: string[] } | undefined;
-}
-
-interface Checkpoint {
-  at: string;
-  claims: string[];
-  commits: { sha: string; subject: string }[];
-  changedFiles: string[];
 }
 
 /**

@@ -3,13 +3,13 @@ import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
-import type { Workspace } from '../workspace.js';
-import { writeFileAtomic, yamlString } from './file.js';
+import { writeFileAtomic } from '../files.js';
+import { yamlString } from './file.js';
 import { assertTaskId } from './ids.js';
 import { TaskParseError, parseTask, type Task } from './parse.js';
 import { parsePriority } from './status.js';
 import { indexTaskFile } from './sync.js';
-import { taskRow, withTaskLocked } from './tasks.js';
+import { taskRow, withTaskLocked, type TaskWorld } from './tasks.js';
 
 /**
  * Editing a task file without opening it. Only the keys being changed are rewritten; every other
@@ -170,8 +170,8 @@ export function dependencyPath(db: Database, from: string, to: string): string[]
  * changes take, so an edit and a claim cannot overwrite each other's change to the file), checks
  * that the result still parses to what was asked, writes it atomically and re-indexes it.
  */
-export function editTask(ws: Workspace, actor: MissionRow | undefined, id: string, e: TaskEdit): EditResult {
-  const cfg = ws.config;
+export function editTask(w: TaskWorld, actor: MissionRow | undefined, id: string, e: TaskEdit, now: Date): EditResult {
+  const cfg = w.config;
   const title = e.title === undefined ? undefined : controls(e.title);
   if (title !== undefined && !title) throw new SortieError('USAGE', 'a task needs a title', { hint: `sortie task edit ${id} --title "Fix the login redirect"` });
   const priority = e.priority === undefined ? undefined : parsePriority(e.priority);
@@ -189,10 +189,10 @@ export function editTask(ws: Workspace, actor: MissionRow | undefined, id: strin
   const removeDeps = (e.removeDeps ?? []).map((d) => assertTaskId(d, cfg));
   assertTaskId(id, cfg);
   for (const d of addDeps) {
-    if (!taskRow(ws.db, d)) throw new SortieError('TASK_NOT_FOUND', `no task ${d} (named in --depends-on)`, { hint: 'sortie task list --all', data: { task: d } });
+    if (!taskRow(w.db, d)) throw new SortieError('TASK_NOT_FOUND', `no task ${d} (named in --depends-on)`, { hint: 'sortie task list --all', data: { task: d } });
   }
 
-  return withTaskLocked(ws, id, ({ task, now, at }) => {
+  return withTaskLocked(w, id, now, ({ task, now, at }) => {
     let text = readFileSync(task.path, 'utf8');
     const before = text;
     const changed: string[] = [];
@@ -207,7 +207,7 @@ export function editTask(ws: Workspace, actor: MissionRow | undefined, id: strin
     if (addDeps.length || removeDeps.length) {
       for (const d of addDeps) {
         if (task.dependsOn.includes(d)) continue;
-        const path = d === id ? [id] : dependencyPath(ws.db, d, id);
+        const path = d === id ? [id] : dependencyPath(w.db, d, id);
         if (path) {
           throw new SortieError('USAGE', `${id} cannot depend on ${d}: ${[id, ...path].join(' -> ')} would be a dependency cycle`, {
             hint: `sortie task show ${d}`,
@@ -232,8 +232,8 @@ export function editTask(ws: Workspace, actor: MissionRow | undefined, id: strin
       throw new SortieError('TASK_PARSE', `the edit would not read back as written in ${task.path}; nothing was written`, { hint: 'edit the file by hand' });
     }
     writeFileAtomic(task.path, text);
-    indexTaskFile(ws.db, next, now);
-    record(ws.db, { kind: 'task.edited', at, missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { fields: changed } });
+    indexTaskFile(w.db, next, now);
+    record(w.db, { kind: 'task.edited', at, missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { fields: changed } });
     return { task: next, changed };
   });
 }

@@ -1,10 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SortieError } from '../errors.js';
+import { SortieError, errorMessage } from '../errors.js';
 import { isStatus, type Status } from '../tasks/status.js';
 import { boardData, missionData, timelineData, type UiWorld } from './data.js';
 import { serverPage, type PageAssets } from './page.js';
+import { uiMessages } from './messages.js';
 import { watchState, type StateWatcher } from './watch.js';
 
 export interface UiServerOptions {
@@ -111,8 +112,8 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const [, first, ...rest] = url.pathname.split('/');
-    if (!allowedHost(req.headers.host) || !hasToken(first)) return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: open the URL that `sortie ui` printed\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'read-only\n');
+    if (!allowedHost(req.headers.host) || !hasToken(first)) return send(res, 403, 'text/plain; charset=utf-8', uiMessages.forbidden());
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', uiMessages.readOnly());
     const path = rest.join('/');
     // The page's relative URLs need the trailing slash after the token.
     if (rest.length === 0) {
@@ -143,7 +144,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
         const opt = (k: string) => p.get(k)?.trim() || undefined;
         const from = opt('from');
         const to = opt('to');
-        if ((from && Number.isNaN(Date.parse(from))) || (to && Number.isNaN(Date.parse(to)))) return send(res, 400, 'text/plain; charset=utf-8', 'bad from/to\n');
+        if ((from && Number.isNaN(Date.parse(from))) || (to && Number.isNaN(Date.parse(to)))) return send(res, 400, 'text/plain; charset=utf-8', uiMessages.badWindow());
         return json(
           res,
           timelineData(o.world, {
@@ -159,11 +160,11 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
         fresh();
         const id = Number(url.searchParams.get('id'));
         const data = Number.isInteger(id) && id > 0 ? missionData(o.world, id) : undefined;
-        if (!data) return send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: 'no such mission' }));
+        if (!data) return send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: uiMessages.noMission() }));
         return json(res, data);
       }
       default:
-        return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+        return send(res, 404, 'text/plain; charset=utf-8', uiMessages.notFound());
     }
   };
 
@@ -171,7 +172,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     try {
       handle(req, res);
     } catch (e) {
-      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', `sortie ui: ${(e as Error).message}\n`);
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', uiMessages.failed(errorMessage(e)));
       else res.end();
     }
   });
@@ -179,9 +180,8 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
     server.once('error', (e: NodeJS.ErrnoException) => {
       watcher.close();
       clearInterval(keepAlive);
-      if (e.code === 'EADDRINUSE') reject(new SortieError('USAGE', `port ${o.port} is already in use`, { hint: 'sortie ui   (a free port is picked without --port)' }));
-      else if (e.code === 'EACCES') reject(new SortieError('USAGE', `port ${o.port} needs privileges`, { hint: 'use a port above 1024, or none' }));
-      else reject(e);
+      const m = e.code === 'EADDRINUSE' ? uiMessages.portInUse(o.port) : e.code === 'EACCES' ? uiMessages.portPrivileged(o.port) : undefined;
+      reject(m ? new SortieError('USAGE', m.message, { hint: m.hint }) : e);
     });
     server.listen(o.port ?? 0, HOST, () => resolve());
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, test } from 'vitest';
-import { COMMANDS } from '../../dist/cli.js';
+import { COMMANDS } from '../../dist/commands/specs.js';
 import { cleanEnv, makeRepo, runSortie } from '../helpers/repo.js';
 
 const repo = makeRepo({ name: 'cli-help' });
@@ -35,6 +35,10 @@ describe('--help', () => {
     expect(root.code).toBe(0);
     for (const c of COMMANDS.filter((x) => !x.hidden)) expect(root.stdout).toContain(`  ${c.name}`);
     for (const c of COMMANDS.filter((x) => x.hidden)) expect(root.stdout).not.toContain(c.name);
+    // Nor is a hidden command suggested for a mistyped one.
+    const typo = repo.sortie(['__complet']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).not.toContain('__complete"');
     expect(repo.sortie(['help', 'task']).stdout).toContain('sortie task: create, claim and close tasks');
     expect(repo.sortie(['task', '--help']).code).toBe(0);
     expect(repo.sortie(['mission', '--help']).stdout).toContain('mission reap');

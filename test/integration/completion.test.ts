@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../dist/cli.js';
+import { VISIBLE } from '../../dist/commands/specs.js';
 import { BIN, makeRepo } from '../helpers/repo.js';
 
 const repo = makeRepo({ name: 'completion' });
@@ -71,7 +71,7 @@ describe('bash', () => {
   });
 
   it('offers exactly the flags of the command table for every command', () => {
-    const visible = COMMANDS.filter((c) => !c.hidden);
+    const visible = VISIBLE;
     const got = complete(...visible.map((c) => ['sortie', ...c.name.split(' '), '-']));
     visible.forEach((c, i) => {
       const want = [...Object.entries(c.options).flatMap(([k, o]) => [`--${k}`, ...(o.short ? [`-${o.short}`] : [])]), '--help', '-h'].sort();
