@@ -93,6 +93,30 @@ export function liveClaim(db: Database, taskId: string): LiveClaim | undefined {
   return { claim_id: c.id, task_id: c.task_id, claimed_at: c.claimed_at, mission };
 }
 
+/** The live claims on these tasks, with their holders, in one query (a board page's worth). */
+export function liveClaimsOn(db: Database, taskIds: readonly string[]): LiveClaim[] {
+  if (taskIds.length === 0) return [];
+  const rows = db
+    .prepare(
+      `SELECT c.id AS c_id, c.task_id AS c_task, c.claimed_at AS c_at, m.* FROM claims c JOIN missions m ON m.id = c.mission_id
+       WHERE c.released_at IS NULL AND c.task_id IN (${taskIds.map(() => '?').join(',')})`,
+    )
+    .all(...taskIds) as (MissionRow & { c_id: number; c_task: string; c_at: string })[];
+  return rows.map(({ c_id, c_task, c_at, ...mission }) => ({ claim_id: c_id, task_id: c_task, claimed_at: c_at, mission }));
+}
+
+export interface ClaimRecord {
+  task_id: string;
+  claimed_at: string;
+  released_at: string | null;
+  release_reason: string | null;
+}
+
+/** Every claim a mission made, held or released, oldest first. */
+export function missionClaims(db: Database, missionId: number): ClaimRecord[] {
+  return db.prepare('SELECT task_id, claimed_at, released_at, release_reason FROM claims WHERE mission_id = ? ORDER BY claimed_at').all(missionId) as ClaimRecord[];
+}
+
 export function claimsOf(db: Database, missionId: number): { task_id: string; claimed_at: string }[] {
   return db.prepare('SELECT task_id, claimed_at FROM claims WHERE mission_id = ? AND released_at IS NULL ORDER BY claimed_at').all(missionId) as {
     task_id: string;
@@ -466,6 +490,11 @@ export function pickupNote(db: Database, taskId: string): PickupNote | undefined
   const text = last?.released_at ? (last.mission.handoff ?? last.mission.summary) : undefined;
   if (last?.released_at && text) return { note: text, from: last.mission.codename, at: last.released_at };
   return note ? { note, from: h!.codename, at: h!.at } : undefined;
+}
+
+/** Task ids for completion: open tasks first, then closed ones, each by id. */
+export function taskIds(db: Database, limit: number): string[] {
+  return db.prepare("SELECT id FROM tasks ORDER BY status IN ('COMPLETE', 'ABORTED'), id LIMIT ?").pluck().all(limit) as string[];
 }
 
 /** Whether any task id starts with this prefix and a dash: `UTF-8` is not a task id where no `UTF-` task exists. */

@@ -1,10 +1,13 @@
 import type { SortieConfig } from '../config/types.js';
 import { buildContext } from '../context/build.js';
-import { getMission, type MissionRow } from '../missions/missions.js';
+import { queryActivity } from '../activity.js';
+import { getMission, missionCommits, type MissionRow } from '../missions/missions.js';
+import { eventsInWindow, historyMark, missionFacets, missionsInWindow, recentMissionStart } from '../missions/timeline.js';
 import type { Database } from '../store/open.js';
+import { read } from '../store/write.js';
 import { effectiveCounts, effectiveTasks, type EffectiveTask, type TaskOrigin } from '../tasks/effective.js';
 import { STATUSES, TERMINAL, type Status } from '../tasks/status.js';
-import { lastClaim, pickupNote } from '../tasks/tasks.js';
+import { lastClaim, liveClaimsOn, missionClaims, pickupNote, taskRow } from '../tasks/tasks.js';
 import { iso, parseDuration } from '../time.js';
 
 /**
@@ -102,16 +105,7 @@ export const DEFAULT_PAGE = 50;
 
 function cardsOf(w: UiWorld, tasks: EffectiveTask[]): Card[] {
   const now = w.now();
-  const held = new Map<string, { since: string; m: MissionRow }>();
-  if (tasks.length) {
-    const rows = w.db
-      .prepare(
-        `SELECT c.task_id AS task_id, c.claimed_at AS since, m.* FROM claims c JOIN missions m ON m.id = c.mission_id
-         WHERE c.released_at IS NULL AND c.task_id IN (${tasks.map(() => '?').join(',')})`,
-      )
-      .all(...tasks.map((t) => t.id)) as (MissionRow & { task_id: string; since: string })[];
-    for (const r of rows) held.set(r.task_id, { since: r.since, m: r });
-  }
+  const held = new Map(liveClaimsOn(w.db, tasks.map((t) => t.id)).map((c) => [c.task_id, { since: c.claimed_at, m: c.mission }]));
   return tasks.map((t) => {
     const h = held.get(t.id);
     const waiting = t.status === 'UNDERWAY' && !h;
@@ -147,7 +141,7 @@ export function columnData(w: UiWorld, status: Status, offset: number, limit: nu
  * (closed columns none unless asked: they are collapsed).
  */
 export function boardData(w: UiWorld, pages: Partial<Record<Status, number>> = {}): BoardData {
-  return w.db.transaction(() => {
+  return read(w.db, () => {
     const counts = effectiveCounts(w.db);
     return {
       repo: w.repoName,
@@ -155,7 +149,7 @@ export function boardData(w: UiWorld, pages: Partial<Record<Status, number>> = {
       generatedAt: iso(w.now()),
       columns: STATUSES.map((s) => columnData(w, s, 0, Math.min(pages[s] ?? (CLOSED.has(s) ? 0 : DEFAULT_PAGE), 5000), counts[s])),
     };
-  })();
+  });
 }
 
 // ---------------------------------------------------------------- timeline
@@ -237,8 +231,7 @@ const laneOf = (m: Pick<MissionRow, 'kind' | 'agent' | 'person'>) => (m.kind ===
  * back, at least two minutes) to now.
  */
 export function defaultWindow(db: Database, now: Date): { from: string; to: string } {
-  const nth = db.prepare('SELECT started_at FROM missions ORDER BY id DESC LIMIT 1 OFFSET 39').pluck().get() as string | undefined;
-  const first = nth ?? (db.prepare('SELECT MIN(started_at) FROM missions').pluck().get() as string | null) ?? iso(now.getTime() - 3_600_000);
+  const first = recentMissionStart(db, 40) ?? iso(now.getTime() - 3_600_000);
   const span = Math.min(7 * 86_400_000, Math.max(120_000, now.getTime() - Date.parse(first)));
   const pad = Math.round(span * 0.04);
   return { from: iso(now.getTime() - span - pad), to: iso(now.getTime() + pad) };
@@ -297,25 +290,13 @@ export function timelineData(w: UiWorld, q: TimelineQuery = {}): TimelineData {
   const to = q.to ?? def!.to;
   const maxMissions = q.maxMissions ?? 3000;
   const maxMarkers = q.maxMarkers ?? 10_000;
-  return w.db.transaction(() => {
-    const where: string[] = ['started_at <= @to'];
-    const params: Record<string, unknown> = { to, from };
-    if (q.branch) (where.push('branch = @branch'), (params.branch = q.branch));
-    if (q.agent) {
-      const [kind, name] = q.agent.startsWith('person:') ? ['person', q.agent.slice(7)] : ['agent', q.agent.replace(/^agent:/, '')];
-      where.push(kind === 'person' ? "kind = 'person' AND person = @name" : "kind = 'agent' AND agent = @name");
-      params.name = name;
-    }
-    if (q.task) (where.push('id IN (SELECT mission_id FROM claims WHERE task_id = @task UNION SELECT mission_id FROM activity WHERE task_id = @task)'), (params.task = q.task));
-    // Ended in or after the window (index on ended_at), or still live (index on live missions).
-    const cond = where.join(' AND ');
-    const rows = w.db
-      .prepare(
-        `SELECT * FROM (SELECT * FROM missions WHERE ended_at >= @from AND ${cond}
-          UNION ALL SELECT * FROM missions WHERE ended_at IS NULL AND ${cond})
-         ORDER BY started_at DESC LIMIT ${maxMissions + 1}`,
-      )
-      .all(params) as MissionRow[];
+  const who = q.agent
+    ? q.agent.startsWith('person:')
+      ? { kind: 'person' as const, name: q.agent.slice(7) }
+      : { kind: 'agent' as const, name: q.agent.replace(/^agent:/, '') }
+    : undefined;
+  return read(w.db, () => {
+    const rows = missionsInWindow(w.db, { from, to, branch: q.branch, who, task: q.task, limit: maxMissions + 1 });
     let truncated = rows.length > maxMissions;
     const missions: TimelineMission[] = rows.slice(0, maxMissions).reverse().map((m) => ({
       id: m.id,
@@ -333,27 +314,7 @@ export function timelineData(w: UiWorld, q: TimelineQuery = {}): TimelineData {
     }));
     const byId = new Map(missions.map((m) => [m.id, m]));
 
-    const kinds = Object.keys(MARKER_KINDS);
-    const act = w.db
-      .prepare(
-        `SELECT a.id, a.at, a.kind, a.mission_id, a.agent, a.task_id, a.detail, m.kind AS m_kind, m.person AS m_person, m.agent AS m_agent, m.branch AS m_branch
-         FROM activity a LEFT JOIN missions m ON m.id = a.mission_id
-         WHERE a.at >= ? AND a.at <= ? AND a.kind IN (${kinds.map(() => '?').join(',')}) ${q.task ? 'AND a.task_id = ?' : ''}
-         ORDER BY a.at LIMIT ${maxMarkers + 1}`,
-      )
-      .all(from, to, ...kinds, ...(q.task ? [q.task] : [])) as {
-      id: number;
-      at: string;
-      kind: keyof typeof MARKER_KINDS;
-      mission_id: number | null;
-      agent: string | null;
-      task_id: string | null;
-      detail: string | null;
-      m_kind: 'agent' | 'person' | null;
-      m_person: string | null;
-      m_agent: string | null;
-      m_branch: string | null;
-    }[];
+    const act = eventsInWindow(w.db, { from, to, kinds: Object.keys(MARKER_KINDS) as (keyof typeof MARKER_KINDS)[], task: q.task, limit: maxMarkers + 1 });
     if (act.length > maxMarkers) truncated = true;
     const markers: Marker[] = [];
     for (const a of act.slice(0, maxMarkers)) {
@@ -363,19 +324,20 @@ export function timelineData(w: UiWorld, q: TimelineQuery = {}): TimelineData {
       } catch {
         detail = {};
       }
-      if (a.kind === 'task.status' && detail.to !== 'COMPLETE') continue;
+      const kind = a.kind as keyof typeof MARKER_KINDS;
+      if (kind === 'task.status' && detail.to !== 'COMPLETE') continue;
       const lane = a.m_kind ? laneOf({ kind: a.m_kind, agent: a.m_agent ?? '', person: a.m_person }) : `agent:${a.agent ?? 'unknown'}`;
       const branch = typeof detail.branch === 'string' ? detail.branch : a.m_branch;
       // Filters: a marker belongs to a mission shown, or (no mission) matches the filters itself.
       if (a.mission_id !== null && !byId.has(a.mission_id) && (q.agent || q.branch || q.task)) continue;
       if (a.mission_id === null && ((q.agent && lane !== (q.agent.includes(':') ? q.agent : `agent:${q.agent}`)) || (q.branch && branch !== q.branch))) continue;
-      markers.push({ id: a.id, at: a.at, kind: MARKER_KINDS[a.kind], mission: a.mission_id, lane, task: a.task_id, text: markerText(a.kind, a.task_id, detail), branch: branch ?? null });
+      markers.push({ id: a.id, at: a.at, kind: MARKER_KINDS[kind], mission: a.mission_id, lane, task: a.task_id, text: markerText(a.kind, a.task_id, detail), branch: branch ?? null });
     }
 
     const laneKeys = new Set([...missions.map((m) => m.lane), ...markers.map((m) => m.lane)]);
     const lanes = [...laneKeys].sort().map((key) => laneFromKey(key));
     return { from, to, now: nowIso, lanes, missions, markers, truncated, ...filterChoices(w.db) };
-  })();
+  });
 }
 
 const choices = new WeakMap<Database, { key: string; agents: Lane[]; branches: string[] }>();
@@ -385,14 +347,12 @@ const choices = new WeakMap<Database, { key: string; agents: Lane[]; branches: s
  * missions (tens of ms at 100k), so it is kept until a mission or an event is added.
  */
 function filterChoices(db: Database): { agents: Lane[]; branches: string[] } {
-  const key = String(db.prepare("SELECT (SELECT IFNULL(MAX(id), 0) FROM missions) || ':' || (SELECT IFNULL(MAX(id), 0) FROM activity)").pluck().get());
+  const key = historyMark(db);
   const hit = choices.get(db);
   if (hit?.key === key) return { agents: hit.agents, branches: hit.branches };
-  const agents = [
-    ...(db.prepare("SELECT DISTINCT agent FROM missions WHERE kind = 'agent' ORDER BY agent").pluck().all() as string[]).map((a) => laneFromKey(`agent:${a}`)),
-    ...(db.prepare("SELECT DISTINCT person FROM missions WHERE kind = 'person' ORDER BY person").pluck().all() as (string | null)[]).map((p) => laneFromKey(`person:${p ?? 'unknown'}`)),
-  ];
-  const branches = (db.prepare('SELECT DISTINCT branch FROM missions WHERE branch IS NOT NULL ORDER BY branch LIMIT 500').pluck().all() as string[]).filter(Boolean);
+  const f = missionFacets(db);
+  const agents = [...f.agents.map((a) => laneFromKey(`agent:${a}`)), ...f.persons.map((p) => laneFromKey(`person:${p ?? 'unknown'}`))];
+  const branches = f.branches;
   const entry = { key, agents, branches };
   choices.set(db, entry);
   return { agents, branches };
@@ -425,24 +385,12 @@ export interface MissionData {
  * What it cannot give back is the state of that moment, so the page says it is rendered now.
  */
 export function missionData(w: UiWorld, id: number): MissionData | undefined {
-  return w.db.transaction(() => {
+  return read(w.db, () => {
     const m = getMission(w.db, id);
     if (!m) return undefined;
     const now = w.now();
-    const title = w.db.prepare('SELECT title FROM tasks WHERE id = ?').pluck();
-    const claims = w.db.prepare('SELECT task_id, claimed_at, released_at, release_reason FROM claims WHERE mission_id = ? ORDER BY claimed_at').all(id) as {
-      task_id: string;
-      claimed_at: string;
-      released_at: string | null;
-      release_reason: string | null;
-    }[];
-    const commits = w.db.prepare('SELECT sha, at, branch, subject, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 200').all(id) as {
-      sha: string;
-      at: string;
-      branch: string | null;
-      subject: string;
-      tasks: string;
-    }[];
+    const claims = missionClaims(w.db, id);
+    const commits = missionCommits(w.db, id, 200);
     let checkpoint: MissionData['checkpoint'] = null;
     try {
       checkpoint = m.checkpoint ? (JSON.parse(m.checkpoint) as MissionData['checkpoint']) : null;
@@ -450,12 +398,8 @@ export function missionData(w: UiWorld, id: number): MissionData | undefined {
       checkpoint = null;
     }
     const source = m.checkpoint ? 'compact' : 'startup';
-    const activity = w.db.prepare('SELECT at, kind, task_id, detail FROM activity WHERE mission_id = ? ORDER BY at DESC, id DESC LIMIT 300').all(id) as {
-      at: string;
-      kind: string;
-      task_id: string | null;
-      detail: string | null;
-    }[];
+    // Newest first: queryActivity gives the latest `limit` events oldest first.
+    const activity = queryActivity(w.db, { missionId: id, limit: 300 }).reverse();
     return {
       mission: {
         id: m.id,
@@ -476,7 +420,7 @@ export function missionData(w: UiWorld, id: number): MissionData | undefined {
         summary: m.summary,
         journal: m.journal_path,
       },
-      holds: claims.filter((c) => !c.released_at).map((c) => ({ task: c.task_id, since: c.claimed_at, title: (title.get(c.task_id) as string | undefined) ?? null })),
+      holds: claims.filter((c) => !c.released_at).map((c) => ({ task: c.task_id, since: c.claimed_at, title: taskRow(w.db, c.task_id)?.title ?? null })),
       claims: claims.map((c) => ({ task: c.task_id, claimedAt: c.claimed_at, releasedAt: c.released_at, reason: c.release_reason })),
       commits: commits.map((c) => ({ sha: c.sha, at: c.at, branch: c.branch, subject: c.subject, tasks: safeList(c.tasks) })),
       checkpoint,
@@ -492,7 +436,7 @@ export function missionData(w: UiWorld, id: number): MissionData | undefined {
         return { at: a.at, kind: a.kind, task: a.task_id, text: markerText(a.kind, a.task_id, d) };
       }),
     };
-  })();
+  });
 }
 
 function safeList(s: string): string[] {

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SortieError, errorMessage } from '../errors.js';
+import { stateVersion } from '../missions/timeline.js';
 import { isStatus, type Status } from '../tasks/status.js';
 import { boardData, missionData, timelineData, type UiWorld } from './data.js';
 import { serverPage, type PageAssets } from './page.js';
@@ -56,23 +57,11 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   let tasksDirty = true;
   let port = 0;
 
-  const fingerprint = () =>
-    String(
-      o.world.db
-        .prepare(
-          `SELECT (SELECT IFNULL(MAX(id), 0) FROM activity) || '|' || (SELECT COUNT(*) FROM missions) || '|' ||
-             (SELECT COUNT(*) FROM missions WHERE ended_at IS NULL) || '|' || (SELECT IFNULL(MAX(last_seen_at), '') FROM missions WHERE ended_at IS NULL) || '|' ||
-             (SELECT COUNT(*) FROM tasks) || '|' || (SELECT IFNULL(MAX(synced_at), '') FROM tasks)`,
-        )
-        .pluck()
-        .get(),
-    );
-
   /** Up to date before any read; says whether anything changed since the last look. */
   const fresh = (): boolean => {
     o.refresh({ tasksChanged: tasksDirty });
     tasksDirty = false;
-    const v = fingerprint();
+    const v = stateVersion(o.world.db);
     const changed = v !== version;
     version = v;
     return changed;
