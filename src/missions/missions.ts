@@ -29,6 +29,11 @@ export interface MissionRow {
   summary: string | null;
   checkpoint: string | null;
   journal_path: string | null;
+  /** Where an imported mission came from (`site-nine:mission/38`); null for sortie's own. */
+  source: string | null;
+  /** The persona and role the source tool gave it (site-nine personas, overstory capabilities). */
+  persona: string | null;
+  role: string | null;
 }
 
 export interface StartMission {
