@@ -7,7 +7,7 @@ import { immediate, withBusyRetry, type Database } from '../store/open.js';
 import { iso } from '../time.js';
 import type { Workspace } from '../workspace.js';
 import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
-import { assertTaskId } from './ids.js';
+import { assertTaskId, idTemplate } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
@@ -132,51 +132,19 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
   mkdirSync(ws.tasksDir, { recursive: true });
   return withBusyRetry(() =>
     immediate(ws.db, () => {
-      const template = ws.config.tasks.idTemplate;
-      const fill = (n: number) =>
-        template
-          .replace('{prefix}', prefix)
-          .replace('{role}', role.toUpperCase())
-          .replace('{P}', PRIORITY_LETTER[priority])
-          .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0'));
-      // The number is shared by every id the template could produce with this prefix.
-      const numberRe = new RegExp(
-        `^${escapeRe(template)
-          .replace(escapeRe('{prefix}'), escapeRe(prefix))
-          .replace(escapeRe('{role}'), '[A-Za-z0-9]+')
-          .replace(escapeRe('{P}'), '[A-Z]')
-          .replace(/\\\{n(?::\d+)?\\\}/, '(\\d+)')}`,
-      );
+      const ids = idTemplate(ws.config, prefix);
       let max = 0;
-      const consider = (id: string) => {
-        const m = numberRe.exec(id);
-        if (m?.[1]) max = Math.max(max, Number(m[1]));
-      };
+      const consider = (id: string) => (max = Math.max(max, ids.numberOf(id) ?? 0));
       for (const r of ws.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
       for (const name of readdirSync(ws.tasksDir)) consider(name);
       for (let n = max + 1; ; n++) {
-        const id = fill(n);
+        const id = ids.fill(n, role, PRIORITY_LETTER[priority]);
         assertTaskId(id, ws.config);
-        const path = join(ws.tasksDir, `${id}-${slug(title) || 'task'}.md`);
-        const lines = [
-          '---',
-          `id: ${id}`,
-          `title: ${yamlString(title)}`,
-          `status: ${status}`,
-          `priority: ${priority}`,
-          ...(input.role ? [`role: ${yamlString(input.role)}`] : []),
-          ...(input.labels?.length ? [`labels: [${input.labels.map(yamlString).join(', ')}]`] : []),
-          ...(deps.length ? [`depends_on: [${deps.join(', ')}]`] : []),
-          `created: ${iso(now)}`,
-          '---',
-          '',
-          (input.body ?? '').trim(),
-          '',
-        ];
+        let path: string;
         try {
-          writeFileSync(path, lines.join('\n'), { flag: 'wx' });
+          path = writeTaskFile(ws.tasksDir, { id, title, status, priority, role: input.role, labels: input.labels, dependsOn: deps, created: iso(now), body: input.body });
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+          if (e instanceof SortieError && e.code === 'TASK_EXISTS') continue;
           throw e;
         }
         const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
@@ -188,8 +156,56 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
   );
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+export interface TaskFileFields {
+  id: string;
+  title: string;
+  status: Status;
+  priority: Priority;
+  role?: string | undefined;
+  labels?: string[] | undefined;
+  dependsOn?: string[] | undefined;
+  created?: string | undefined;
+  /** When it was closed (COMPLETE or ABORTED), for tasks brought in from another tool. */
+  closed?: string | undefined;
+  /** Where it came from (`site-nine:OPR-H-0032`), for imported tasks. */
+  source?: string | undefined;
+  body?: string | undefined;
+}
+
+/** The text of a task file: YAML front matter in sortie's field order, then the body. */
+export function taskFileText(t: TaskFileFields): string {
+  return [
+    '---',
+    `id: ${t.id}`,
+    `title: ${yamlString(t.title)}`,
+    `status: ${t.status}`,
+    `priority: ${t.priority}`,
+    ...(t.role ? [`role: ${yamlString(t.role)}`] : []),
+    ...(t.labels?.length ? [`labels: [${t.labels.map(yamlString).join(', ')}]`] : []),
+    ...(t.dependsOn?.length ? [`depends_on: [${t.dependsOn.join(', ')}]`] : []),
+    ...(t.created ? [`created: ${t.created}`] : []),
+    ...(t.closed ? [`closed: ${t.closed}`] : []),
+    ...(t.source ? [`source: ${yamlString(t.source)}`] : []),
+    '---',
+    '',
+    (t.body ?? '').trim(),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Creates the file of a task whose id is already decided (`<dir>/<id>-<slug>.md`), exclusively: an
+ * existing file is never overwritten (TASK_EXISTS). Returns its path. Indexing is the caller's.
+ */
+export function writeTaskFile(dir: string, t: TaskFileFields): string {
+  const path = join(dir, `${t.id}-${slug(t.title) || 'task'}.md`);
+  try {
+    writeFileSync(path, taskFileText(t), { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new SortieError('TASK_EXISTS', `${path} already exists`, { data: { task: t.id, path } });
+    throw e;
+  }
+  return path;
 }
 
 export interface ClaimResult {
