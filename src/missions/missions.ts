@@ -75,6 +75,61 @@ export function insertMission(db: Database, m: StartMission & { kind?: 'agent' |
   return getMission(db, id)!;
 }
 
+/** A mission recorded by another tool, with its own times, name and end (see `sortie import`). */
+export interface RecordedMission {
+  agent: string;
+  /** The source's own name for it; sortie's codename for its id when it has none. */
+  codename?: string | undefined;
+  persona?: string | undefined;
+  role?: string | undefined;
+  source: string;
+  sessionId?: string | undefined;
+  worktree?: string | undefined;
+  branch?: string | undefined;
+  pid?: number | undefined;
+  parentId?: number | undefined;
+  startedAt: string;
+  lastSeenAt: string;
+  /** Undefined for a mission whose agent is provably still alive: it stays live. */
+  endedAt?: string | undefined;
+  endReason?: string | undefined;
+  handoff?: string | undefined;
+  summary?: string | undefined;
+}
+
+/**
+ * Inserts a mission recorded elsewhere, in the caller's transaction, with its start and end
+ * written to the activity log at the times they happened.
+ */
+export function insertRecordedMission(db: Database, m: RecordedMission): MissionRow {
+  const info = db
+    .prepare(`INSERT INTO missions (codename, kind, agent, session_id, worktree, branch, pid, parent_id, started_at, last_seen_at, ended_at, end_reason, handoff, summary, source, persona, role)
+      VALUES (?, 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(
+      m.codename ?? '',
+      m.agent,
+      m.sessionId ?? null,
+      m.worktree ?? null,
+      m.branch ?? null,
+      m.pid ?? null,
+      m.parentId ?? null,
+      m.startedAt,
+      m.lastSeenAt,
+      m.endedAt ?? null,
+      m.endedAt ? (m.endReason ?? 'ended') : null,
+      m.handoff ?? null,
+      m.summary ?? null,
+      m.source,
+      m.persona ?? null,
+      m.role ?? null,
+    );
+  const id = Number(info.lastInsertRowid);
+  if (!m.codename) db.prepare('UPDATE missions SET codename = ? WHERE id = ?').run(codename(id), id);
+  record(db, { kind: 'mission.started', at: m.startedAt, missionId: id, agent: m.agent, detail: { source: m.source, branch: m.branch, parent: m.parentId } });
+  if (m.endedAt) record(db, { kind: 'mission.ended', at: m.endedAt, missionId: id, agent: m.agent, detail: { reason: m.endReason ?? 'ended', ended_at: m.endedAt, source: m.source } });
+  return getMission(db, id)!;
+}
+
 export function startMission(db: Database, m: StartMission): MissionRow {
   return withBusyRetry(() => immediate(db, () => insertMission(db, m)));
 }
