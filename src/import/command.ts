@@ -1,0 +1,241 @@
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Parsed } from '../cli.js';
+import { SortieError } from '../errors.js';
+import { syncTasks } from '../tasks/sync.js';
+import { nearest } from '../text.js';
+import { clean, colors, print, printJson } from '../ui.js';
+import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import { applyPlan, resolvePlan, type ApplyResult, type ResolvedPlan } from './apply.js';
+import { fileHistory } from './read.js';
+import { SOURCES, type Origin, type ReadContext, type Source, type SourceName } from './types.js';
+
+const loaders: Record<SourceName, () => Promise<Source>> = {
+  'site-nine': async () => (await import('./site-nine.js')).siteNine,
+  overstory: async () => (await import('./overstory.js')).overstory,
+  sessions: async () => (await import('./sessions.js')).sessions,
+  taskr: async () => (await import('./taskr.js')).taskr,
+  workstreams: async () => (await import('./workstreams.js')).workstreams,
+};
+
+/**
+ * `sortie import <source> [path]`: prints the plan (what would be created, changed and skipped,
+ * and why); writes only with `--apply`. The source is only ever read.
+ */
+export async function importCommand(p: Parsed, ctx: Ctx): Promise<number> {
+  const name = p.positionals[0]!;
+  if (!(SOURCES as readonly string[]).includes(name)) {
+    const near = nearest(name, [...SOURCES]);
+    throw new SortieError('USAGE', `unknown source "${name}"${near ? ` (did you mean "${near}"?)` : ''}`, { hint: `sortie import <${SOURCES.join('|')}> [path]` });
+  }
+  const source = await loaders[name as SourceName]();
+  const apply = p.values.apply === true;
+  return withWorkspace(ctx, async (ws) => {
+    const rctx: ReadContext = { root: ws.repo.root, env: ctx.env, now: ctx.now(), config: ws.config, history: fileHistory(ws.repo.root, ctx.env) };
+    let paths: string[];
+    if (p.positionals[1] !== undefined) {
+      const given = resolve(ctx.cwd, p.positionals[1]);
+      if (!existsSync(given)) throw new SortieError('USAGE', `${p.positionals[1]}: no such file or folder`, { hint: `sortie import ${name} <path to its data>` });
+      paths = [given];
+    } else {
+      paths = source.locate(rctx);
+      if (paths.length === 0) {
+        throw new SortieError('USAGE', `found no ${name} data in this repository (looked for ${source.looked.join(', ')})`, {
+          hint: `give its location: sortie import ${name} <path>`,
+        });
+      }
+    }
+    const plan = await source.plan(rctx, paths);
+    const mapIds = p.values['map-ids'] === true;
+    let resolved = resolvePlan(ws, plan, { mapIds });
+    if (p.values['preset-check'] === true) return presetCheck(ws, resolved, p.values.json === true);
+    // Writing starts from an index in step with the task files. A dry run, and an --apply that is
+    // refused, write nothing at all.
+    if (apply && !resolved.ids.blocked) {
+      syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
+      resolved = resolvePlan(ws, plan, { mapIds });
+    }
+    const result = apply ? applyPlan(ws, resolved) : undefined;
+    // The index remembers the folder as it is now, so the next command has nothing to re-read.
+    if (result) syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
+    if (p.values.json) printJson(ctx, planJson(ws, resolved, result));
+    else printPlan(ws, resolved, result);
+    return 0;
+  });
+}
+
+function rel(ws: Workspace, path: string): string {
+  const r = relative(ws.repo.root, path);
+  return r && !r.startsWith('..') ? r : path;
+}
+
+function originJson(ws: Workspace, o: Origin): Record<string, unknown> {
+  return { path: rel(ws, o.path), ...(o.row !== undefined ? { row: o.row } : {}), ...(o.line !== undefined ? { line: o.line } : {}) };
+}
+
+function where(ws: Workspace, o: Origin): string {
+  return `${rel(ws, o.path)}${o.line !== undefined ? `:${o.line}` : ''}${o.row !== undefined ? ` (${o.row})` : ''}`;
+}
+
+function counts(r: ResolvedPlan) {
+  const events = r.events.length + r.missions.reduce((n, m) => n + m.events.length, 0);
+  return {
+    create: r.tasks.length + r.missions.length + events,
+    tasks: r.tasks.length,
+    missions: r.missions.length,
+    events,
+    change: r.labels.length,
+    already: r.already.length,
+    skipped: r.skipped.length,
+    defects: r.defects.length,
+  };
+}
+
+export function planJson(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): Record<string, unknown> {
+  return {
+    source: r.source,
+    applied: result !== undefined,
+    read: r.read.map((f) => rel(ws, f)),
+    ids: {
+      pattern: r.ids.pattern,
+      fit: r.ids.misfit.length === 0,
+      blocked: r.ids.blocked,
+      misfit: r.ids.misfit.map((m) => ({ id: m.id, origin: originJson(ws, m.origin) })),
+      preset: r.ids.preset ?? null,
+      mapped: r.ids.mapped.map((m) => ({ from: m.from, to: m.to, key: m.key })),
+    },
+    create: {
+      tasks: r.tasks.map((t) => ({
+        id: t.id,
+        sourceId: t.sourceId,
+        title: t.title,
+        status: t.status,
+        priority: t.priority,
+        role: t.role ?? null,
+        labels: t.labels,
+        dependsOn: t.dependsOn,
+        created: t.created ?? null,
+        closed: t.closed ?? null,
+        source: t.source,
+        origin: originJson(ws, t.origin),
+      })),
+      missions: r.missions.map((a) => ({
+        source: a.source,
+        agent: a.mission.agent,
+        codename: a.mission.codename ?? null,
+        persona: a.mission.persona ?? null,
+        role: a.mission.role ?? null,
+        startedAt: a.mission.startedAt,
+        endedAt: a.mission.endedAt ?? null,
+        endReason: a.mission.endedAt ? (a.mission.endReason ?? 'ended') : null,
+        live: a.mission.endedAt === undefined,
+        handoff: a.mission.handoff ?? null,
+        summary: a.mission.summary ?? null,
+        events: a.events.map((e) => ({ kind: e.event.kind, at: e.event.at, task: e.taskId ?? null, work: e.event.work ?? null })),
+        holds: a.holds,
+        origin: originJson(ws, a.mission.origin),
+      })),
+      events: r.events.map((e) => ({ kind: e.event.kind, at: e.event.at, task: e.taskId ?? null, work: e.event.work ?? null, origin: e.event.origin ? originJson(ws, e.event.origin) : null })),
+    },
+    change: r.labels.map((l) => ({ task: l.task, path: rel(ws, l.path), addLabels: l.add, why: l.why })),
+    already: r.already,
+    skipped: r.skipped.map((s) => ({ ...originJson(ws, s.origin), what: s.what, why: s.why })),
+    defects: r.defects.map((d) => ({ ...originJson(ws, d.origin), defect: d.defect, handled: d.handled })),
+    counts: counts(r),
+    ...(result
+      ? {
+          result: {
+            tasks: result.tasks.map((t) => ({ id: t.id, path: rel(ws, t.path) })),
+            missions: result.missions.map((m) => ({ id: m.id, codename: m.codename, source: `${r.source}:${m.key}` })),
+            events: result.events,
+            labels: result.labels,
+            claims: result.claims,
+            unclaimed: result.unclaimed,
+          },
+        }
+      : {}),
+  };
+}
+
+function printPlan(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): void {
+  const ctx = ws.ctx;
+  const c = colors(ctx);
+  const n = counts(r);
+  print(ctx, result ? c.bold(`sortie import ${r.source}: applied`) : `${c.bold(`sortie import ${r.source}: dry run`)}, nothing written ${c.dim('(add --apply to import)')}`);
+  print(ctx, c.dim(`read: ${readSummary(ws, r.read) || 'nothing'}`));
+
+  if (r.ids.blocked) {
+    const m = r.ids.misfit;
+    print(ctx, `\n${c.yellow(`ids: ${m.length} task id${m.length === 1 ? '' : 's'} do not match tasks.idPattern ${r.ids.pattern}`)} (${m.slice(0, 5).map((x) => x.id).join(', ')}${m.length > 5 ? ', ...' : ''})`);
+    if (r.ids.preset) print(ctx, `  they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}`);
+    print(ctx, `  or give them new ids: sortie import ${r.source}${r.read.length ? '' : ''} --map-ids`);
+  }
+  if (r.ids.mapped.length) {
+    print(ctx, `\n${c.bold(`ids mapped (old -> new), dependencies rewritten (${r.ids.mapped.length}):`)}`);
+    const w = Math.max(...r.ids.mapped.map((m) => m.from.length));
+    for (const m of r.ids.mapped) print(ctx, `  ${m.from.padEnd(w)}  -> ${m.to}${m.key !== m.from ? c.dim(`  (${m.key})`) : ''}`);
+  }
+  if (r.tasks.length) {
+    print(ctx, `\n${c.bold(`tasks to create (${r.tasks.length}):`)}`);
+    for (const t of r.tasks) {
+      print(ctx, `  ${t.id}  ${t.status}  ${t.priority}  ${clean(t.title, 70)}${t.labels.length ? c.dim(`  [${t.labels.join(', ')}]`) : ''}${t.dependsOn.length ? c.dim(`  after ${t.dependsOn.join(', ')}`) : ''}`);
+      print(ctx, c.dim(`      from ${where(ws, t.origin)}`));
+    }
+  }
+  if (r.missions.length) {
+    print(ctx, `\n${c.bold(`missions to create (${r.missions.length}):`)}`);
+    for (const a of r.missions) {
+      const m = a.mission;
+      const who = [m.agent, m.persona && m.persona !== m.codename ? m.persona : undefined, m.role ? `(${m.role})` : undefined].filter(Boolean).join(' ');
+      const span = `${m.startedAt.slice(0, 16).replace('T', ' ')}Z -> ${m.endedAt ? `${m.endedAt.slice(0, 16).replace('T', ' ')}Z ${m.endReason ?? 'ended'}` : c.green('live')}`;
+      const extra = [m.handoff ? 'handoff' : undefined, a.events.length ? `${a.events.length} history events` : undefined, a.holds.length ? `holds ${a.holds.join(', ')}` : undefined].filter(Boolean).join(', ');
+      print(ctx, `  ${m.codename ?? c.dim('(codename from its id)')}  ${who}  ${span}${extra ? c.dim(`  ${extra}`) : ''}`);
+      print(ctx, c.dim(`      from ${where(ws, m.origin)}`));
+    }
+  }
+  if (r.events.length) print(ctx, `\n${c.bold(`history events to add on their own: ${r.events.length}`)}`);
+  if (r.labels.length) {
+    print(ctx, `\n${c.bold(`tasks to change (${r.labels.length}):`)}`);
+    for (const l of r.labels) print(ctx, `  ${l.task}: add labels ${l.add.join(', ')} ${c.dim(`(${l.why.join('; ')})`)}`);
+  }
+  if (r.already.length) {
+    const by = (k: string) => r.already.filter((a) => a.kind === k).length;
+    print(ctx, `\n${c.dim(`already imported: ${by('task')} tasks, ${by('mission')} missions, ${by('event')} events (nothing to do for them)`)}`);
+  }
+  if (r.skipped.length) {
+    print(ctx, `\n${c.yellow(`skipped (${r.skipped.length}):`)}`);
+    for (const s of r.skipped) print(ctx, `  ${where(ws, s.origin)}: ${s.what}: ${s.why}`);
+  }
+  if (r.defects.length) {
+    print(ctx, `\n${c.bold(`known defects met, and what was done (${r.defects.length}):`)}`);
+    for (const d of r.defects) print(ctx, `  ${where(ws, d.origin)}: ${d.defect}\n      -> ${d.handled}`);
+  }
+  print(ctx, `\n${n.create} to create (${n.tasks} tasks, ${n.missions} missions, ${n.events} history events), ${n.change} to change, ${n.already} already imported, ${n.skipped} skipped`);
+  if (result) {
+    print(ctx, c.green(`imported: ${result.tasks.length} tasks, ${result.missions.length} missions, ${result.events} history events${result.labels.length ? `, labels on ${result.labels.length} tasks` : ''}${result.claims.length ? `, ${result.claims.length} live claims` : ''}`));
+    for (const t of result.tasks) print(ctx, c.dim(`  ${t.id}  ${rel(ws, t.path)}`));
+    for (const u of result.unclaimed) print(ctx, c.yellow(`  not claimed: ${u.task} for mission #${u.mission}: ${u.why}`));
+    if (result.tasks.length || result.missions.length) print(ctx, 'next: sortie status   (and sortie mission list --all, sortie log)');
+  } else if (r.ids.blocked) print(ctx, c.yellow('--apply will refuse until the ids fit (see "ids" above)'));
+}
+
+/** Files in folders of more than two are counted, not listed (the JSON lists every one). */
+function readSummary(ws: Workspace, files: string[]): string {
+  const byDir = new Map<string, string[]>();
+  for (const f of files.map((x) => rel(ws, x))) {
+    const d = f.includes('/') ? f.slice(0, f.lastIndexOf('/') + 1) : '';
+    byDir.set(d, [...(byDir.get(d) ?? []), f]);
+  }
+  return [...byDir.entries()].map(([d, fs]) => (fs.length > 2 ? `${d} (${fs.length} files)` : fs.join(', '))).join(', ');
+}
+
+function presetCheck(ws: Workspace, r: ResolvedPlan, json: boolean): number {
+  const fit = r.ids.misfit.length === 0;
+  if (json) printJson(ws.ctx, { pattern: r.ids.pattern, fit, misfit: r.ids.misfit.map((m) => m.id), preset: r.ids.preset ?? null });
+  else if (fit) print(ws.ctx, `every task id from ${r.source} fits tasks.idPattern ${r.ids.pattern}`);
+  else {
+    print(ws.ctx, `${r.ids.misfit.length} task ids from ${r.source} do not fit tasks.idPattern ${r.ids.pattern}: ${r.ids.misfit.slice(0, 5).map((m) => m.id).join(', ')}`);
+    print(ws.ctx, r.ids.preset ? `they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}` : 'no preset fits them: import with --map-ids');
+  }
+  return fit ? 0 : 1;
+}
