@@ -17,6 +17,16 @@ export interface ContextInput {
   inherited?: { from: string; tasks: string[] } | undefined;
 }
 
+interface PreviousMission {
+  codename: string;
+  agent: string;
+  ended_at: string;
+  end_reason: string;
+  handoff: string | null;
+  summary: string | null;
+  source: string | null;
+}
+
 interface Checkpoint {
   at: string;
   claims: string[];
@@ -71,15 +81,26 @@ export function buildContext(i: ContextInput): string {
   const waiting = waitingTasks(db, 8);
   const waitingCount = waiting.length < 8 ? waiting.length : countWaiting(db);
   const handoffLines: string[] = [];
-  const prev = db
+  const onBranch = db
     .prepare(
-      `SELECT codename, agent, ended_at, end_reason, handoff, summary FROM missions
+      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
        WHERE id != ? AND ended_at IS NOT NULL AND (handoff IS NOT NULL OR summary IS NOT NULL) AND (branch IS ? OR ? IS NULL)
        ORDER BY ended_at DESC LIMIT 1`,
     )
-    .get(m.id, m.branch, m.branch) as { codename: string; agent: string; ended_at: string; end_reason: string; handoff: string | null; summary: string | null } | undefined;
+    .get(m.id, m.branch, m.branch) as PreviousMission | undefined;
+  // History brought in by `sortie import` has no branch of this repository: its last handoff
+  // counts as the previous mission's when it is the newer one (one probe of missions_imported).
+  const imported = db
+    .prepare(
+      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
+       WHERE source IS NOT NULL AND ended_at IS NOT NULL AND id != ? AND (handoff IS NOT NULL OR summary IS NOT NULL)
+       ORDER BY ended_at DESC LIMIT 1`,
+    )
+    .get(m.id) as PreviousMission | undefined;
+  const prev = imported && (!onBranch || imported.ended_at > onBranch.ended_at) ? imported : onBranch;
   if (prev) {
-    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}):`);
+    const from = prev.source ? `, imported from ${prev.source.split(':')[0]}` : '';
+    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}${from}):`);
     handoffLines.push(indent(clean(prev.handoff ?? prev.summary ?? '', 1200)));
   }
   const noteFor = db.prepare(
