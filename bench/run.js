@@ -91,7 +91,6 @@ sortie(['status']); // first full index through the CLI, so hooks start from a s
 // config), with husky's hooks left in place but emptied and no sortie database.
 run('cp', ['-a', repo, base], { cwd: work });
 rmSync(join(base, '.git', 'sortie'), { recursive: true, force: true });
-rmSync(join(base, '.husky', '_', 'sortie.sh'), { force: true });
 git(base, 'config', 'core.hooksPath', join(base, '.husky', '_'));
 for (const h of ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout']) writeFileSync(join(base, '.husky', h), '# empty husky hook\n');
 

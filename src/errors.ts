@@ -7,17 +7,16 @@ export type ErrorCode =
   | 'DB_CORRUPT'
   | 'DB_BUSY'
   | 'TASK_NOT_FOUND'
+  | 'TASK_EXISTS'
   | 'TASK_INVALID_ID'
   | 'TASK_PARSE'
-  | 'TASK_EXISTS'
   | 'TRANSITION'
   | 'CLAIM_HELD'
   | 'NOT_HOLDER'
   | 'NOT_CLAIMABLE'
   | 'MISSION_NOT_FOUND'
   | 'MISSION_ENDED'
-  | 'INSTALL'
-  | 'INTERNAL';
+  | 'INSTALL';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -34,6 +33,7 @@ const exitFor: Record<ErrorCode, number> = {
   CONFIG: EXIT.usage,
   TASK_INVALID_ID: EXIT.usage,
   TASK_PARSE: EXIT.failure,
+  TASK_EXISTS: EXIT.failure,
   NOT_A_REPO: EXIT.environment,
   DB_FUTURE: EXIT.environment,
   DB_CORRUPT: EXIT.environment,
@@ -41,13 +41,11 @@ const exitFor: Record<ErrorCode, number> = {
   INSTALL: EXIT.environment,
   TASK_NOT_FOUND: EXIT.notFound,
   MISSION_NOT_FOUND: EXIT.notFound,
-  TASK_EXISTS: EXIT.failure,
   TRANSITION: EXIT.failure,
   CLAIM_HELD: EXIT.failure,
   NOT_HOLDER: EXIT.failure,
   NOT_CLAIMABLE: EXIT.failure,
   MISSION_ENDED: EXIT.failure,
-  INTERNAL: EXIT.internal,
 };
 
 export class SortieError extends Error {

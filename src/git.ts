@@ -1,6 +1,6 @@
 import { childProcess } from './lazy.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SortieError } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
@@ -28,28 +28,48 @@ const KEEP_GIT_VARS = new Set([
   'GIT_CONFIG_GLOBAL',
 ]);
 
-/** Runs git with arguments (never a shell string) in cwd; returns trimmed stdout or throws. */
-export function git(args: string[], cwd: string, env: Env = process.env): string {
-  return childProcess().execFileSync('git', args, {
-    cwd,
-    env: scrubGitEnv(env) as NodeJS.ProcessEnv,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
-  }).trimEnd();
+export interface GitOptions {
+  cwd: string;
+  env: Env;
+  /**
+   * The repository whose index a hook is committing from. Git names that index in GIT_INDEX_FILE
+   * (`git commit <paths>` and `commit -a` stage into a temporary one), so it is passed on, but only
+   * when it lies inside this repository's git dirs: anything else is a decoy.
+   */
+  indexFrom?: Repo;
 }
 
-/** Like git() but returns undefined instead of throwing when git exits non-zero. */
-export function gitMaybe(args: string[], cwd: string, env: Env = process.env): string | undefined {
+export interface GitResult {
+  /** git exited 0. */
+  ok: boolean;
+  code: number | null;
+  /** stdout without its trailing newline. */
+  out: string;
+  err: string;
+}
+
+/**
+ * The one way sortie runs git: arguments, never a shell string; every GIT_* variable scrubbed but
+ * identity and terminal ones (git exports GIT_DIR and friends into hook processes, and a git we
+ * run must not inherit them); child_process loaded only now. Never throws for a failing git: the
+ * caller decides what a failure means.
+ */
+export function git(args: string[], o: GitOptions): GitResult {
+  const env = scrubGitEnv(o.env);
+  const index = o.env.GIT_INDEX_FILE;
+  if (o.indexFrom && index) {
+    const repo = o.indexFrom;
+    const abs = isAbsolute(index) ? index : resolve(repo.root, index);
+    if ([repo.gitDir, repo.commonDir].some((d) => !relative(d, abs).startsWith('..'))) env.GIT_INDEX_FILE = abs;
+  }
   const r = childProcess().spawnSync('git', args, {
-    cwd,
-    env: scrubGitEnv(env) as NodeJS.ProcessEnv,
+    cwd: o.cwd,
+    env: env as NodeJS.ProcessEnv,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) return undefined;
-  return r.stdout.trimEnd();
+  return { ok: r.status === 0, code: r.status, out: (r.stdout ?? '').trimEnd(), err: r.stderr ?? '' };
 }
 
 export interface Repo {
@@ -118,7 +138,11 @@ export function currentBranch(repo: Repo): string | undefined {
  * itself does, then config). Git is asked for the name only when there is no email.
  */
 export function gitPersonKey(cwd: string, env: Env): string | undefined {
-  const email = env.GIT_AUTHOR_EMAIL ?? gitMaybe(['config', 'user.email'], cwd, env);
+  const config = (key: string) => {
+    const r = git(['config', key], { cwd, env });
+    return r.ok ? r.out : undefined;
+  };
+  const email = env.GIT_AUTHOR_EMAIL ?? config('user.email');
   if (email) return email;
-  return (env.GIT_AUTHOR_NAME ?? gitMaybe(['config', 'user.name'], cwd, env)) || undefined;
+  return (env.GIT_AUTHOR_NAME ?? config('user.name')) || undefined;
 }

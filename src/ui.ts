@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 
 export type Colors = ReturnType<typeof pc.createColors>;
-import type { Ctx } from './workspace.js';
+import type { Ctx } from './ctx.js';
 
 /** Colours are decided once, here: off when NO_COLOR is set or output is not a terminal. */
 export function colors(ctx: Pick<Ctx, 'env'> & { stdout: unknown }): Colors {

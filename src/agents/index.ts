@@ -5,5 +5,3 @@ export const AGENTS: Record<string, AgentAdapter> = {
   'claude-code': claudeCode,
   claude: claudeCode,
 };
-
-export type { AgentAdapter } from './types.js';

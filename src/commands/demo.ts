@@ -1,7 +1,7 @@
-import type { Parsed } from '../cli.js';
-import type { Ctx } from '../workspace.js';
+import type { OptionsOf } from './specs.js';
+import type { Ctx } from '../ctx.js';
 import { runDemo } from '../demo/demo.js';
 
-export async function demo(p: Parsed, ctx: Ctx): Promise<number> {
-  return runDemo(ctx, { keep: p.values.keep === true });
+export async function demo(o: OptionsOf<'demo'>, ctx: Ctx): Promise<number> {
+  return runDemo(ctx, { keep: o.keep });
 }

@@ -1,20 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Parsed } from '../cli.js';
-import { loadConfig } from '../config/load.js';
+import type { OptionsOf } from './specs.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { DEFAULT_CONFIG } from '../config/defaults.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
-import { findRepo, gitMaybe } from '../git.js';
+import { findRepo, git } from '../git.js';
 import { inspectClaude } from '../install/claude.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
-import { BLOCK_START, GIT_HOOKS, hooksPathState } from '../install/git.js';
-import { dbPath, openDb, schemaVersion } from '../store/open.js';
+import { BLOCK_START, GIT_HOOKS, hookBlock, hooksPathState } from '../install/git.js';
+import { dbPath, inspectDb, schemaVersion } from '../store/open.js';
+import { hookSettingsFile } from '../store/paths.js';
+import { orphanClaims } from '../tasks/tasks.js';
 import { LATEST_VERSION } from '../store/migrations.js';
-import { syncTasks } from '../tasks/sync.js';
-import { catchUp } from '../missions/catch-up.js';
-import { deadOrSilent } from '../missions/missions.js';
+import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
 import { colors, print, printJson } from '../ui.js';
-import { tasksDirOf, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { openWorld, refresh, type World } from '../world/open.js';
 
 export interface Finding {
   check: string;
@@ -24,10 +26,10 @@ export interface Finding {
 }
 
 /** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
-export async function doctor(p: Parsed, ctx: Ctx): Promise<number> {
+export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
   const findings = await diagnose(ctx);
   const bad = findings.filter((f) => f.level === 'error').length;
-  if (p.values.json) {
+  if (o.json) {
     printJson(ctx, { ok: bad === 0, findings });
     return bad ? 1 : 0;
   }
@@ -41,21 +43,22 @@ export async function doctor(p: Parsed, ctx: Ctx): Promise<number> {
   return bad ? 1 : 0;
 }
 
-export async function diagnose(ctx: Ctx): Promise<Finding[]> {
+async function diagnose(ctx: Ctx): Promise<Finding[]> {
   const out: Finding[] = [];
   const add = (f: Finding) => out.push(f);
   const major = Number(process.versions.node.split('.')[0]);
   add(major >= 20 ? { check: 'node', level: 'ok', message: process.version } : { check: 'node', level: 'error', message: `${process.version} is too old`, fix: 'install Node.js 20 or newer' });
-  const gitVersion = gitMaybe(['--version'], ctx.cwd, ctx.env);
-  add(gitVersion ? { check: 'git', level: 'ok', message: gitVersion.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
+  const gitVersion = git(['--version'], { cwd: ctx.cwd, env: ctx.env });
+  add(gitVersion.ok && gitVersion.out ? { check: 'git', level: 'ok', message: gitVersion.out.replace('git version ', '') } : { check: 'git', level: 'error', message: 'git not found on PATH', fix: 'install git' });
   const repo = findRepo(ctx.cwd);
   if (!repo) {
     add({ check: 'repository', level: 'error', message: `${ctx.cwd} is not inside a git repository`, fix: 'cd into your project' });
     return out;
   }
   let config: SortieConfig | undefined;
+  let loaded: LoadedConfig | undefined;
   try {
-    const loaded = await loadConfig(repo.root);
+    loaded = await loadConfig(repo.root);
     config = loaded.config;
     add(loaded.file ? { check: 'config', level: 'ok', message: relative(repo.root, loaded.file) } : { check: 'config', level: 'warn', message: 'no config file; using defaults', fix: 'sortie init' });
   } catch (e) {
@@ -74,11 +77,14 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
   // git hooks
   const hp = hooksPathState(repo, ctx.env);
   const huskyDir = join(repo.root, '.husky');
-  const withBlock = GIT_HOOKS.filter((h) => existsSync(join(huskyDir, h)) && readFileSync(join(huskyDir, h), 'utf8').includes(BLOCK_START));
+  const hookText = (h: string) => (existsSync(join(huskyDir, h)) ? readFileSync(join(huskyDir, h), 'utf8') : '');
+  const withBlock = GIT_HOOKS.filter((h) => hookText(h).includes(BLOCK_START));
+  const outdated = withBlock.filter((h) => !hookText(h).includes(hookBlock(h)));
   if (!hp.ours) add({ check: 'git hooks', level: 'warn', message: hp.current ? `core.hooksPath is "${hp.current}" (another hook manager)` : `.git/hooks holds ${hp.foreignHooks.join(', ')}`, fix: 'see `sortie init` for the choices' });
   else if (withBlock.length < GIT_HOOKS.length) add({ check: 'git hooks', level: 'error', message: `sortie block missing from ${GIT_HOOKS.filter((h) => !withBlock.includes(h)).join(', ')}`, fix: 'sortie init' });
   else if (hp.current !== join(huskyDir, '_')) add({ check: 'git hooks', level: 'warn', message: `core.hooksPath is "${hp.current ?? '(unset)'}"; hooks will not fire in worktrees`, fix: `sortie init   (sets it to ${join(huskyDir, '_')})` });
-  else if (!existsSync(join(huskyDir, '_', 'sortie.sh'))) add({ check: 'git hooks', level: 'warn', message: 'the machine-local runner .husky/_/sortie.sh is missing (slower fallback in use)', fix: 'sortie init' });
+  else if (outdated.length) add({ check: 'git hooks', level: 'warn', message: `the sortie block in ${outdated.join(', ')} is from an older sortie`, fix: 'sortie init' });
+  else if (!existsSync(hookSettingsFile(repo))) add({ check: 'git hooks', level: 'warn', message: `this machine's hook settings ${relative(repo.root, hookSettingsFile(repo))} are missing (slower fallback in use)`, fix: 'sortie init' });
   else add({ check: 'git hooks', level: 'ok', message: `${GIT_HOOKS.join(', ')} via husky` });
 
   // the hook's V8 code cache for this Node (see scripts/hook-loader.cjs)
@@ -91,25 +97,26 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
     add({ check: 'database', level: 'warn', message: `not created yet (${file})`, fix: 'sortie init' });
     return out;
   }
-  let db;
+  let w: World | undefined;
   try {
-    db = openDb(file, { migrate: false });
+    // Inspected as it is (no migration); a broken config still lets the database be checked.
+    w = await openWorld(ctx, { create: 'never', migrate: false, config: loaded ?? { config: structuredClone(DEFAULT_CONFIG), file: undefined } });
   } catch (e) {
     add({ check: 'database', level: 'error', message: errorMessage(e), fix: isSortieError(e) ? e.hint : undefined });
     return out;
   }
+  if (!w) return out;
+  const { db } = w;
   try {
     const v = schemaVersion(db);
-    const integrity = db.pragma('integrity_check', { simple: true }) as string;
+    const { integrity, journalMode } = inspectDb(db);
     if (integrity !== 'ok') add({ check: 'database', level: 'error', message: `integrity_check: ${integrity}`, fix: `move ${file} aside; task files are the source of truth and the index rebuilds itself` });
     else if (v < LATEST_VERSION) add({ check: 'database', level: 'warn', message: `schema ${v}, this sortie uses ${LATEST_VERSION}`, fix: 'any sortie command migrates it (sortie status)' });
-    else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${db.pragma('journal_mode', { simple: true }) as string}` });
+    else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${journalMode}` });
     if (v < 1) return out;
-    // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
-    if (v === LATEST_VERSION && config) catchUp(db, file, repo, config, ctx.env, ctx.now());
-
     if (config) {
-      const r = syncTasks(db, tasksDirOf(repo, config), config, ctx.now());
+      // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
+      const r = refresh(w, { sync: 'full', catchUp: v === LATEST_VERSION }, ctx)!;
       if (r.problems.length) {
         for (const prob of r.problems.slice(0, 20)) add({ check: 'task file', level: 'warn', message: `${relative(repo.root, prob.path)}${prob.line ? `:${prob.line}` : ''}: ${prob.message}`, fix: `edit ${relative(repo.root, prob.path)}` });
       } else add({ check: 'task files', level: 'ok', message: `${r.scanned} task file(s) readable` });
@@ -117,18 +124,13 @@ export async function diagnose(ctx: Ctx): Promise<Finding[]> {
 
     // stale missions: what `sortie mission reap` would close
     const stale = deadOrSilent(db, { now: ctx.now(), staleAfter: config?.missions.staleAfter ?? '2h' }).map((d) => d.m);
-    const live = db.prepare("SELECT COUNT(*) FROM missions WHERE ended_at IS NULL AND kind = 'agent'").pluck().get() as number;
+    const live = countLiveAgentMissions(db);
     add(stale.length ? { check: 'missions', level: 'warn', message: `${stale.length} live mission(s) whose agent is gone or silent: ${stale.map((m) => m.codename).join(', ')}`, fix: 'sortie mission reap' } : { check: 'missions', level: 'ok', message: `${live} live agent mission(s), none stale` });
 
-    const orphans = db
-      .prepare(
-        `SELECT c.task_id, m.codename, m.ended_at, (SELECT COUNT(*) FROM tasks t WHERE t.id = c.task_id) AS known FROM claims c JOIN missions m ON m.id = c.mission_id
-         WHERE c.released_at IS NULL AND (m.ended_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id))`,
-      )
-      .all() as { task_id: string; codename: string; ended_at: string | null; known: number }[];
+    const orphans = orphanClaims(db);
     add(orphans.length ? { check: 'claims', level: 'error', message: `orphan claims: ${orphans.map((o) => `${o.task_id} (${o.codename}${o.ended_at ? ', mission ended' : ', task file missing'})`).join(', ')}`, fix: orphans.map((o) => `sortie task release ${o.task_id} --force`).join('; ') } : { check: 'claims', level: 'ok', message: 'no orphan claims' });
   } finally {
-    db.close();
+    w.close();
   }
   return out;
 }

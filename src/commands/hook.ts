@@ -1,9 +1,9 @@
-import type { Parsed } from '../cli.js';
-import type { Ctx } from '../workspace.js';
+import type { OptionsOf } from './specs.js';
+import type { Ctx } from '../ctx.js';
 
 /** `sortie hook <agent> <event>`: the same runner as dist/hook.cjs, for agents configured through the CLI. */
-export async function hook(p: Parsed, ctx: Ctx): Promise<number> {
-  const [agent = '', event = '', ...rest] = p.positionals;
+export async function hook(o: OptionsOf<'hook'>, ctx: Ctx): Promise<number> {
+  const { agent, event, args: rest } = o;
   if (agent === 'git') {
     const { runGitHook } = await import('../guard/git-hook.js');
     return runGitHook(event, rest, ctx);

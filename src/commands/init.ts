@@ -1,27 +1,32 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
 import { SortieError } from '../errors.js';
 import { requireRepo } from '../git.js';
 import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
 import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
-import { writeFileAtomic } from '../tasks/file.js';
-import { dbPath, openDb } from '../store/open.js';
+import { writeFileAtomic } from '../files.js';
+import { dbPath } from '../store/open.js';
+import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
 
 /**
  * `sortie init`: config, Claude Code hooks, git hooks through husky, the database. Idempotent: it
  * compares before writing, and a second run reports that nothing changed.
  */
-export async function init(p: Parsed, ctx: Ctx): Promise<number> {
+export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
-  const dry = p.values['dry-run'] === true;
-  const preset = typeof p.values.preset === 'string' ? p.values.preset : 'recommended';
-  if (!presetNames().includes(preset)) throw new SortieError('USAGE', `unknown preset "${preset}"`, { hint: `use one of: ${presetNames().join(', ')}` });
+  const dry = o.dryRun;
+  const preset = o.preset ?? 'recommended';
+  if (!presetNames().includes(preset)) {
+    const m = commandMessages.unknownPreset(preset, presetNames());
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
+  }
   const changes: FileChange[] = [];
   const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
   const created = (f: FileChange) => {
@@ -40,14 +45,14 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   }
 
   // 2. Claude Code
-  if (p.values['no-claude'] !== true) {
+  if (!o.noClaude) {
     const c = installClaude(repo.root, dry);
     if (c.action !== 'unchanged') changes.push(c);
     created(c);
   }
 
   // 3. git hooks
-  if (p.values['no-git'] !== true) {
+  if (!o.noGit) {
     const before = hooksPathState(repo, ctx.env);
     const hadHusky = existsSync(join(repo.root, '.husky', '_', 'h'));
     const existingHooks = GIT_HOOKS.filter((h) => existsSync(join(repo.root, '.husky', h)));
@@ -68,7 +73,7 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
       try {
         pkg = JSON.parse(text) as typeof pkg;
       } catch (e) {
-        throw new SortieError('INSTALL', `${pkgFile} is not valid JSON (${(e as Error).message}); left as it is`);
+        throw new SortieError('INSTALL', commandMessages.notJson(pkgFile, (e as Error).message));
       }
       const prepare = pkg.scripts?.prepare;
       if (!prepare || !/\bhusky\b/.test(prepare)) {
@@ -85,31 +90,31 @@ export async function init(p: Parsed, ctx: Ctx): Promise<number> {
   const file = dbPath(repo, ctx.env, ctx.cwd);
   if (!existsSync(file)) {
     if (!dry) {
-      openDb(file).close();
+      (await openWorld(ctx, { create: 'always', config: loaded }))!.close();
       mkdirSync(queueDir(file), { recursive: true });
     }
     changes.push({ file, action: 'create', detail: 'database (shared by every worktree, never committed)' });
   }
   if (!dry && changes.length) writeManifest(repo, manifest);
 
-  if (p.values.json) {
+  if (o.json) {
     printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })) });
     return 0;
   }
   const col = colors(ctx);
   if (changes.length === 0) {
-    print(ctx, `sortie is already set up in ${repo.root}: nothing to change`);
+    print(ctx, commandMessages.alreadySetUp(repo.root));
     return 0;
   }
-  print(ctx, `${dry ? 'would change' : 'sortie set up'} in ${repo.root}:`);
+  print(ctx, commandMessages.setUp(repo.root, dry));
   for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
-  if (!dry) print(ctx, `\nnext: sortie task new "<title>", then start your agent. Check the install any time with: sortie doctor`);
+  if (!dry) print(ctx, commandMessages.nextSteps());
   return 0;
 }
 
-export async function uninstall(p: Parsed, ctx: Ctx): Promise<number> {
+export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
-  const dry = p.values['dry-run'] === true;
+  const dry = o.dryRun;
   const manifest = readManifest(repo);
   const changes: FileChange[] = [];
   const claude = uninstallClaude(repo.root, dry);
@@ -135,23 +140,23 @@ export async function uninstall(p: Parsed, ctx: Ctx): Promise<number> {
     changes.push({ file: pkgFile, action: 'update', detail: 'scripts.prepare restored' });
   }
   const cfg = join(repo.root, '.sortierc.json');
-  if (manifest?.createdFiles.includes(cfg) && existsSync(cfg) && p.values['keep-config'] !== true) {
+  if (manifest?.createdFiles.includes(cfg) && existsSync(cfg) && !o.keepConfig) {
     if (!dry) rmSync(cfg);
     changes.push({ file: cfg, action: 'remove', detail: 'config (created by sortie init)' });
   }
   if (!dry) removeManifest(repo);
-  if (p.values.json) {
+  if (o.json) {
     printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })), keptDatabase: dbPath(repo, ctx.env, ctx.cwd) });
     return 0;
   }
   if (changes.length === 0) {
-    print(ctx, 'nothing of sortie is installed here');
+    print(ctx, commandMessages.nothingInstalled());
     return 0;
   }
   const col = colors(ctx);
-  print(ctx, `${dry ? 'would remove' : 'removed'} from ${repo.root}:`);
+  print(ctx, commandMessages.removed(repo.root, dry));
   for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
-  print(ctx, col.dim(`the database and task files were kept (${relative(repo.root, dbPath(repo, ctx.env, ctx.cwd))}, tasks folder)`));
+  print(ctx, col.dim(commandMessages.keptData(relative(repo.root, dbPath(repo, ctx.env, ctx.cwd)))));
   return 0;
 }
 

@@ -1,42 +1,47 @@
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity } from '../activity.js';
-import { findMission } from '../missions/missions.js';
+import { findMission, getMission } from '../missions/missions.js';
 import { parseSince } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld } from '../world/open.js';
 import { activityJson } from './task.js';
 
-export async function log(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
+export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
     let since: string | undefined;
-    if (typeof p.values.since === 'string') {
-      since = parseSince(p.values.since, ctx.now());
-      if (!since) throw new SortieError('USAGE', `--since "${p.values.since}" is neither a duration (2h, 3d) nor a date`, { hint: 'sortie log --since 2h' });
+    if (o.since !== undefined) {
+      since = parseSince(o.since, ctx.now());
+      if (!since) {
+        const m = commandMessages.badSince(o.since);
+        throw new SortieError('USAGE', m.message, { hint: m.hint });
+      }
     }
-    const missionId = typeof p.values.mission === 'string' ? findMission(ws.db, p.values.mission).id : undefined;
-    const limit = p.values.limit === undefined ? undefined : Number(p.values.limit);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new SortieError('USAGE', `--limit must be a positive number, got "${p.values.limit}"`);
+    const missionId = o.mission !== undefined ? findMission(ws.db, o.mission).id : undefined;
+    const limit = o.limit === undefined ? undefined : Number(o.limit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new SortieError('USAGE', commandMessages.badLimit(String(o.limit)));
     const rows = queryActivity(ws.db, {
       since,
       missionId,
-      agent: typeof p.values.agent === 'string' ? p.values.agent : undefined,
-      taskId: typeof p.values.task === 'string' ? p.values.task : undefined,
+      agent: o.agent,
+      taskId: o.task,
       limit,
     });
-    if (p.values.json) {
+    if (o.json) {
       printJson(ctx, { since: since ?? null, activity: rows.map(activityJson) });
       return 0;
     }
     if (rows.length === 0) {
-      print(ctx, since ? `nothing since ${since}` : 'no activity recorded yet');
+      print(ctx, commandMessages.noActivity(since));
       return 0;
     }
     const c = colors(ctx);
     const names = new Map<number, string>();
     const nameOf = (id: number | null) => {
       if (id === null) return '';
-      if (!names.has(id)) names.set(id, (ws.db.prepare('SELECT codename FROM missions WHERE id = ?').pluck().get(id) as string | undefined) ?? `#${id}`);
+      if (!names.has(id)) names.set(id, getMission(ws.db, id)?.codename ?? `#${id}`);
       return names.get(id)!;
     };
     for (const a of rows) {

@@ -1,15 +1,15 @@
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
-import { record } from '../activity.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
-import { endMission, findMission, listMissions, reapMissions, type MissionRow } from '../missions/missions.js';
+import { endMission, findMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
-import { immediate, withBusyRetry } from '../store/open.js';
 import { iso, shortTime } from '../time.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
-import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld, type World } from '../world/open.js';
 
-export function missionJson(ws: Workspace, m: MissionRow): Record<string, unknown> {
+function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
   return {
     id: m.id,
     codename: m.codename,
@@ -33,22 +33,25 @@ export function missionJson(ws: Workspace, m: MissionRow): Record<string, unknow
   };
 }
 
-function target(ws: Workspace, ref: string | undefined): MissionRow {
+function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
-  const actor = resolveActor(ws.db, ws.ctx.env, ws.ctx.cwd, ws.ctx.now(), { create: false });
-  if (!actor) throw new SortieError('MISSION_NOT_FOUND', 'you have no mission here yet', { hint: 'name one: sortie mission show <id|codename>  (sortie mission list)' });
+  const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
+  if (!actor) {
+    const m = commandMessages.noMissionYet();
+    throw new SortieError('MISSION_NOT_FOUND', m.message, { hint: m.hint });
+  }
   return actor.mission;
 }
 
-export async function list(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const rows = listMissions(ws.db, { all: p.values.all === true, limit: Number(p.values.limit ?? 50) || 50 });
-    if (p.values.json) {
+export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
+    const rows = listMissions(ws.db, { all: o.all, limit: Number(o.limit ?? 50) || 50 });
+    if (o.json) {
       printJson(ctx, { missions: rows.map((m) => missionJson(ws, m)) });
       return 0;
     }
     if (rows.length === 0) {
-      print(ctx, p.values.all ? 'no missions recorded yet' : 'no live missions (sortie mission list --all shows ended ones)');
+      print(ctx, commandMessages.noMissions(o.all));
       return 0;
     }
     const c = colors(ctx);
@@ -74,16 +77,11 @@ export async function list(p: Parsed, ctx: Ctx): Promise<number> {
   });
 }
 
-export async function show(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const m = target(ws, p.positionals[0]);
-    const commits = ws.db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 20').all(m.id) as {
-      sha: string;
-      subject: string;
-      at: string;
-      tasks: string;
-    }[];
-    if (p.values.json) {
+export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
+    const m = target(ws, ctx, o.mission);
+    const commits = missionCommits(ws.db, m.id, 20);
+    if (o.json) {
       printJson(ctx, { mission: { ...missionJson(ws, m), checkpoint: m.checkpoint ? (JSON.parse(m.checkpoint) as unknown) : null, commits } });
       return 0;
     }
@@ -104,51 +102,49 @@ export async function show(p: Parsed, ctx: Ctx): Promise<number> {
   });
 }
 
-export async function end(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const m = target(ws, p.positionals[0]);
+export async function end(o: OptionsOf<'mission end'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
+    const m = target(ws, ctx, o.mission);
     if (m.ended_at) {
-      if (p.values.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
-      else print(ctx, `${m.codename} already ended ${m.ended_at} (${m.end_reason})`);
+      if (o.json) printJson(ctx, { mission: m.id, ended: false, endedAt: m.ended_at });
+      else print(ctx, commandMessages.alreadyEnded(m));
       return 0;
     }
     const released = endMission(ws.db, m, {
-      reason: typeof p.values.reason === 'string' ? p.values.reason : 'manual',
+      reason: o.reason ?? 'manual',
       at: iso(ctx.now()),
-      handoff: typeof p.values.handoff === 'string' ? p.values.handoff : undefined,
+      handoff: o.handoff,
     });
-    if (p.values.json) printJson(ctx, { mission: m.id, ended: true, released });
-    else print(ctx, `ended ${describeMission(m)}${released.length ? `; released ${released.join(', ')} (waiting for pickup)` : ''}`);
+    if (o.json) printJson(ctx, { mission: m.id, ended: true, released });
+    else print(ctx, commandMessages.ended(describeMission(m), released));
     return 0;
   });
 }
 
-export async function note(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const text = p.positionals.join(' ').trim();
-    if (!text) throw new SortieError('USAGE', 'empty note', { hint: 'sortie mission note "what is done, what is next"' });
+export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
+    const text = o.text.trim();
+    if (!text) {
+      const m = commandMessages.emptyNote();
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const at = iso(ctx.now());
     const m = actor.mission;
-    const next = p.values.append && m.handoff ? `${m.handoff}\n${text}` : text;
-    withBusyRetry(() =>
-      immediate(ws.db, () => {
-        ws.db.prepare('UPDATE missions SET handoff = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(next, at, m.id);
-        record(ws.db, { kind: 'mission.note', at, missionId: m.id, agent: m.agent, detail: { chars: next.length } });
-      }),
-    );
-    if (p.values.json) printJson(ctx, { mission: m.id, handoff: next });
-    else print(ctx, `handoff notes saved on ${m.codename}; they are shown to whoever continues this work`);
+    const next = o.append && m.handoff ? `${m.handoff}\n${text}` : text;
+    setHandoff(ws.db, m, next, at);
+    if (o.json) printJson(ctx, { mission: m.id, handoff: next });
+    else print(ctx, commandMessages.notesSaved(m.codename));
     return 0;
   });
 }
 
-export async function reap(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
+export async function reap(o: OptionsOf<'mission reap'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { catchUp: true }, (ws) => {
     const reaped = reapMissions(ws.db, { now: ctx.now(), staleAfter: ws.config.missions.staleAfter });
-    if (p.values.json) printJson(ctx, { reaped });
-    else if (reaped.length === 0) print(ctx, 'no dead or silent missions');
-    else for (const r of reaped) print(ctx, `reaped ${r.codename} (${r.agent}): ${r.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'}, ended at ${r.endedAt}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`);
+    if (o.json) printJson(ctx, { reaped });
+    else if (reaped.length === 0) print(ctx, commandMessages.noneToReap());
+    else for (const r of reaped) print(ctx, commandMessages.reaped(r));
     return 0;
   });
 }

@@ -1,23 +1,22 @@
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { liveMissions } from '../missions/missions.js';
-import { claimsOf, readyTasks, waitingTasks } from '../tasks/tasks.js';
-import { syncTasks } from '../tasks/sync.js';
+import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { ago } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld } from '../world/open.js';
 import { relative } from 'node:path';
 
-export async function status(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    const sync = syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
+export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, { sync: 'full', catchUp: true }, (ws) => {
+    const sync = ws.synced!;
     const now = ctx.now();
     const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
     const waiting = waitingTasks(ws.db);
     const ready = readyTasks(ws.db, 10);
-    const counts = Object.fromEntries(
-      (ws.db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]),
-    );
-    if (p.values.json) {
+    const counts = countByStatus(ws.db);
+    if (o.json) {
       printJson(ctx, {
         missions: missions.map(({ m, holds }) => ({
           id: m.id,
@@ -53,7 +52,7 @@ export async function status(p: Parsed, ctx: Ctx): Promise<number> {
     const summary = Object.entries(counts)
       .map(([s, n]) => `${s} ${n}`)
       .join(' · ');
-    print(ctx, `\n${c.dim(summary || 'no tasks yet: sortie task new "<title>"')}`);
+    print(ctx, `\n${c.dim(summary || commandMessages.noTasksYet())}`);
     if (sync.problems.length) print(ctx, c.yellow(`${sync.problems.length} task file(s) could not be read: sortie doctor`));
     return 0;
   });

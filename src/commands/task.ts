@@ -1,68 +1,71 @@
-import type { Parsed } from '../cli.js';
+import { commandMessages } from './messages.js';
+import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { syncTasks } from '../tasks/sync.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
-import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
+import { withWorld, type World } from '../world/open.js';
 import { relative } from 'node:path';
 
-/** Every task command starts from an index in step with the files, and reports files it skipped. */
-export function prepare(ws: Workspace, quiet = false): void {
-  const r = syncTasks(ws.db, ws.tasksDir, ws.config, ws.ctx.now());
-  if (!quiet && r.problems.length) {
-    const c = colors(ws.ctx);
-    for (const p of r.problems.slice(0, 5)) {
-      ws.ctx.stderr.write(`${c.yellow('sortie: skipped')} ${relative(ws.ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}: ${p.message}\n`);
-    }
-    if (r.problems.length > 5) ws.ctx.stderr.write(`sortie: ${r.problems.length - 5} more task files skipped (sortie doctor lists them)\n`);
+/** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
+const TASKS = { sync: 'full', catchUp: true } as const;
+
+function reportSkipped(w: World, ctx: Ctx): void {
+  const problems = w.synced?.problems ?? [];
+  if (problems.length === 0) return;
+  const c = colors(ctx);
+  for (const p of problems.slice(0, 5)) {
+    ctx.stderr.write(commandMessages.skipped(c, `${relative(ctx.cwd, p.path) || p.path}${p.line ? `:${p.line}` : ''}`, p.message));
   }
+  if (problems.length > 5) ctx.stderr.write(commandMessages.moreSkipped(problems.length - 5));
 }
 
-function reap(ws: Workspace): void {
-  reapMissions(ws.db, { now: ws.ctx.now(), staleAfter: ws.config.missions.staleAfter });
+function reap(w: World, ctx: Ctx): void {
+  reapMissions(w.db, { now: ctx.now(), staleAfter: w.config.missions.staleAfter });
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const strList = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : undefined);
 
-export async function create(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
+export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
     const task = createTask(ws, actor?.mission, {
-      title: p.positionals.join(' '),
-      priority: str(p.values.priority),
-      role: str(p.values.role),
-      prefix: str(p.values.prefix),
-      labels: strList(p.values.label),
-      dependsOn: strList(p.values['depends-on']),
-      body: str(p.values.body),
-      status: str(p.values.status),
-    });
-    if (p.values.json) printJson(ctx, { task });
-    else print(ctx, `${colors(ctx).green('created')} ${task.id}  ${task.title}\n  ${relative(ctx.cwd, task.path)}\n  next: sortie task claim ${task.id}`);
+      title: o.title,
+      priority: o.priority,
+      role: o.role,
+      prefix: o.prefix,
+      labels: o.label,
+      dependsOn: o.dependsOn,
+      body: o.body,
+      status: o.status,
+    }, ctx.now());
+    if (o.json) printJson(ctx, { task });
+    else print(ctx, commandMessages.created(colors(ctx), task.id, task.title, relative(ctx.cwd, task.path)));
     return 0;
   });
 }
 
-export async function list(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws);
-    const wanted = (strList(p.values.status) ?? []).map((s) => s.toUpperCase());
-    for (const s of wanted) if (!isStatus(s)) throw new SortieError('USAGE', `unknown status "${s}"`, { hint: `use one of ${STATUSES.join(', ')}` });
-    const statuses = wanted.length ? (wanted as Status[]) : p.values.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
-    const tasks = listTasks(ws.db, { status: statuses, role: str(p.values.role), label: str(p.values.label) });
-    if (p.values.json) {
+export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    reportSkipped(ws, ctx);
+    const wanted = o.status.map((s) => s.toUpperCase());
+    for (const s of wanted) {
+      if (isStatus(s)) continue;
+      const m = commandMessages.unknownStatus(s, STATUSES);
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
+    const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
+    const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label });
+    if (o.json) {
       printJson(ctx, { tasks: tasks.map(({ path, ...t }) => ({ ...t, path: relative(ws.repo.root, path) })) });
       return 0;
     }
     const c = colors(ctx);
     if (tasks.length === 0) {
-      print(ctx, 'no tasks. Create one: sortie task new "<title>"');
+      print(ctx, commandMessages.noTasks());
       return 0;
     }
     const rows = tasks.map((t) => [
@@ -77,7 +80,7 @@ export async function list(p: Parsed, ctx: Ctx): Promise<number> {
   });
 }
 
-export function statusColor(c: ReturnType<typeof colors>, s: Status): string {
+function statusColor(c: ReturnType<typeof colors>, s: Status): string {
   switch (s) {
     case 'UNDERWAY':
       return c.cyan(s);
@@ -95,15 +98,14 @@ export function statusColor(c: ReturnType<typeof colors>, s: Status): string {
   }
 }
 
-export async function show(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
-    const id = p.positionals[0]!;
+export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    const id = o.id;
     const task = readTask(ws, id);
     const held = liveClaim(ws.db, id);
     const history = queryActivity(ws.db, { taskId: id, limit: 50 });
     const holder = held ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, since: held.claimed_at } : null;
-    if (p.values.json) {
+    if (o.json) {
       const { body, data: _d, path, ...rest } = task;
       printJson(ctx, { task: { ...rest, path: relative(ws.repo.root, path), body }, holder, history: history.map(activityJson) });
       return 0;
@@ -127,38 +129,33 @@ export function activityJson(a: ActivityRow): Record<string, unknown> {
   return { ...a, detail: a.detail ? (JSON.parse(a.detail) as unknown) : null };
 }
 
-export async function claim(p: Parsed, ctx: Ctx): Promise<number> {
-  return withWorkspace(ctx, (ws) => {
-    prepare(ws, true);
-    reap(ws);
-    const id = p.positionals[0]!;
+export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    reap(ws, ctx);
+    const id = o.id;
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimTask(ws, actor.mission, id, { force: p.values.force === true });
-    if (p.values.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
-    else
-      print(
-        ctx,
-        r.already
-          ? `${id} is already yours (${actor.mission.codename})`
-          : `${colors(ctx).green('claimed')} ${id} for ${actor.mission.codename} (${actor.mission.agent}, mission #${actor.mission.id})\n  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
-      );
+    const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
+    if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
+    else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
     return 0;
   });
 }
 
 export function change(verb: StatusVerb) {
-  return async (p: Parsed, ctx: Ctx): Promise<number> =>
-    withWorkspace(ctx, (ws) => {
-      prepare(ws, true);
-      const id = p.positionals[0]!;
-      const noteText = str(p.values.note);
-      if (verb === 'handoff' && !noteText) throw new SortieError('USAGE', 'a handoff needs notes for whoever picks the task up', { hint: `sortie task handoff ${id} --note "what is done, what is left"` });
+  return async (o: OptionsOf<`task ${StatusVerb}`>, ctx: Ctx): Promise<number> =>
+    withWorld(ctx, TASKS, (ws) => {
+      const id = o.id;
+      const noteText = o.note;
+      if (verb === 'handoff' && !noteText) {
+        const m = commandMessages.handoffNeedsNotes(id);
+        throw new SortieError('USAGE', m.message, { hint: m.hint });
+      }
       const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
-      const r = changeTask(ws, actor.mission, id, verb, { force: p.values.force === true, note: noteText });
-      if (p.values.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
+      if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
-        print(ctx, `${id} ${what}${r.released && verb !== 'release' && verb !== 'handoff' ? ', claim ended' : ''}${r.forced ? ` (forced, was held by ${r.previousHolder})` : ''}`);
+        print(ctx, commandMessages.changed(id, what, r.released && verb !== 'release' && verb !== 'handoff', r.forced ? String(r.previousHolder) : undefined));
       }
       return 0;
     });

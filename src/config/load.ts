@@ -1,4 +1,4 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
@@ -16,7 +16,7 @@ export interface LoadedConfig {
 }
 
 /** Files that sortie looks for, in order, the same list cosmiconfig is given. */
-export const SEARCH_PLACES = [
+const SEARCH_PLACES = [
   'package.json',
   '.sortierc',
   '.sortierc.json',
@@ -74,8 +74,13 @@ export function resolveConfig(raw: unknown, file: string, seen: string[] = []): 
   return out;
 }
 
+/** The presets shipped in presets/: `recommended` (the default) first, then the others by name. */
 export function presetNames(): string[] {
-  return ['recommended', 'strict', 'solo', 'site-nine'];
+  const names = readdirSync(presetsDir())
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+  return names.includes('recommended') ? ['recommended', ...names.filter((n) => n !== 'recommended')] : names;
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { SortieConfig } from '../config/types.js';
-import type { MissionRow } from '../missions/missions.js';
+import type { Checkpoint } from '../missions/checkpoint.js';
+import { previousHandoff, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { clean, oneLine } from '../text.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
-export const HARD_CAP = 9500;
+const HARD_CAP = 9500;
 
 export interface ContextInput {
   db: Database;
@@ -15,23 +16,6 @@ export interface ContextInput {
   /** Missions reaped on the way in, to say so. */
   reaped?: { codename: string; agent: string; released: string[] }[];
   inherited?: { from: string; tasks: string[] } | undefined;
-}
-
-interface PreviousMission {
-  codename: string;
-  agent: string;
-  ended_at: string;
-  end_reason: string;
-  handoff: string | null;
-  summary: string | null;
-  source: string | null;
-}
-
-interface Checkpoint {
-  at: string;
-  claims: string[];
-  commits: { sha: string; subject: string }[];
-  changedFiles: string[];
 }
 
 /**
@@ -81,23 +65,7 @@ export function buildContext(i: ContextInput): string {
   const waiting = waitingTasks(db, 8);
   const waitingCount = waiting.length < 8 ? waiting.length : countWaiting(db);
   const handoffLines: string[] = [];
-  const onBranch = db
-    .prepare(
-      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
-       WHERE id != ? AND ended_at IS NOT NULL AND (handoff IS NOT NULL OR summary IS NOT NULL) AND (branch IS ? OR ? IS NULL)
-       ORDER BY ended_at DESC LIMIT 1`,
-    )
-    .get(m.id, m.branch, m.branch) as PreviousMission | undefined;
-  // History brought in by `sortie import` has no branch of this repository: its last handoff
-  // counts as the previous mission's when it is the newer one (one probe of missions_imported).
-  const imported = db
-    .prepare(
-      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
-       WHERE source IS NOT NULL AND ended_at IS NOT NULL AND id != ? AND (handoff IS NOT NULL OR summary IS NOT NULL)
-       ORDER BY ended_at DESC LIMIT 1`,
-    )
-    .get(m.id) as PreviousMission | undefined;
-  const prev = imported && (!onBranch || imported.ended_at > onBranch.ended_at) ? imported : onBranch;
+  const prev = previousHandoff(db, m);
   if (prev) {
     const from = prev.source ? `, imported from ${prev.source.split(':')[0]}` : '';
     handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}${from}):`);

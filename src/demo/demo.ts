@@ -2,10 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scrubGitEnv } from '../git.js';
+import { git as runGit, scrubGitEnv } from '../git.js';
 import { HOOK_ENTRY, PACKAGE_ROOT } from '../install/paths.js';
 import { colors } from '../ui.js';
-import type { Ctx } from '../workspace.js';
+import type { Ctx } from '../ctx.js';
 
 const BIN = join(PACKAGE_ROOT, 'bin', 'sortie.js');
 
@@ -47,7 +47,8 @@ export async function runDemo(ctx: Ctx, o: { keep: boolean }): Promise<number> {
   };
   const git = (args: string[], env: Record<string, string | undefined> = {}, label?: string) => {
     if (label !== undefined) out(c.dim(`   $ ${label}git ${args.join(' ')}`));
-    const r = run('git', args, env);
+    const g = runGit(args, { cwd: dir, env: { ...baseEnv, ...env } });
+    const r = { code: g.code ?? 1, text: `${g.out}${g.out && g.err ? '\n' : ''}${g.err}` };
     if (label !== undefined) show(r.text);
     return r;
   };

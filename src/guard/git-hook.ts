@@ -5,21 +5,23 @@ import { record } from '../activity.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
-import { currentBranch, findRepo, gitPersonKey, type Env, type Repo } from '../git.js';
-import { hookLogPath, logHookError } from '../hooks/log.js';
+import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
+import { hookLogPath, logHookError } from '../store/hook-log.js';
+import { hookSettingsFile } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
-import { reapMissions, type MissionRow } from '../missions/missions.js';
-import { guardMessages } from '../messages.js';
-import { closeUnlessExiting, dbPath, immediate, openDb, withBusyRetry, type Database } from '../store/open.js';
-import { syncTasks } from '../tasks/sync.js';
+import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
+import { taskRow } from '../tasks/tasks.js';
+import { guardMessages } from './messages.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
-import { tasksDirOf } from '../workspace.js';
-import { findIds, gitForHook, messageBody, stagedTaskRefs, type Reference } from './references.js';
-import { evaluate, type Actor, type Check } from './verdict.js';
-import { markerFile, recordCommit } from './pending.js';
-import { catchUp } from '../missions/catch-up.js';
+import { findIds, messageBody } from '../tasks/ids.js';
+import { stagedTaskRefs, type Reference } from './references.js';
+import { evaluate, type Actor } from './verdict.js';
+import { markerFile, recordCommit } from '../missions/commits.js';
+import { openWorld, refresh, type World } from '../world/open.js';
 
 export interface GitHookIO {
   env: Env;
@@ -27,13 +29,6 @@ export interface GitHookIO {
   stdout: Pick<Writable, 'write'>;
   stderr: Pick<Writable, 'write'>;
   now: () => Date;
-}
-
-interface World {
-  repo: Repo;
-  config: SortieConfig;
-  db: Database;
-  dbFile: string;
 }
 
 /**
@@ -45,13 +40,14 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
   const repo = findRepo(io.cwd);
   if (!repo) return 0;
   let config: SortieConfig | undefined;
-  let db: Database | undefined;
+  let w: World | undefined;
   try {
-    config = (await loadConfig(repo.root)).config;
-    const file = dbPath(repo, io.env, io.cwd);
-    if (!existsSync(file)) return 0; // sortie not set up for this clone yet: nothing to guard
-    db = openDb(file, { busyTimeoutMs: 3000 });
-    const w: World = { repo, config, db, dbFile: file };
+    // Loaded first: guard.onError decides what an error opening the database does to the commit.
+    const loaded = await loadConfig(repo.root);
+    config = loaded.config;
+    // Not set up for this clone yet (no database): nothing to guard.
+    w = await openWorld(io, { create: 'never', busyMs: 3000, config: loaded });
+    if (!w) return 0;
     switch (hook) {
       case 'pre-commit':
       case 'commit-msg':
@@ -72,10 +68,10 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
       io.stderr.write(guardMessages.internalBlocked(errorMessage(e)));
       return 1;
     }
-    io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : `sortie: ${hook} hook failed: ${errorMessage(e)} (the git operation is not affected)\n`);
+    io.stderr.write(guarding ? guardMessages.internalAllowed(errorMessage(e)) : guardMessages.recordingFailed(hook, errorMessage(e)));
     return 0;
   } finally {
-    if (db) closeUnlessExiting(db);
+    w?.close();
   }
 }
 
@@ -110,8 +106,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   }
   if (refs.length === 0) return 0;
   const now = io.now();
-  catchUp(db, w.dbFile, repo, config, io.env, now);
-  syncTasks(db, tasksDirOf(repo, config), config, now, { quick: true });
+  refresh(w, { sync: 'quick', catchUp: true }, { env: io.env, now: () => now });
   const actor = actorOf(db, io.env, repo);
   // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
   // live agent mission; this path runs only for commits that name a task).
@@ -123,19 +118,17 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   const at = iso(now);
   if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
   if (blocks.length || warns.length) {
-    withBusyRetry(() =>
-      immediate(db, () => {
-        for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
-        for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
-      }),
-    );
+    write(db, () => {
+      for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
+      for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
+    });
   }
   if (blocks.length) {
     io.stderr.write(guardMessages.blocked(blocks, c, hook));
     return 1;
   }
   if (hook === 'commit-msg') {
-    // For post-commit, which records the commit without starting Node (guard/pending.ts).
+    // For post-commit, which records the commit without starting Node (missions/commits.ts).
     const tasks = checks.filter((k) => k.reason !== 'unknown').map((k) => k.id);
     writeFileSync(markerFile(repo), `${JSON.stringify({ mission: actor.mission?.id ?? null, tasks })}\n`);
   }
@@ -144,7 +137,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
 
 function postCommit(w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
-  const log = gitForHook(['log', '-1', '--format=%H%x00%B'], repo, io.env);
+  const log = git(['log', '-1', '--format=%H%x00%B'], { cwd: repo.root, env: io.env, indexFrom: repo });
   if (!log.ok) return;
   const [sha = '', body = ''] = log.out.split('\0');
   let actor = actorOf(db, io.env, repo);
@@ -152,35 +145,28 @@ function postCommit(w: World, io: GitHookIO): void {
   if (existsSync(marker)) {
     try {
       const m = JSON.parse(readFileSync(marker, 'utf8') || '{}') as { mission?: number | null };
-      if (!actor.mission && m.mission) actor = { ...actor, mission: db.prepare('SELECT * FROM missions WHERE id = ?').get(m.mission) as MissionRow | undefined };
+      if (!actor.mission && m.mission) actor = { ...actor, mission: getMission(db, m.mission) };
     } catch {
       // an empty or damaged marker says nothing
     }
     writeFileSync(marker, '');
   }
-  const ids = findIds(messageBody(body), config).filter((id) => db.prepare('SELECT 1 FROM tasks WHERE id = ?').get(id));
+  const ids = findIds(messageBody(body), config).filter((id) => taskRow(db, id));
   if (!actor.mission && ids.length === 0) return;
   const commit = { sha, mission: actor.mission, at: iso(io.now()), branch: currentBranch(repo) ?? null, subject: body.split('\n')[0] ?? '', tasks: ids };
-  withBusyRetry(() => immediate(db, () => recordCommit(db, commit)));
+  write(db, () => recordCommit(db, commit));
 }
 
 function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   if (args[2] !== '1') return; // a file checkout, not a branch change
   const now = io.now();
-  catchUp(db, w.dbFile, repo, config, io.env, now);
-  syncTasks(db, tasksDirOf(repo, config), config, now);
+  refresh(w, { sync: 'full', catchUp: true }, { env: io.env, now: () => now });
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);
   const actor = actorOf(db, io.env, repo);
   if (actor.mission && actor.kind === 'agent') {
-    const at = iso(now);
-    withBusyRetry(() =>
-      immediate(db, () => {
-        db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(branch ?? null, repo.root, at, actor.mission!.id);
-        record(db, { kind: 'mission.branch', at, missionId: actor.mission!.id, agent: actor.mission!.agent, detail: { branch, worktree: repo.root, from: args[0], to: args[1] } });
-      }),
-    );
+    recordBranch(db, actor.mission, { at: iso(now), branch, worktree: repo.root, from: args[0], to: args[1] });
   }
   if (!branch) return;
   const ids = findIds(branch, config);
@@ -193,18 +179,17 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
  * husky's `prepare` resets core.hooksPath to the relative `.husky/_`, which does not resolve in
  * worktrees (the folder is ignored, so it is not checked out there). Put the absolute path back.
  */
-export function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
+function ensureAbsoluteHooksPath(repo: Repo, env: Env): void {
   try {
     const cfg = readFileSync(join(repo.commonDir, 'config'), 'utf8');
     const m = /^\s*hookspath\s*=\s*(.+)$/im.exec(cfg);
     if (!m || m[1]!.trim() !== '.husky/_') return;
     const main = resolve(repo.commonDir, '..');
     const abs = join(main, '.husky', '_');
-    if (!existsSync(join(abs, 'sortie.sh'))) return;
-    gitForHook(['config', 'core.hooksPath', abs], { ...repo, root: main }, env);
+    if (!existsSync(join(abs, 'h')) || !existsSync(hookSettingsFile(repo))) return;
+    git(['config', 'core.hooksPath', abs], { cwd: main, env });
   } catch {
     // best effort
   }
 }
 
-export type { Check };

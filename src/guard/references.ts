@@ -1,8 +1,5 @@
-import { childProcess } from '../lazy.js';
-import { isAbsolute, relative, resolve } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
-import { scrubGitEnv, type Env, type Repo } from '../git.js';
-import { referenceRegex } from '../tasks/ids.js';
+import { git, type Env, type Repo } from '../git.js';
 
 export type RefSource = 'message' | 'branch' | 'task-file';
 
@@ -12,55 +9,17 @@ export interface Reference {
 }
 
 /**
- * The part of a commit message that is the message: git's comment lines dropped, and everything
- * after the scissors line (`git commit -v` appends the diff below it) ignored. Git's own comments
- * are `#` then a space, a tab or nothing; `#TASK-1 fix` given with -m is kept by git, so it is
- * message, not comment.
- */
-export function messageBody(raw: string, commentChar = '#'): string {
-  const out: string[] = [];
-  for (const line of raw.split('\n')) {
-    if (line.startsWith(commentChar) && /^. -+ >8 -+$/.test(line)) break;
-    if (line === commentChar || line.startsWith(`${commentChar} `) || line.startsWith(`${commentChar}\t`)) continue;
-    out.push(line);
-  }
-  return out.join('\n');
-}
-
-export function findIds(text: string, config: SortieConfig): string[] {
-  return [...new Set(text.match(referenceRegex(config)) ?? [])];
-}
-
-/**
- * Runs git for the guard. GIT_DIR, GIT_WORK_TREE and the rest are scrubbed so a stray value cannot
- * point us at another repository, but the index git is committing from is passed on on purpose:
- * `git commit <paths>` and `commit -a` stage into a temporary index named by GIT_INDEX_FILE.
- */
-export function gitForHook(args: string[], repo: Repo, env: Env): { ok: boolean; out: string } {
-  const clean = scrubGitEnv(env);
-  const index = env.GIT_INDEX_FILE;
-  if (index) {
-    const abs = isAbsolute(index) ? index : resolve(repo.root, index);
-    // Only an index inside this repository's git dirs is honoured; anything else is a decoy.
-    const rel = [repo.gitDir, repo.commonDir].some((d) => !relative(d, abs).startsWith('..'));
-    if (rel) clean.GIT_INDEX_FILE = abs;
-  }
-  const r = childProcess().spawnSync('git', args, { cwd: repo.root, env: clean as NodeJS.ProcessEnv, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
-  return { ok: r.status === 0, out: (r.stdout ?? '').trimEnd() };
-}
-
-/**
  * Task files changed (not added) in this commit whose staged status says work is in progress:
  * committing them is committing work on that task. New task files and edits to TODO/BLOCKED/PAUSED
  * tasks (backlog grooming) are not references.
  */
 export function stagedTaskRefs(repo: Repo, config: SortieConfig, env: Env): Reference[] {
   const dir = config.tasks.dir.replace(/^\.\//, '');
-  const r = gitForHook(['diff', '--cached', '--name-only', '--diff-filter=MR', '-z', '--', dir], repo, env);
+  const r = git(['diff', '--cached', '--name-only', '--diff-filter=MR', '-z', '--', dir], { cwd: repo.root, env, indexFrom: repo });
   if (!r.ok || !r.out) return [];
   const refs: Reference[] = [];
   for (const path of r.out.split('\0').filter((p) => p.endsWith('.md'))) {
-    const staged = gitForHook(['show', `:${path}`], repo, env);
+    const staged = git(['show', `:${path}`], { cwd: repo.root, env, indexFrom: repo });
     if (!staged.ok) continue;
     const fm = /^---\n([\s\S]*?)\n---/.exec(staged.out);
     if (!fm) continue;

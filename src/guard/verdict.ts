@@ -2,7 +2,7 @@ import type { SortieConfig, Verdict } from '../config/types.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { idPrefix } from '../tasks/ids.js';
-import { liveClaim, taskRow } from '../tasks/tasks.js';
+import { liveClaim, prefixInUse, taskRow } from '../tasks/tasks.js';
 import type { Reference } from './references.js';
 
 export type Reason = 'held' | 'claimed-by-anyone' | 'unclaimed' | 'held-by-other' | 'unknown' | 'closed';
@@ -30,13 +30,12 @@ export interface Actor {
 export function evaluate(db: Database, config: SortieConfig, actor: Actor, refs: Reference[]): Check[] {
   const out: Check[] = [];
   const seen = new Set<string>();
-  const prefixUsed = db.prepare("SELECT 1 FROM tasks WHERE id LIKE ? || '-%' ESCAPE '\\' LIMIT 1");
   for (const ref of refs) {
     if (seen.has(ref.id)) continue;
     seen.add(ref.id);
     const task = taskRow(db, ref.id);
     if (!task) {
-      const known = prefixUsed.get(idPrefix(ref.id).replace(/[%_\\]/g, '\\$&'));
+      const known = prefixInUse(db, idPrefix(ref.id));
       out.push({ id: ref.id, source: ref.source, verdict: known ? asVerdict(config.guard.unknownTask) : 'ignore', reason: 'unknown' });
       continue;
     }

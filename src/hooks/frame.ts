@@ -4,7 +4,8 @@ import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
 import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { flushTrace, mark } from '../trace.js';
-import { hookLogPath, logHookError } from './log.js';
+import { hookLogPath, logHookError } from '../store/hook-log.js';
+import { hookMessages } from './messages.js';
 import { fdWriter, readHookFd, readHookStdin, salvageFields } from './stdin.js';
 
 export interface HookIO {
@@ -61,18 +62,18 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
   if (kind && !accepts(kind)) return undefined;
   const logFile = () => hookLogPath(findRepo(io.cwd), io.env);
   if (!adapter) {
-    io.stderr.write(`sortie: unknown agent "${agentName}" in hook command; skipping (known: ${Object.keys(AGENTS).join(', ')})\n`);
+    io.stderr.write(hookMessages.unknownAgent(agentName, Object.keys(AGENTS)));
     return 0;
   }
   if (!kind) {
-    io.stderr.write(`sortie: ${agentName} has no event "${event}" that sortie handles; skipping\n`);
+    io.stderr.write(hookMessages.unknownEvent(agentName, event));
     return 0;
   }
   if (io.env.SORTIE_SKIP === '1') return 0;
   const deadline = adapter.deadlineMs[kind];
   const timer = setTimeout(() => {
     logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadline} ms passed` });
-    io.onDeadline(`sortie: ${event} hook ran out of time (${deadline} ms); the agent continues`);
+    io.onDeadline(hookMessages.outOfTime(event, deadline));
   }, deadline);
   timer.unref();
   try {
@@ -90,7 +91,7 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
   } catch (e) {
     const file = logFile();
     logHookError(file, { agent: agentName, event, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });
-    io.stderr.write(`sortie: ${event} hook failed: ${errorMessage(e).split('\n')[0]}${file ? ` (details: ${file})` : ''}; the agent continues\n`);
+    io.stderr.write(hookMessages.failed(event, errorMessage(e).split('\n')[0]!, file));
   } finally {
     clearTimeout(timer);
     mark('done');

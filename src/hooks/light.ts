@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentEvent, HookKind } from '../agents/types.js';
-import { findRepo, type Env } from '../git.js';
-import { beatFile, dbPath } from '../store/paths.js';
+import type { Env } from '../git.js';
+import { beatFile } from '../store/paths.js';
 import { enqueue } from '../store/queue.js';
 import { iso } from '../time.js';
+import type { EndEvent } from '../missions/end-event.js';
+import { locate } from '../world/locate.js';
 import { runHookFrame, type HookIO } from './frame.js';
 
 /**
@@ -16,21 +18,12 @@ import { runHookFrame, type HookIO } from './frame.js';
  */
 export const LIGHT_KINDS: ReadonlySet<HookKind> = new Set(['heartbeat', 'end']);
 
-export interface EndEvent {
-  type: 'end';
-  agent: string;
-  session: string;
-  reason: string;
-  at: string;
-}
-
 export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date): void {
   if (!ev.sessionId) return;
-  const repo = findRepo(ev.cwd);
-  if (!repo && !env.SORTIE_DB) return;
-  const dbFile = dbPath(repo, env, ev.cwd);
-  // Not set up here: a heartbeat or an end must never be what creates sortie's state.
-  if (!existsSync(dbFile)) return;
+  // Only where sortie's state exists: a heartbeat or an end is never what creates it.
+  const at = locate(ev.cwd, env);
+  if (!at?.exists) return;
+  const { dbFile } = at;
   if (kind === 'heartbeat') {
     // The file holds the session id (written once); each beat only sets its mtime: one metadata
     // call, no data to write or to wait behind.

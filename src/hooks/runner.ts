@@ -1,8 +1,6 @@
 import { runHookFrame, type HookIO } from './frame.js';
 import { LIGHT_KINDS, runLightKind } from './light.js';
 
-export { STDIN_LIMIT, type HookIO } from './frame.js';
-
 /** Every agent event, the light ones included (used by `sortie hook` and the full bundle). */
 export async function runAgentHook(agentName: string, event: string, io: HookIO): Promise<number> {
   const code = await runHookFrame(agentName, event, io, async (kind, ev, adapter, now) => {

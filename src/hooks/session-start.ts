@@ -1,28 +1,15 @@
-import { closeUnlessExiting } from '../store/open.js';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PACKAGE_ROOT } from '../install/paths.js';
-import { record } from '../activity.js';
+import { packageRoot } from '../package-root.js';
 import type { AgentAdapter, AgentEvent } from '../agents/types.js';
 import { buildContext } from '../context/build.js';
 import { currentBranch } from '../git.js';
 import { writeJournal } from '../missions/journal.js';
-import {
-  endMissionTx,
-  getMission,
-  insertMission,
-  missionBySession,
-  reapMissions,
-  reopenMission,
-  type MissionRow,
-} from '../missions/missions.js';
+import { startAfterClear } from '../missions/clear.js';
+import { missionBySession, reapMissions, reattachMission, reopenMission, startMission, type MissionRow } from '../missions/missions.js';
 import { agentPid, processStart } from '../missions/process.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
-import { syncTasks } from '../tasks/sync.js';
-import { catchUp } from '../missions/catch-up.js';
 import { iso } from '../time.js';
-import { journalDirOf } from '../workspace.js';
-import { openHookWorld } from './open.js';
+import { openWorld } from '../world/open.js';
 import { mark } from '../trace.js';
 
 export interface StartResult {
@@ -37,15 +24,11 @@ export interface StartResult {
  */
 export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, ppid: number): Promise<StartResult | undefined> {
   mark('start');
-  const w = await openHookWorld(ev.cwd, env, { create: true, busyMs: 3000 });
-  mark('opened');
+  const w = await openWorld({ cwd: ev.cwd, env, now: () => now }, { create: 'if-opted-in', busyMs: 3000, sync: 'quick', catchUp: true });
   if (!w) return undefined;
   const { db, repo, config } = w;
   try {
     const at = iso(now);
-    syncTasks(db, w.tasksDir, config, now, { quick: true });
-    catchUp(db, w.dbFile, repo, config, env, now);
-    mark('synced');
     const pid = agentPid(env, ppid);
     const pidStart = pid ? processStart(pid) : undefined;
     const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;
@@ -69,17 +52,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     const source = ev.source ?? 'startup';
     if ((source === 'resume' || source === 'compact') && existing) {
       mission = existing.ended_at ? reopenMission(db, existing, at) : existing;
-      withBusyRetry(() =>
-        db.prepare('UPDATE missions SET last_seen_at = ?, pid = COALESCE(?, pid), pid_start = COALESCE(?, pid_start), branch = ?, transcript_path = COALESCE(?, transcript_path) WHERE id = ?').run(
-          at,
-          pid ?? null,
-          pidStart ?? null,
-          branch ?? null,
-          ev.transcriptPath ?? null,
-          mission.id,
-        ),
-      );
-      mission = getMission(db, mission.id)!;
+      mission = reattachMission(db, mission, { at, pid, pidStart, branch, transcriptPath: ev.transcriptPath });
     } else if (existing && !existing.ended_at && source !== 'clear') {
       // The same session started twice (duplicate hook entries, or an editor running Claude's hooks): one mission.
       mission = existing;
@@ -88,7 +61,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
       mission = r.mission;
       inherited = r.inherited;
     } else {
-      mission = withBusyRetry(() => immediate(db, () => insertMission(db, base)));
+      mission = startMission(db, base);
     }
 
     mark('mission');
@@ -96,7 +69,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     if (envFile) exportMission(envFile, mission.id, ensureShim(w.dbFile));
     if (config.missions.journal) {
       try {
-        mission = { ...mission, journal_path: writeJournal(db, journalDirOf(repo, config), mission) };
+        mission = { ...mission, journal_path: writeJournal(db, w.journalDir, mission) };
       } catch {
         // A journal is a convenience: a read-only tree must not cost the agent its context.
       }
@@ -106,68 +79,16 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     mark('context');
     return { mission, context, stdout: agent.startOutput(context) };
   } finally {
-    closeUnlessExiting(db);
+    w.close();
     mark('closed');
   }
-}
-
-/**
- * After /clear the agent process is the same but the session id is new. The new mission takes over
- * the claims of the one that just ended with reason `clear` (released at its end, so re-taken
- * here if nobody grabbed them in between), or, if SessionEnd has not arrived yet, of the live
- * mission of the same agent process, which is closed now.
- */
-function startAfterClear(db: Database, base: Parameters<typeof insertMission>[1], at: string): { mission: MissionRow; inherited: { from: string; tasks: string[] } | undefined } {
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      const prev = findClearedPredecessor(db, base);
-      const mission = insertMission(db, { ...base, parentId: prev?.id });
-      if (!prev) return { mission, inherited: undefined };
-      let tasks: string[] = [];
-      if (!prev.ended_at) {
-        tasks = (db.prepare('SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL').all(prev.id) as { task_id: string }[]).map((r) => r.task_id);
-        db.prepare("UPDATE claims SET released_at = ?, release_reason = 'inherited' WHERE mission_id = ? AND released_at IS NULL").run(at, prev.id);
-        endMissionTx(db, prev, { reason: 'clear', at });
-      } else {
-        tasks = (
-          db
-            .prepare("SELECT task_id FROM claims WHERE mission_id = ? AND released_at = ? AND release_reason = 'mission-ended'")
-            .all(prev.id, prev.ended_at) as { task_id: string }[]
-        ).map((r) => r.task_id);
-      }
-      const taken: string[] = [];
-      for (const t of tasks) {
-        const held = db.prepare('SELECT 1 FROM claims WHERE task_id = ? AND released_at IS NULL').get(t);
-        if (held) continue;
-        db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(t, mission.id, at);
-        record(db, { kind: 'task.inherited', at, missionId: mission.id, agent: mission.agent, taskId: t, detail: { from: prev.codename } });
-        taken.push(t);
-      }
-      return { mission, inherited: { from: prev.codename, tasks: taken } };
-    }),
-  );
-}
-
-function findClearedPredecessor(db: Database, b: { agent: string; pid?: number | undefined; cwd?: string | undefined; at: string }): MissionRow | undefined {
-  const recent = iso(Date.parse(b.at) - 10 * 60_000);
-  if (b.pid) {
-    const byPid = db
-      .prepare(
-        `SELECT * FROM missions WHERE agent = ? AND pid = ? AND ((ended_at IS NULL) OR (end_reason = 'clear' AND ended_at >= ?)) ORDER BY id DESC LIMIT 1`,
-      )
-      .get(b.agent, b.pid, recent) as MissionRow | undefined;
-    if (byPid) return byPid;
-  }
-  return db
-    .prepare(`SELECT * FROM missions WHERE agent = ? AND end_reason = 'clear' AND ended_at >= ? AND cwd IS ? ORDER BY ended_at DESC LIMIT 1`)
-    .get(b.agent, recent, b.cwd ?? null) as MissionRow | undefined;
 }
 
 /**
  * Appends `export SORTIE_MISSION=<id>` once (and puts the `sortie` shim on PATH); the agent
  * sources the file before each shell command.
  */
-export function exportMission(file: string, id: number, binDir?: string): void {
+function exportMission(file: string, id: number, binDir?: string): void {
   const line = `export SORTIE_MISSION=${id}`;
   let text = '';
   try {
@@ -188,10 +109,10 @@ export function exportMission(file: string, id: number, binDir?: string): void {
  * sortie is installed in the project, globally, or run from a checkout: a two-line shim beside the
  * database (machine-local, never committed) that runs this very install.
  */
-export function ensureShim(dbFile: string): string | undefined {
+function ensureShim(dbFile: string): string | undefined {
   const dir = join(dirname(dbFile), 'bin');
   const shim = join(dir, 'sortie');
-  const text = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(PACKAGE_ROOT, 'bin', 'sortie.js'))} "$@"\n`;
+  const text = `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(packageRoot(), 'bin', 'sortie.js'))} "$@"\n`;
   try {
     if (existsSync(shim) && readFileSync(shim, 'utf8') === text) return dir;
     mkdirSync(dir, { recursive: true });

@@ -2,17 +2,19 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { record } from '../activity.js';
 import { presetNames, resolveConfig } from '../config/load.js';
-import { SortieError } from '../errors.js';
+import { SortieError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../files.js';
 import { getMission, insertRecordedMission } from '../missions/missions.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
-import { findTaskFile, setFrontMatterKey, writeFileAtomic, yamlString } from '../tasks/file.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
+import { findTaskFile, setFrontMatterKey, yamlString } from '../tasks/file.js';
 import { assertTaskId, idRegex, idTemplate } from '../tasks/ids.js';
 import { parseTask } from '../tasks/parse.js';
 import { PRIORITY_LETTER, type Priority, type Status } from '../tasks/status.js';
 import { indexTaskFile } from '../tasks/sync.js';
 import { claimTask, taskRow, writeTaskFile } from '../tasks/tasks.js';
 import { iso } from '../time.js';
-import type { Workspace } from '../workspace.js';
+import type { World } from '../world/open.js';
 import type { Defect, LabelRequest, Origin, PlannedEvent, PlannedMission, PlannedTask, Skip, SourceName, SourcePlan } from './types.js';
 
 export interface TaskAction {
@@ -97,7 +99,7 @@ export interface ResolvedPlan {
  * Decides what an import would do: which ids the tasks get, what an earlier run already brought
  * in, what collides with sortie's own tasks. Reads only.
  */
-export function resolvePlan(ws: Workspace, plan: SourcePlan, opts: { mapIds: boolean }): ResolvedPlan {
+export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean }): ResolvedPlan {
   const { db, config } = ws;
   const source = plan.source;
   const importedTarget = db.prepare('SELECT target FROM imports WHERE source = ? AND source_id = ? AND kind = ?').pluck();
@@ -283,7 +285,7 @@ export function resolvePlan(ws: Workspace, plan: SourcePlan, opts: { mapIds: boo
 }
 
 /** A preset whose id pattern fits every id of the source and every task sortie already has. */
-function suggestPreset(ws: Workspace, sourceIds: string[]): IdCheck['preset'] {
+function suggestPreset(ws: World, sourceIds: string[]): IdCheck['preset'] {
   const existing = ws.db.prepare('SELECT id FROM tasks').pluck().all() as string[];
   for (const name of presetNames()) {
     const cfg = resolveConfig({ extends: name }, `preset ${name}`);
@@ -313,7 +315,7 @@ export interface ApplyResult {
  * database row in one transaction. If anything fails, the files this run created are removed and
  * the files it changed are put back, and the transaction rolls back: nothing half-written stays.
  */
-export function applyPlan(ws: Workspace, r: ResolvedPlan): ApplyResult {
+export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
   if (r.ids.blocked) {
     const n = r.ids.misfit.length;
     throw new SortieError('CONFIG', `${n} task id${n === 1 ? '' : 's'} from ${r.source} (${r.ids.misfit.slice(0, 3).map((m) => m.id).join(', ')}${n > 3 ? ', ...' : ''}) do not match tasks.idPattern ${r.ids.pattern}; nothing was imported`, {
@@ -322,7 +324,6 @@ export function applyPlan(ws: Workspace, r: ResolvedPlan): ApplyResult {
     });
   }
   const { db, config } = ws;
-  const now = ws.ctx.now();
   const at = iso(now);
   const created: string[] = [];
   const changed = new Map<string, string>();
@@ -332,6 +333,12 @@ export function applyPlan(ws: Workspace, r: ResolvedPlan): ApplyResult {
     if (r.tasks.length) mkdirSync(ws.tasksDir, { recursive: true });
     for (const t of r.tasks) {
       const path = writeTaskFile(ws.tasksDir, { ...t, source: t.source });
+      if (path === undefined) {
+        throw new SortieError('TASK_EXISTS', `a file for task ${t.id} appeared while importing (another process created it); nothing was imported`, {
+          hint: `run the same sortie import ${r.source} again: its plan will account for that file`,
+          data: { task: t.id },
+        });
+      }
       created.push(path);
       result.tasks.push({ key: t.key, id: t.id, path });
     }
@@ -341,52 +348,58 @@ export function applyPlan(ws: Workspace, r: ResolvedPlan): ApplyResult {
       writeFileAtomic(l.path, setFrontMatterKey(text, 'labels', `[${[...l.labels, ...l.add].map(yamlString).join(', ')}]`));
       result.labels.push({ task: l.task, add: l.add });
     }
-    withBusyRetry(() =>
-      immediate(db, () => {
-        const put = db.prepare('INSERT INTO imports (source, source_id, kind, target, imported_at) VALUES (?, ?, ?, ?, ?)');
-        for (const t of result.tasks) {
-          const action = r.tasks.find((x) => x.key === t.key)!;
-          const task = parseTask(readFileSync(t.path, 'utf8'), t.path, config);
-          indexTaskFile(db, task, now);
-          record(db, { kind: 'task.created', at: action.created ?? at, taskId: task.id, detail: { title: task.title, source: action.source } });
-          put.run(r.source, t.key, 'task', t.id, at);
-        }
-        for (const l of r.labels) indexTaskFile(db, parseTask(readFileSync(l.path, 'utf8'), l.path, config), now);
-        const missionIds = new Map<string, number>();
-        for (const a of r.missions) {
-          const m = a.mission;
-          const parentId = m.parentKey ? (missionIds.get(m.parentKey) ?? importedMission(db, r.source, m.parentKey)) : undefined;
-          const row = insertRecordedMission(db, {
-            agent: m.agent,
-            codename: m.codename,
-            persona: m.persona,
-            role: m.role,
-            source: a.source,
-            sessionId: m.sessionId,
-            worktree: m.worktree,
-            branch: m.branch,
-            pid: m.endedAt === undefined ? m.pid : undefined,
-            parentId,
-            startedAt: m.startedAt,
-            lastSeenAt: m.lastSeenAt,
-            endedAt: m.endedAt,
-            endReason: m.endReason,
-            handoff: m.handoff,
-            summary: m.summary,
-          });
-          missionIds.set(a.key, row.id);
-          put.run(r.source, a.key, 'mission', String(row.id), at);
-          result.missions.push({ key: a.key, id: row.id, codename: row.codename });
-          for (const e of a.events) writeEvent(db, r.source, e, row.id, row.agent, put, at), result.events++;
-          for (const task of a.holds) live.push({ task, mission: row.id });
-        }
-        for (const e of r.events) {
-          const missionId = e.missionId ?? (e.missionKey ? missionIds.get(e.missionKey) : undefined);
-          writeEvent(db, r.source, e, missionId, e.event.agent, put, at);
-          result.events++;
-        }
-      }),
-    );
+    // write() may run its function again (SQLITE_BUSY): what it collects starts afresh each time.
+    const rows = write(db, () => {
+      const put = db.prepare('INSERT INTO imports (source, source_id, kind, target, imported_at) VALUES (?, ?, ?, ?, ?)');
+      const missions: ApplyResult['missions'] = [];
+      const holds: { task: string; mission: number }[] = [];
+      let events = 0;
+      for (const t of result.tasks) {
+        const action = r.tasks.find((x) => x.key === t.key)!;
+        const task = parseTask(readFileSync(t.path, 'utf8'), t.path, config);
+        indexTaskFile(db, task, now);
+        record(db, { kind: 'task.created', at: action.created ?? at, taskId: task.id, detail: { title: task.title, source: action.source } });
+        put.run(r.source, t.key, 'task', t.id, at);
+      }
+      for (const l of r.labels) indexTaskFile(db, parseTask(readFileSync(l.path, 'utf8'), l.path, config), now);
+      const missionIds = new Map<string, number>();
+      for (const a of r.missions) {
+        const m = a.mission;
+        const parent = m.parentKey ? (missionIds.get(m.parentKey) ?? importedMission(db, r.source, m.parentKey)) : undefined;
+        const row = insertRecordedMission(db, {
+          agent: m.agent,
+          codename: m.codename,
+          persona: m.persona,
+          role: m.role,
+          source: a.source,
+          sessionId: m.sessionId,
+          worktree: m.worktree,
+          branch: m.branch,
+          pid: m.endedAt === undefined ? m.pid : undefined,
+          parentId: parent,
+          startedAt: m.startedAt,
+          lastSeenAt: m.lastSeenAt,
+          endedAt: m.endedAt,
+          endReason: m.endReason,
+          handoff: m.handoff,
+          summary: m.summary,
+        });
+        missionIds.set(a.key, row.id);
+        put.run(r.source, a.key, 'mission', String(row.id), at);
+        missions.push({ key: a.key, id: row.id, codename: row.codename });
+        for (const e of a.events) writeEvent(db, r.source, e, row.id, row.agent, put, at), events++;
+        for (const task of a.holds) holds.push({ task, mission: row.id });
+      }
+      for (const e of r.events) {
+        const missionId = e.missionId ?? (e.missionKey ? missionIds.get(e.missionKey) : undefined);
+        writeEvent(db, r.source, e, missionId, e.event.agent, put, at);
+        events++;
+      }
+      return { missions, holds, events };
+    });
+    result.missions = rows.missions;
+    result.events = rows.events;
+    live.push(...rows.holds);
   } catch (e) {
     for (const p of created) rmSync(p, { force: true });
     for (const [p, text] of changed) writeFileAtomic(p, text);
@@ -396,10 +409,10 @@ export function applyPlan(ws: Workspace, r: ResolvedPlan): ApplyResult {
   // the import itself is complete before this, and a claim that cannot be made is reported.
   for (const l of live) {
     try {
-      claimTask(ws, getMission(db, l.mission)!, l.task);
+      claimTask(ws, getMission(db, l.mission)!, l.task, now);
       result.claims.push(l);
     } catch (e) {
-      result.unclaimed.push({ ...l, why: e instanceof Error ? e.message : String(e) });
+      result.unclaimed.push({ ...l, why: errorMessage(e) });
     }
   }
   return result;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type matterType from 'gray-matter';
 import { errorMessage } from '../errors.js';
-import { gitMaybe, type Env } from '../git.js';
-import { connect, type Database } from '../store/open.js';
+import { git, type Env } from '../git.js';
+import { openReadOnly, type Database } from '../store/open.js';
 import { MATTER_OPTIONS } from '../tasks/parse.js';
 
 /** A source that cannot be read at all (missing, corrupt, not what it claims to be). */
@@ -40,7 +40,7 @@ export function openSnapshot(path: string): Snapshot {
   try {
     copyFileSync(path, copy);
     if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
-    db = connect(copy, { readonly: true, fileMustExist: true });
+    db = openReadOnly(copy);
     // A file that is not a database fails at its first read, not at open.
     db.prepare('SELECT name FROM sqlite_master LIMIT 1').all();
   } catch (e) {
@@ -260,8 +260,8 @@ export function fileHistory(root: string, env: Env): FileHistory {
     byDir.set(dir, hit);
     const rel = relative(root, dir) || '.';
     if (rel.startsWith('..')) return hit;
-    const log = gitMaybe(['log', '--format=%x00%h %aI', '--name-only', '--no-renames', '--', rel], root, env);
-    for (const block of (log ?? '').split('\0').slice(1)) {
+    const log = git(['log', '--format=%x00%h %aI', '--name-only', '--no-renames', '--', rel], { cwd: root, env });
+    for (const block of (log.ok ? log.out : '').split('\0').slice(1)) {
       const [head, ...files] = block.split('\n');
       const [sha, date] = (head ?? '').split(' ');
       const at = date ? Date.parse(date) : NaN;
@@ -272,8 +272,8 @@ export function fileHistory(root: string, env: Env): FileHistory {
         hit.commits.set(f, { at: new Date(at).toISOString(), offset: zone ? offsetMinutes(zone) : undefined, via: `git commit ${sha}` });
       }
     }
-    const status = gitMaybe(['status', '--porcelain', '-z', '--untracked-files=all', '--', rel], root, env);
-    for (const entry of (status ?? '').split('\0')) if (entry.length > 3) hit.dirty.add(entry.slice(3));
+    const status = git(['status', '--porcelain', '-z', '--untracked-files=all', '--', rel], { cwd: root, env });
+    for (const entry of (status.ok ? status.out : '').split('\0')) if (entry.length > 3) hit.dirty.add(entry.slice(3));
     return hit;
   };
   return {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
-import { gitMaybe } from '../git.js';
+import { git } from '../git.js';
 import { parsePriority, type Status } from '../tasks/status.js';
 import { columnsOf, firstColumn, frontMatter, isoOf, latest, line, openSnapshot, SourceReadError, str, text, utc, type Row } from './read.js';
 import { emptyPlan, type PlannedEvent, type PlannedMission, type PlannedTask, type ReadContext, type Source, type SourcePlan } from './types.js';
@@ -50,8 +50,8 @@ const RELEASE = new Set(['release_work', 'release']);
 
 /** `owner/name` of the repository's origin remote, to match taskr's `repo` column. */
 function originRepo(ctx: ReadContext): string | undefined {
-  const url = gitMaybe(['remote', 'get-url', 'origin'], ctx.root, ctx.env);
-  const m = url ? /[:/]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(url) : undefined;
+  const r = git(['remote', 'get-url', 'origin'], { cwd: ctx.root, env: ctx.env });
+  const m = r.ok ? /[:/]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(r.out) : undefined;
   return m?.[1];
 }
 

@@ -2,11 +2,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CLAUDE_EVENTS } from '../agents/claude-code.js';
 import { SortieError } from '../errors.js';
-import { writeFileAtomic } from '../tasks/file.js';
-import { hookEntryFor } from './paths.js';
-
-/** Every command sortie writes ends with this marker, so uninstall removes exactly its own entries. */
-export const MARK = '# sortie-hook';
+import { writeFileAtomic } from '../files.js';
+import { installMessages } from './messages.js';
+import { hookCommand, isSortieCommand } from './command.js';
 
 export interface ClaudeHookEntry {
   type: string;
@@ -25,18 +23,12 @@ export function settingsPath(root: string): string {
   return join(root, '.claude', 'settings.json');
 }
 
-/**
- * The shell command for one event. It runs the installed entry directly (no npx, which costs
- * hundreds of milliseconds), and when sortie is not installed it says so in one line and lets the
- * agent go on.
- */
-export function claudeCommand(root: string, event: string): string {
-  const { path } = hookEntryFor(root, '$CLAUDE_PROJECT_DIR');
-  return `f="${path}"; [ -f "$f" ] && exec node "$f" claude-code ${event}; echo "sortie: not installed here (run npm install); continuing" >&2 ${MARK}`;
+function claudeCommand(root: string, event: string): string {
+  return hookCommand(root, 'claude-code', event, '$CLAUDE_PROJECT_DIR');
 }
 
-export function isSortieEntry(h: { command?: unknown }): boolean {
-  return typeof h.command === 'string' && h.command.includes(MARK);
+function isSortieEntry(h: { command?: unknown }): boolean {
+  return isSortieCommand(h.command);
 }
 
 function readSettings(file: string): Settings {
@@ -48,9 +40,8 @@ function readSettings(file: string): Settings {
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
     return v as Settings;
   } catch (e) {
-    throw new SortieError('INSTALL', `${file} is not valid JSON (${(e as Error).message}); it was left as it is`, {
-      hint: `fix the file (or move it aside) and run \`sortie init\` again`,
-    });
+    const m = installMessages.notJson(file, (e as Error).message);
+    throw new SortieError('INSTALL', m.message, { hint: m.hint });
   }
 }
 
@@ -135,4 +126,17 @@ function normalize(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * The Claude Code plugin's hooks/hooks.json (the package root is a plugin): the same events and
+ * timeouts as the entries init writes, calling the plugin's own hook entry. The build writes it
+ * (scripts/plugin-files.js); a test checks the committed file is what this makes.
+ */
+export function pluginHooksJson(): string {
+  const hooks = Object.fromEntries(
+    CLAUDE_EVENTS.map(({ event, timeout }) => [event, [{ hooks: [{ type: 'command', command: `node "\${CLAUDE_PLUGIN_ROOT}/dist/hook.cjs" claude-code ${event}`, timeout }] }]]),
+  );
+  const description = 'sortie: missions, context and reaping for Claude Code (the same entry `sortie init` wires into .claude/settings.json)';
+  return `${JSON.stringify({ description, hooks }, null, 2)}\n`;
 }

@@ -1,35 +1,49 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { SortieError } from '../errors.js';
-import { gitMaybe, scrubGitEnv, type Env, type Repo } from '../git.js';
-import { writeFileAtomic } from '../tasks/file.js';
+import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
+import { childProcess } from '../lazy.js';
+import { writeFileAtomic } from '../files.js';
 import type { FileChange } from './claude.js';
-import { HOOK_ENTRY } from './paths.js';
+import { hookSettingsFile } from '../store/paths.js';
+import { installMessages } from './messages.js';
+import { HOOK_ENTRY, PACKAGE_ROOT } from './paths.js';
 
 export const GIT_HOOKS = ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout'] as const;
 export const BLOCK_START = '# >>> sortie (checks task claims; `sortie uninstall` removes this block) >>>';
-export const BLOCK_END = '# <<< sortie <<<';
+const BLOCK_END = '# <<< sortie <<<';
 
 /**
- * The block appended to `.husky/<hook>`. It sources the machine-local runner (no extra shell
- * process; `${0%/*}` instead of `$(dirname "$0")` for the same reason), falls back to the
- * package's generic runner, or says in one line why it cannot run.
+ * The block appended to `.husky/<hook>`, committed, so it names no path of this machine. It finds
+ * the git common dir with shell builtins (no process), sources this machine's settings from
+ * there when `sortie init` wrote them (they name the runner), else takes the runner of the
+ * project's node_modules (`\${0%/*}` is the folder of this hook file, found without a process),
+ * and sources the runner, hooks/sortie.sh, where the logic is.
  */
 export function hookBlock(hook: string): string {
   return [
     BLOCK_START,
-    `sortie_hook=${hook}; sortie_r="\${0%/*}/_/sortie.sh"`,
-    `if [ -f "$sortie_r" ]; then . "$sortie_r"; elif [ -f node_modules/sortie/hooks/git-hook.sh ]; then sh node_modules/sortie/hooks/git-hook.sh ${hook} "$@" || exit $?; else echo "sortie: git hooks not set up on this machine (run: npx sortie init); skipping" >&2; fi`,
+    `sortie_hook=${hook} sortie_gd=.git; if [ -f .git ]; then read -r sortie_gd < .git || :; sortie_gd=\${sortie_gd#gitdir: }; fi`,
+    'sortie_cd=$sortie_gd; if [ -f "$sortie_gd/commondir" ]; then read -r sortie_cd < "$sortie_gd/commondir" || :; case $sortie_cd in /*) ;; *) sortie_cd=$sortie_gd/$sortie_cd ;; esac; fi',
+    'sortie_runner=${0%/*}/../node_modules/sortie/hooks/sortie.sh; if [ -f "$sortie_cd/sortie/hooks.env" ]; then . "$sortie_cd/sortie/hooks.env"; fi',
+    'if [ -f "$sortie_runner" ]; then . "$sortie_runner"; else echo "sortie: git hooks not set up on this machine (run: npx sortie init); skipping" >&2; fi',
     BLOCK_END,
   ].join('\n');
 }
 
+/** The runner every hook block sources (shipped with the package). */
+const RUNNER = join(PACKAGE_ROOT, 'hooks', 'sortie.sh');
+
+/** The runner that `sortie init` wrote into `.husky/_` before hooks/sortie.sh existed; removed when found. */
+function legacyRunner(repo: Repo): string {
+  return join(repo.root, '.husky', '_', 'sortie.sh');
+}
+
 /** Shell ERE for one id with the same boundaries the guard uses (no lookbehind in awk). */
-export function shellIdRegex(config: SortieConfig): string {
+function shellIdRegex(config: SortieConfig): string {
   const p = config.tasks.idPattern.replace(/\\d/g, '[0-9]');
   return `(^|[^A-Za-z0-9_])(${p})($|[^A-Za-z0-9_])`;
 }
@@ -39,88 +53,24 @@ function shq(s: string): string {
 }
 
 /**
- * The machine-local runner (`.husky/_/sortie.sh`, ignored by git like the rest of `.husky/_`),
- * sourced by the hook script, so it ends with `return`, never `exit`, and names its variables
- * sortie_*. Commits that name no task never start Node: the message, branch and staged task files
- * are checked in the shell with the id pattern baked in from the config, and post-commit only
- * appends a line for the next sortie process to record (see guard/pending.ts).
+ * The settings hooks/sortie.sh reads (shell assignments): where node, the runner and the hook
+ * entry are on this machine, the id pattern as a shell ERE, the tasks folder, and whether the
+ * no-process prefilter applies (for the shipped id patterns an id always holds "-<digit>", so a
+ * message without one is settled by the shell's own `case`).
  */
-export function runnerScript(config: SortieConfig): string {
-  const re = shellIdRegex(config);
-  // For the shipped id patterns an id always holds "-<digit>": a message without one is settled by
-  // the shell's own `case`, with no process at all. Other patterns go straight to awk.
-  const known = [DEFAULT_CONFIG.tasks.idPattern, '[A-Z]{3}-[CHML]-[0-9]{4}'].includes(config.tasks.idPattern);
-  const prefilter = known
-    ? `sortie_hit=
-      while IFS= read -r sortie_line || [ -n "$sortie_line" ]; do
-        case "$sortie_line" in
-          '# '*'>8'*) break ;;
-          '#'|'# '*|'#	'*) ;;
-          *-[0-9]*) sortie_hit=1; break ;;
-        esac
-      done < "$1"
-      [ -n "$sortie_hit" ] || return 0
-      `
-    : '';
+function hooksEnv(config: SortieConfig): string {
+  const prefilter = [DEFAULT_CONFIG.tasks.idPattern, '[A-Z]{3}-[CHML]-[0-9]{4}'].includes(config.tasks.idPattern);
   const tasksDir = isAbsolute(config.tasks.dir) ? config.tasks.dir : config.tasks.dir.replace(/^\.\//, '');
-  return `# Generated by \`sortie init\` for this machine; not committed. Regenerate with \`sortie init\`.
-# Sourced by .husky/<hook> with sortie_hook set.
-sortie_main() {
-  [ "\${SORTIE_SKIP-}" = "1" ] && return 0
-  sortie_node=${shq(process.execPath)}
-  sortie_entry=${shq(HOOK_ENTRY)}
-  if [ ! -f "$sortie_entry" ]; then echo "sortie: $sortie_entry is gone; run: npx sortie init" >&2; return 0; fi
-  [ -x "$sortie_node" ] || sortie_node=node
-  sortie_re=${shq(re)}
-  sortie_gd=.git
-  if [ -f .git ]; then read -r sortie_gd < .git || :; sortie_gd=\${sortie_gd#gitdir: }; fi
-  case "$sortie_hook" in
-    pre-commit)
-      sortie_head=; read -r sortie_head < "$sortie_gd/HEAD" || :
-      sortie_branch=\${sortie_head#ref: refs/heads/}
-      case "$sortie_branch" in
-        ''|main|master|develop|dev|trunk|release) ;;
-        *) if printf '%s\\n' "$sortie_branch" | awk -v re="$sortie_re" '$0 ~ re {f=1} END {exit !f}'; then sortie_run "$@"; return $?; fi ;;
-      esac
-      git diff --cached --quiet --diff-filter=MR -- ${shq(tasksDir)} 2>/dev/null && return 0
-      sortie_run "$@"; return $? ;;
-    commit-msg)
-      # Clear what an aborted earlier commit may have left for post-commit.
-      [ -s "$sortie_gd/sortie-commit" ] && : > "$sortie_gd/sortie-commit"
-      ${prefilter}awk -v re="$sortie_re" '/^# -+ >8 -+$/{exit} /^#([ \\t]|$)/{next} $0 ~ re {f=1; exit} END{exit !f}' "$1" || return 0
-      sortie_run "$@"; return $? ;;
-    post-commit)
-      sortie_m=
-      if [ -s "$sortie_gd/sortie-commit" ]; then read -r sortie_m < "$sortie_gd/sortie-commit" || :; : > "$sortie_gd/sortie-commit"; fi
-      sortie_sid="\${CLAUDE_CODE_SESSION_ID-}\${GEMINI_SESSION_ID-}\${CODEX_THREAD_ID-}"
-      [ -n "\${SORTIE_MISSION-}$sortie_sid$sortie_m" ] || return 0
-      sortie_cd=$sortie_gd
-      if [ -f "$sortie_gd/commondir" ]; then read -r sortie_cd < "$sortie_gd/commondir" || :; case "$sortie_cd" in /*) ;; *) sortie_cd="$sortie_gd/$sortie_cd" ;; esac; fi
-      sortie_head=; read -r sortie_head < "$sortie_gd/HEAD" || :
-      sortie_sha=
-      case "$sortie_head" in
-        "ref: "*) sortie_ref=\${sortie_head#ref: }
-          if [ -f "$sortie_gd/$sortie_ref" ]; then read -r sortie_sha < "$sortie_gd/$sortie_ref" || :
-          elif [ -f "$sortie_cd/$sortie_ref" ]; then read -r sortie_sha < "$sortie_cd/$sortie_ref" || :; fi ;;
-        *) sortie_sha=$sortie_head ;;
-      esac
-      [ -n "$sortie_sha" ] || sortie_sha=$(git rev-parse HEAD)
-      sortie_dir="$sortie_cd/sortie"; [ -n "\${SORTIE_DB-}" ] && sortie_dir=\${SORTIE_DB%/*}
-      [ -d "$sortie_dir" ] || return 0
-      [ -d "$sortie_dir/pending" ] || mkdir -p "$sortie_dir/pending" || return 0
-      case "$sortie_head" in "ref: refs/heads/"*) sortie_branch=\${sortie_head#ref: refs/heads/} ;; *) sortie_branch= ;; esac
-      # One queue entry per commit, one line ending in a newline (complete): see store/queue.ts.
-      printf '%s\\t%s\\t%s\\t%s\\t%s\\n' "$sortie_sha" "\${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" > "$sortie_dir/pending/commit-$sortie_sha"
-      return 0 ;;
-    post-checkout)
-      [ "\${3-}" = "1" ] || return 0
-      sortie_run "$@"; return $? ;;
-  esac
-  return 0
-}
-sortie_run() { "$sortie_node" "$sortie_entry" git "$sortie_hook" "$@"; }
-sortie_main "$@"
-`;
+  return [
+    '# Written by `sortie init` for this machine; not committed. Read by the sortie block in .husky/<hook>.',
+    `sortie_runner=${shq(RUNNER)}`,
+    `sortie_node=${shq(process.execPath)}`,
+    `sortie_entry=${shq(HOOK_ENTRY)}`,
+    `sortie_re=${shq(shellIdRegex(config))}`,
+    `sortie_tasks=${shq(tasksDir)}`,
+    `sortie_prefilter=${prefilter ? 1 : 0}`,
+    '',
+  ].join('\n');
 }
 
 export interface GitPlan {
@@ -135,7 +85,8 @@ function huskyBin(): string {
 
 /** What core.hooksPath is now, and whether sortie may take it over. */
 export function hooksPathState(repo: Repo, env: Env): { current: string | undefined; ours: boolean; foreignHooks: string[] } {
-  const current = gitMaybe(['config', '--get', 'core.hooksPath'], repo.root, env) || undefined;
+  const got = git(['config', '--get', 'core.hooksPath'], { cwd: repo.root, env });
+  const current = (got.ok && got.out) || undefined;
   // Unset, husky's own relative path, or sortie's absolute one (ending in /.husky/_, whichever
   // worktree wrote it).
   const ours = current === undefined || resolve(repo.root, current) === join(repo.root, '.husky', '_') || current.endsWith('/.husky/_');
@@ -148,17 +99,9 @@ export function hooksPathState(repo: Repo, env: Env): { current: string | undefi
   return { current, ours: ours && foreignHooks.length === 0, foreignHooks };
 }
 
-export function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
-  const where = state.current ? `core.hooksPath is set to "${state.current}"` : `.git/hooks already holds ${state.foreignHooks.join(', ')}`;
-  return new SortieError('INSTALL', `${where}: another hook manager is in charge, so sortie did not install git hooks`, {
-    hint: [
-      'choose one:',
-      `  1. keep your manager and call sortie from it, e.g. in the commit-msg hook: node ${HOOK_ENTRY} git commit-msg "$1" (and the same for pre-commit, post-commit, post-checkout)`,
-      `  2. let husky manage hooks: ${state.current ? 'git config --unset core.hooksPath' : 'move the hooks out of .git/hooks into .husky/'} then sortie init`,
-      '  3. skip git hooks: sortie init --no-git',
-    ].join('\n'),
-    data: { hooksPath: state.current, foreignHooks: state.foreignHooks },
-  });
+function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): SortieError {
+  const m = installMessages.anotherHookManager({ hooksPath: state.current, foreignHooks: state.foreignHooks, hookEntry: HOOK_ENTRY });
+  return new SortieError('INSTALL', m.message, { hint: m.hint, data: { hooksPath: state.current, foreignHooks: state.foreignHooks } });
 }
 
 /**
@@ -166,7 +109,7 @@ export function hooksPathRefusal(state: ReturnType<typeof hooksPathState>): Sort
  * sortie then makes that path absolute (a relative one resolves inside each worktree, where the
  * ignored `.husky/_` does not exist, so hooks would silently not fire in worktrees added later),
  * appends its marked block to `.husky/<hook>` (creating the file if needed, never touching other
- * lines), and writes the machine-local runner.
+ * lines), and writes this machine's settings for the runner (hooks/sortie.sh).
  */
 export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = false): GitPlan {
   const state = hooksPathState(repo, env);
@@ -178,11 +121,11 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = 
 
   if (!existsSync(join(hooksDir, 'h')) || state.current !== absPath) {
     if (!dryRun) {
-      const r = spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
+      const r = childProcess().spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, env: scrubGitEnv({ ...env, HUSKY: undefined }) as NodeJS.ProcessEnv, encoding: 'utf8' });
       const msg = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-      if (r.status !== 0 || msg) throw new SortieError('INSTALL', `husky could not install the git hooks: ${msg || `exit ${r.status}`}`);
-      const set = spawnSync('git', ['config', 'core.hooksPath', absPath], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv, encoding: 'utf8' });
-      if (set.status !== 0) throw new SortieError('INSTALL', `could not set core.hooksPath: ${set.stderr}`);
+      if (r.status !== 0 || msg) throw new SortieError('INSTALL', installMessages.huskyFailed(msg || `exit ${r.status}`));
+      const set = git(['config', 'core.hooksPath', absPath], { cwd: repo.root, env });
+      if (!set.ok) throw new SortieError('INSTALL', installMessages.hooksPathNotSet(set.err));
     }
     changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath = ${absPath} (husky)` });
   }
@@ -206,22 +149,25 @@ export function installGit(repo: Repo, config: SortieConfig, env: Env, dryRun = 
     changes.push({ file, action: 'update', detail: `appended sortie's block to the existing ${hook} hook` });
   }
 
-  const runner = join(hooksDir, 'sortie.sh');
-  const script = runnerScript(config);
-  const old = existsSync(runner) ? readFileSync(runner, 'utf8') : undefined;
-  if (old !== script) {
+  const settings = hookSettingsFile(repo);
+  const text = hooksEnv(config);
+  const old = existsSync(settings) ? readFileSync(settings, 'utf8') : undefined;
+  if (old !== text) {
     if (!dryRun) {
-      mkdirSync(hooksDir, { recursive: true });
-      writeFileSync(runner, script);
-      chmodSync(runner, 0o755);
+      mkdirSync(dirname(settings), { recursive: true });
+      writeFileSync(settings, text);
     }
-    changes.push({ file: runner, action: old === undefined ? 'create' : 'update', detail: 'machine-local hook runner (not committed)' });
+    changes.push({ file: settings, action: old === undefined ? 'create' : 'update', detail: 'hook settings for this machine (not committed)' });
+  }
+  if (existsSync(legacyRunner(repo))) {
+    if (!dryRun) rmSync(legacyRunner(repo));
+    changes.push({ file: legacyRunner(repo), action: 'remove', detail: 'the old machine-local runner (hooks/sortie.sh replaces it)' });
   }
   return { hooksDir, changes };
 }
 
 /** The text of a hook file with sortie's block taken out, byte for byte what was there before. */
-export function removeBlock(text: string): string {
+function removeBlock(text: string): string {
   const start = text.indexOf(BLOCK_START);
   if (start < 0) return text;
   const end = text.indexOf(BLOCK_END, start);
@@ -256,30 +202,37 @@ export function uninstallGit(repo: Repo, env: Env, manifest: GitManifest | undef
       changes.push({ file, action: 'update', detail: `removed sortie's block from ${hook}` });
     }
   }
-  const runner = join(huskyDir, '_', 'sortie.sh');
-  if (existsSync(runner)) {
-    if (!dryRun) rmSync(runner);
-    changes.push({ file: runner, action: 'remove', detail: 'machine-local hook runner' });
+  for (const [file, detail] of [
+    [hookSettingsFile(repo), 'hook settings for this machine'],
+    [legacyRunner(repo), 'the old machine-local hook runner'],
+  ] as const) {
+    if (!existsSync(file)) continue;
+    if (!dryRun) rmSync(file);
+    changes.push({ file, action: 'remove', detail });
   }
   if (manifest?.huskyInstalledBySortie) {
     const left = existsSync(huskyDir) ? readdirSync(huskyDir).filter((n) => n !== '_') : [];
     if (!dryRun) {
-      if (manifest.previousHooksPath) spawnSync('git', ['config', 'core.hooksPath', manifest.previousHooksPath], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
-      else spawnSync('git', ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
+      restoreHooksPath(repo, env, manifest.previousHooksPath);
       rmSync(join(huskyDir, '_'), { recursive: true, force: true });
       if (left.length === 0) rmSync(huskyDir, { recursive: true, force: true });
     }
     changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: manifest.previousHooksPath ? `core.hooksPath back to ${manifest.previousHooksPath}` : 'core.hooksPath unset (husky was installed by sortie)' });
   } else if (manifest) {
     // husky was there before: put core.hooksPath back the way it was.
-    const now = gitMaybe(['config', '--get', 'core.hooksPath'], repo.root, env);
+    const got = git(['config', '--get', 'core.hooksPath'], { cwd: repo.root, env });
+    const now = got.ok ? got.out : undefined;
     if (now !== (manifest.previousHooksPath ?? undefined)) {
       if (!dryRun) {
-        if (manifest.previousHooksPath) spawnSync('git', ['config', 'core.hooksPath', manifest.previousHooksPath], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
-        else spawnSync('git', ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env: scrubGitEnv(env) as NodeJS.ProcessEnv });
+        restoreHooksPath(repo, env, manifest.previousHooksPath);
       }
       changes.push({ file: join(repo.commonDir, 'config'), action: 'update', detail: `core.hooksPath back to ${manifest.previousHooksPath ?? '(unset)'}` });
     }
   }
   return changes;
+}
+
+/** Puts core.hooksPath back to what it was before init (unset when it was unset). */
+function restoreHooksPath(repo: Repo, env: Env, previous: string | null): void {
+  git(previous ? ['config', 'core.hooksPath', previous] : ['config', '--unset', 'core.hooksPath'], { cwd: repo.root, env });
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Repo } from '../git.js';
-import { writeFileAtomic } from '../tasks/file.js';
+import { writeFileAtomic } from '../files.js';
 
 /** What `sortie init` found and changed, so `sortie uninstall` can put back exactly that. Kept beside the database. */
 export interface Manifest {
@@ -11,7 +11,7 @@ export interface Manifest {
   packageJson?: { previousPrepare: string | null } | undefined;
 }
 
-export function manifestPath(repo: Repo): string {
+function manifestPath(repo: Repo): string {
   return join(repo.commonDir, 'sortie', 'install.json');
 }
 

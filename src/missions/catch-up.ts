@@ -3,12 +3,13 @@ import { dirname, join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
 import type { Env, Repo } from '../git.js';
-import { drainPendingCommits } from '../guard/pending.js';
-import type { EndEvent } from '../hooks/light.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { beatFile, stateDir } from '../store/paths.js';
 import { takeQueue } from '../store/queue.js';
 import { iso } from '../time.js';
+import { drainPendingCommits } from './commits.js';
+import type { EndEvent } from './end-event.js';
 import { readJournalHandoff, writeJournal } from './journal.js';
 import { endMissionTx, getMission, missionBySession, type MissionRow } from './missions.js';
 
@@ -18,14 +19,14 @@ import { endMissionTx, getMission, missionBySession, type MissionRow } from './m
  * then sessions that ended, then heartbeats. Every reader calls this first, so the state people
  * and agents see is the same as if the hooks had written it themselves.
  */
-export function catchUp(db: Database, dbFile: string, repo: Repo | undefined, config: SortieConfig, env: Env, now: Date): void {
-  if (repo) drainPendingCommits(db, dbFile, repo, config, env, now);
+export function catchUp(db: Database, dbFile: string, repo: Repo, config: SortieConfig, env: Env, now: Date): void {
+  drainPendingCommits(db, dbFile, repo, config, env, now);
   applyEndEvents(db, dbFile, now);
   foldBeats(db, dbFile, now);
 }
 
 /** Closes the missions whose SessionEnd was queued, as of when it happened. */
-export function applyEndEvents(db: Database, dbFile: string, now: Date): number {
+function applyEndEvents(db: Database, dbFile: string, now: Date): number {
   const q = takeQueue(dbFile, 'end', now);
   let n = 0;
   for (const { file, line } of q.entries) {
@@ -49,7 +50,7 @@ export function applyEndEvents(db: Database, dbFile: string, now: Date): number 
 function endFromEvent(db: Database, m: MissionRow, e: EndEvent): void {
   const handoff = m.handoff ?? readJournalHandoff(m.journal_path) ?? undefined;
   const summary = handoff ? undefined : summarize(db, m);
-  withBusyRetry(() => immediate(db, () => endMissionTx(db, m, { reason: e.reason, at: e.at, handoff, summary })));
+  write(db, () => endMissionTx(db, m, { reason: e.reason, at: e.at, handoff, summary }));
   const ended = getMission(db, m.id)!;
   if (ended.journal_path) {
     try {
@@ -62,7 +63,7 @@ function endFromEvent(db: Database, m: MissionRow, e: EndEvent): void {
 }
 
 /** A handoff made from what the mission did, when the agent left no notes. */
-export function summarize(db: Database, m: MissionRow): string {
+function summarize(db: Database, m: MissionRow): string {
   const commits = db.prepare('SELECT sha, subject FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT 5').all(m.id) as { sha: string; subject: string }[];
   const claims = db.prepare('SELECT DISTINCT task_id FROM claims WHERE mission_id = ?').all(m.id) as { task_id: string }[];
   const status = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
@@ -77,7 +78,7 @@ export function summarize(db: Database, m: MissionRow): string {
  * for silence while its agent was only quiet reopens it (its claims are not restored: they may be
  * someone else's by now). Beat files of ended missions are removed.
  */
-export function foldBeats(db: Database, dbFile: string, now: Date): void {
+function foldBeats(db: Database, dbFile: string, now: Date): void {
   const dir = join(stateDir(dbFile), 'beats');
   if (!existsSync(dir)) return;
   const updates: { m: MissionRow; at: string; reopen: boolean }[] = [];
@@ -105,14 +106,12 @@ export function foldBeats(db: Database, dbFile: string, now: Date): void {
     }
   }
   if (updates.length === 0) return;
-  withBusyRetry(() =>
-    immediate(db, () => {
-      for (const u of updates) {
-        if (u.reopen) {
-          db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(u.at, u.m.id);
-          record(db, { kind: 'mission.resumed', at: u.at, missionId: u.m.id, agent: u.m.agent, detail: { reopened: true, by: 'heartbeat' } });
-        } else db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(u.at, u.m.id, u.at);
-      }
-    }),
-  );
+  write(db, () => {
+    for (const u of updates) {
+      if (u.reopen) {
+        db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(u.at, u.m.id);
+        record(db, { kind: 'mission.resumed', at: u.at, missionId: u.m.id, agent: u.m.agent, detail: { reopened: true, by: 'heartbeat' } });
+      } else db.prepare('UPDATE missions SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?').run(u.at, u.m.id, u.at);
+    }
+  });
 }

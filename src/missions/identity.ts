@@ -1,5 +1,5 @@
 import type { Database } from '../store/open.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { SortieError } from '../errors.js';
 import { gitPersonKey, type Env } from '../git.js';
 import { iso } from '../time.js';
@@ -7,7 +7,7 @@ import { getMission, insertMission, missionBySession, reopenMission, type Missio
 import { isAlive } from './process.js';
 
 /** The agents' own session variables, visible in the shells they run commands in. */
-export const SESSION_VARS: { env: string; agent: string }[] = [
+const SESSION_VARS: { env: string; agent: string }[] = [
   { env: 'CLAUDE_CODE_SESSION_ID', agent: 'claude-code' },
   { env: 'GEMINI_SESSION_ID', agent: 'gemini-cli' },
   { env: 'CODEX_THREAD_ID', agent: 'codex' },
@@ -73,16 +73,14 @@ export function livePersonMission(db: Database, key: string | undefined): Missio
 }
 
 /** A person's claims belong to one live personal mission per git identity; it is never reaped for silence. */
-export function personMission(db: Database, env: Env, cwd: string, now: Date): MissionRow {
+function personMission(db: Database, env: Env, cwd: string, now: Date): MissionRow {
   const key = gitPersonKey(cwd, env) ?? env.USER ?? 'unknown';
   const at = iso(now);
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      const existing = livePersonMission(db, key);
-      if (existing) return existing;
-      return insertMission(db, { kind: 'person', person: key, agent: 'human', at, cwd });
-    }),
-  );
+  return write(db, () => {
+    const existing = livePersonMission(db, key);
+    if (existing) return existing;
+    return insertMission(db, { kind: 'person', person: key, agent: 'human', at, cwd });
+  });
 }
 
 export function describeMission(m: MissionRow): string {

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../store/open.js';
-import { writeFileAtomic } from '../tasks/file.js';
+import { writeFileAtomic, writeNewFile } from '../files.js';
 import type { MissionRow } from './missions.js';
 
 const HANDOFF_HEADING = '## Handoff';
 const PLACEHOLDER = '<!-- Write notes here for whoever continues this work; sortie reads them when the mission ends. -->';
 
-export function journalPath(dir: string, m: MissionRow): string {
+function journalPath(dir: string, m: MissionRow): string {
   return join(dir, `${m.started_at.slice(0, 10)}-${m.codename}.md`);
 }
 
@@ -75,18 +75,8 @@ export function writeJournal(db: Database, dir: string, m: MissionRow, opts: { i
   const text = [...fm, ...body].join('\n');
   const exists = existsSync(path);
   if (opts.inPlace && exists) writeFileSync(path, text);
-  else if (!exists) writeNew(path, text);
+  else if (!exists) writeNewFile(path, text);
   else writeFileAtomic(path, text, { fsync: false });
   if (m.journal_path !== path) db.prepare('UPDATE missions SET journal_path = ? WHERE id = ?').run(path, m.id);
   return path;
-}
-
-/** A new journal needs no temp file: created exclusively, nobody can see it half-written and lose notes. */
-function writeNew(path: string, text: string): void {
-  try {
-    writeFileSync(path, text, { flag: 'wx' });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    writeFileAtomic(path, text, { fsync: false });
-  }
 }

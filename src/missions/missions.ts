@@ -1,5 +1,5 @@
 import type { Database } from '../store/open.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import { iso, parseDuration } from '../time.js';
@@ -131,7 +131,7 @@ export function insertRecordedMission(db: Database, m: RecordedMission): Mission
 }
 
 export function startMission(db: Database, m: StartMission): MissionRow {
-  return withBusyRetry(() => immediate(db, () => insertMission(db, m)));
+  return write(db, () => insertMission(db, m));
 }
 
 export function getMission(db: Database, id: number): MissionRow | undefined {
@@ -159,6 +159,41 @@ export function liveMissions(db: Database): MissionRow[] {
 export function listMissions(db: Database, opts: { all?: boolean; limit?: number }): MissionRow[] {
   if (!opts.all) return liveMissions(db);
   return db.prepare('SELECT * FROM (SELECT * FROM missions ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.limit ?? 50) as MissionRow[];
+}
+
+/** An ended mission's notes, as the start-up context shows them. */
+export interface PreviousHandoff {
+  codename: string;
+  agent: string;
+  ended_at: string;
+  end_reason: string;
+  handoff: string | null;
+  summary: string | null;
+  /** Set for a mission brought in by `sortie import` (`site-nine:mission/38`). */
+  source: string | null;
+}
+
+/**
+ * The notes a new mission starts from: the last ended mission with notes on its branch, or the
+ * last one brought in by `sortie import` when that ended later (imported history has no branch of
+ * this repository). Two probes of an index each (missions_branch_ended, missions_imported).
+ */
+export function previousHandoff(db: Database, m: Pick<MissionRow, 'id' | 'branch'>): PreviousHandoff | undefined {
+  const onBranch = db
+    .prepare(
+      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
+       WHERE id != ? AND ended_at IS NOT NULL AND (handoff IS NOT NULL OR summary IS NOT NULL) AND (branch IS ? OR ? IS NULL)
+       ORDER BY ended_at DESC LIMIT 1`,
+    )
+    .get(m.id, m.branch, m.branch) as PreviousHandoff | undefined;
+  const imported = db
+    .prepare(
+      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
+       WHERE source IS NOT NULL AND ended_at IS NOT NULL AND id != ? AND (handoff IS NOT NULL OR summary IS NOT NULL)
+       ORDER BY ended_at DESC LIMIT 1`,
+    )
+    .get(m.id) as PreviousHandoff | undefined;
+  return imported && (!onBranch || imported.ended_at > onBranch.ended_at) ? imported : onBranch;
 }
 
 export interface EndOptions {
@@ -201,7 +236,7 @@ export function endMissionTx(db: Database, m: MissionRow, o: EndOptions): string
 }
 
 export function endMission(db: Database, m: MissionRow, o: EndOptions): string[] {
-  return withBusyRetry(() => immediate(db, () => endMissionTx(db, m, o)));
+  return write(db, () => endMissionTx(db, m, o));
 }
 
 export interface ReapOptions {
@@ -258,35 +293,81 @@ export function reapMissions(db: Database, o: ReapOptions): Reaped[] {
   const victims = deadOrSilent(db, o);
   if (victims.length === 0) return [];
   const at = iso(o.now);
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      const out: Reaped[] = [];
-      for (const v of victims) {
-        const fresh = getMission(db, v.m.id);
-        if (!fresh || fresh.ended_at) continue;
-        // A heartbeat may have landed since we looked; trust it over the pid check only for silence.
-        if (v.reason === 'silent' && fresh.last_seen_at > v.m.last_seen_at) continue;
-        const released = endMissionTx(db, fresh, {
-          reason: 'abandoned',
-          at,
-          endedAt: v.lastSign < fresh.started_at ? fresh.started_at : v.lastSign,
-          activity: 'mission.reaped',
-          summary: `abandoned (${v.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'})`,
-        });
-        out.push({ id: fresh.id, codename: fresh.codename, agent: fresh.agent, reason: v.reason, endedAt: v.lastSign, released });
-      }
-      return out;
-    }),
+  return write(db, () => {
+    const out: Reaped[] = [];
+    for (const v of victims) {
+      const fresh = getMission(db, v.m.id);
+      if (!fresh || fresh.ended_at) continue;
+      // A heartbeat may have landed since we looked; trust it over the pid check only for silence.
+      if (v.reason === 'silent' && fresh.last_seen_at > v.m.last_seen_at) continue;
+      const released = endMissionTx(db, fresh, {
+        reason: 'abandoned',
+        at,
+        endedAt: v.lastSign < fresh.started_at ? fresh.started_at : v.lastSign,
+        activity: 'mission.reaped',
+        summary: `abandoned (${v.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'})`,
+      });
+      out.push({ id: fresh.id, codename: fresh.codename, agent: fresh.agent, reason: v.reason, endedAt: v.lastSign, released });
+    }
+    return out;
+  });
+}
+
+/**
+ * A mission's agent is back (resume, compact): a sign of life, and what may have changed since
+ * it started (its process, its branch, its transcript).
+ */
+export function reattachMission(
+  db: Database,
+  m: MissionRow,
+  o: { at: string; pid?: number | undefined; pidStart?: string | undefined; branch?: string | undefined; transcriptPath?: string | undefined },
+): MissionRow {
+  write(db, () =>
+    db
+      .prepare('UPDATE missions SET last_seen_at = ?, pid = COALESCE(?, pid), pid_start = COALESCE(?, pid_start), branch = ?, transcript_path = COALESCE(?, transcript_path) WHERE id = ?')
+      .run(o.at, o.pid ?? null, o.pidStart ?? null, o.branch ?? null, o.transcriptPath ?? null, m.id),
   );
+  return getMission(db, m.id)!;
 }
 
 /** Reopens a closed mission (resume of an ended session). Claims are not restored: they may be someone else's now. */
 export function reopenMission(db: Database, m: MissionRow, at: string): MissionRow {
-  return withBusyRetry(() =>
-    immediate(db, () => {
-      db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ?').run(at, m.id);
-      record(db, { kind: 'mission.resumed', at, missionId: m.id, agent: m.agent, detail: { reopened: m.ended_at !== null } });
-      return getMission(db, m.id)!;
-    }),
-  );
+  return write(db, () => {
+    db.prepare('UPDATE missions SET ended_at = NULL, end_reason = NULL, last_seen_at = ? WHERE id = ?').run(at, m.id);
+    record(db, { kind: 'mission.resumed', at, missionId: m.id, agent: m.agent, detail: { reopened: m.ended_at !== null } });
+    return getMission(db, m.id)!;
+  });
+}
+
+/** A mission's agent moved to another branch or worktree (git post-checkout). */
+export function recordBranch(db: Database, m: MissionRow, o: { at: string; branch: string | undefined; worktree: string; from: string | undefined; to: string | undefined }): void {
+  write(db, () => {
+    db.prepare('UPDATE missions SET branch = ?, worktree = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(o.branch ?? null, o.worktree, o.at, m.id);
+    record(db, { kind: 'mission.branch', at: o.at, missionId: m.id, agent: m.agent, detail: { branch: o.branch, worktree: o.worktree, from: o.from, to: o.to } });
+  });
+}
+
+/** The mission's handoff notes (`sortie mission note`), kept when it ends; a sign of life too. */
+export function setHandoff(db: Database, m: MissionRow, text: string, at: string): void {
+  write(db, () => {
+    db.prepare('UPDATE missions SET handoff = ?, last_seen_at = MAX(last_seen_at, ?) WHERE id = ?').run(text, at, m.id);
+    record(db, { kind: 'mission.note', at, missionId: m.id, agent: m.agent, detail: { chars: text.length } });
+  });
+}
+
+export interface CommitRow {
+  sha: string;
+  subject: string;
+  at: string;
+  /** JSON list of task ids. */
+  tasks: string;
+}
+
+/** A mission's last commits, newest first. */
+export function missionCommits(db: Database, missionId: number, limit: number): CommitRow[] {
+  return db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT ?').all(missionId, limit) as CommitRow[];
+}
+
+export function countLiveAgentMissions(db: Database): number {
+  return db.prepare("SELECT COUNT(*) FROM missions WHERE ended_at IS NULL AND kind = 'agent'").pluck().get() as number;
 }

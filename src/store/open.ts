@@ -6,6 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
+import { retryBusy, write } from './write.js';
 
 export type { Database };
 export { dbPath } from './paths.js';
@@ -16,38 +17,43 @@ export interface OpenOptions {
   /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */
   migrate?: boolean;
   busyTimeoutMs?: number;
-  readonly?: boolean;
   /** Only for tests of migrations: stop at this version. */
   targetVersion?: number;
   migrationList?: Migration[];
 }
 
-/** A bare connection: no pragmas beyond what the caller sets, no migrations. The heartbeat's path. */
-export function connect(file: string, opts: { readonly?: boolean; fileMustExist?: boolean } = {}): Database {
+/** A bare connection through the driver, its errors made typed. */
+function connect(file: string): Database {
   const d = loadDriver();
   try {
-    return new d.ctor(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? opts.readonly ?? false, nativeBinding: d.binding });
+    return new d.ctor(file, { nativeBinding: d.binding });
   } catch (e) {
     throw dbError(e, file);
   }
 }
 
+/**
+ * Another tool's SQLite file (what `sortie import` reads), opened read-only as it is: no pragmas,
+ * no migrations, and its errors left as the driver's, since it is not sortie's database.
+ */
+export function openReadOnly(file: string): Database {
+  const d = loadDriver();
+  return new d.ctor(file, { readonly: true, fileMustExist: true, nativeBinding: d.binding });
+}
+
 export function openDb(file: string, opts: OpenOptions = {}): Database {
-  if (!opts.readonly) mkdirSync(dirname(file), { recursive: true });
-  const db = connect(file, { readonly: opts.readonly ?? false });
+  mkdirSync(dirname(file), { recursive: true });
+  const db = connect(file);
   try {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     // Before anything writes (even the WAL switch rewrites the header): a future database stays untouched.
     checkNotFuture(db, file, latestOf(opts.migrationList));
-    if (!opts.readonly) {
-      // journal_mode is persistent; setting it again is a no-op read once WAL is on.
-      const mode = db.pragma('journal_mode', { simple: true });
-      if (mode !== 'wal') withBusyRetry(() => db.pragma('journal_mode = WAL'));
-      db.pragma('synchronous = NORMAL');
-    }
+    // journal_mode is persistent; setting it again is a no-op read once WAL is on.
+    const mode = db.pragma('journal_mode', { simple: true });
+    if (mode !== 'wal') retryBusy(() => db.pragma('journal_mode = WAL'));
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
-    else checkNotFuture(db, file, latestOf(opts.migrationList));
   } catch (e) {
     db.close();
     throw dbError(e, file);
@@ -103,6 +109,11 @@ export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
+/** What doctor reports about a database: SQLite's integrity check (`ok` when sound) and the journal mode. */
+export function inspectDb(db: Database): { integrity: string; journalMode: string } {
+  return { integrity: db.pragma('integrity_check', { simple: true }) as string, journalMode: db.pragma('journal_mode', { simple: true }) as string };
+}
+
 function latestOf(list: Migration[] = migrations): number {
   return list.reduce((m, x) => Math.max(m, x.version), 0);
 }
@@ -123,55 +134,13 @@ export function migrate(db: Database, file: string, target = LATEST_VERSION, lis
   if (schemaVersion(db) >= target) return;
   for (const m of [...list].sort((a, b) => a.version - b.version)) {
     if (m.version > target) break;
-    withBusyRetry(() =>
-      immediate(db, () => {
-        // Re-read inside the lock: another process may have migrated while we waited.
-        if (schemaVersion(db) >= m.version) return;
-        m.up(db);
-        db.pragma(`user_version = ${m.version}`);
-      }),
-    );
+    write(db, () => {
+      // Re-read inside the lock: another process may have migrated while we waited.
+      if (schemaVersion(db) >= m.version) return;
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    });
   }
-}
-
-/**
- * Runs fn inside BEGIN IMMEDIATE: the write lock is taken up front, so a read-then-write
- * (compare-and-swap) cannot interleave with another writer.
- */
-export function immediate<T>(db: Database, fn: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const out = fn();
-    db.exec('COMMIT');
-    return out;
-  } catch (e) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw e;
-  }
-}
-
-/** busy_timeout absorbs most contention; this bounded retry absorbs the rest (e.g. WAL switch). */
-export function withBusyRetry<T>(fn: () => T, attempts = 8): T {
-  for (let i = 0; ; i++) {
-    try {
-      return fn();
-    } catch (e) {
-      const code = (e as { code?: string }).code ?? '';
-      if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw e;
-      if (i >= attempts - 1) {
-        throw new SortieError('DB_BUSY', 'the sortie database stayed locked by another process', {
-          hint: 'retry; if it persists, find the stuck process with `fuser` on the database file',
-          cause: e,
-        });
-      }
-      sleepSync(20 * 2 ** Math.min(i, 5) + Math.floor(Math.random() * 20));
-    }
-  }
-}
-
-const sleepBuf = new Int32Array(new SharedArrayBuffer(4));
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepBuf, 0, 0, ms);
 }
 
 function dbError(e: unknown, file: string): unknown {

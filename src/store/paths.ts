@@ -24,3 +24,12 @@ export function stateDir(dbFile: string): string {
 export function beatFile(dbFile: string, sessionId: string): string {
   return join(stateDir(dbFile), 'beats', sessionId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120));
 }
+
+/**
+ * This machine's settings for the git hook runner (hooks/sortie.sh), written by `sortie init`: in
+ * the common dir, where the committed hook block finds it from any worktree (not in `.husky/_`,
+ * which husky may wipe).
+ */
+export function hookSettingsFile(repo: Repo): string {
+  return join(repo.commonDir, 'sortie', 'hooks.env');
+}

@@ -1,18 +1,5 @@
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
-
-/** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
-export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    if (opts.fsync !== false) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Sets one front matter key in place, keeping the rest of the file byte for byte (small diffs). */
 export function setFrontMatterKey(text: string, key: string, value: string): string {

@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open.js';
-import { immediate, withBusyRetry } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { TaskParseError, parseTask, type Task } from './parse.js';
 import { priorityRank } from './status.js';
@@ -91,32 +91,32 @@ export function syncTasks(db: Database, dir: string, config: SortieConfig, now: 
   result.read = changed.length;
   result.removed = gone.length;
 
-  withBusyRetry(() =>
-    immediate(db, () => {
-      const at = iso(now);
-      const delTask = db.prepare('DELETE FROM tasks WHERE path = ?');
-      const delErr = db.prepare('DELETE FROM task_errors WHERE path = ?');
-      for (const p of gone) (delTask.run(p), delErr.run(p));
-      const byId = db.prepare('SELECT path FROM tasks WHERE id = ?');
-      const putErr = db.prepare('INSERT OR REPLACE INTO task_errors (path, size, mtime_ms, message, line) VALUES (?, ?, ?, ?, ?)');
-      for (const p of parsed) {
-        delTask.run(p.path);
-        if (p.task) {
-          const t = p.task;
-          const other = byId.get(t.id) as { path: string } | undefined;
-          if (other && other.path !== p.path && present.has(other.path)) {
-            putErr.run(p.path, p.size, p.mtime, `duplicate task id ${t.id} (also in ${other.path})`, null);
-            continue;
-          }
-          delErr.run(p.path);
-          upsertTask(db, t, p.size, p.mtime, at);
-        } else if (p.error) {
-          putErr.run(p.path, p.size, p.mtime, p.error.message, p.error.line ?? null);
+  write(db, () => {
+    const at = iso(now);
+    const delTask = db.prepare('DELETE FROM tasks WHERE path = ?');
+    const delErr = db.prepare('DELETE FROM task_errors WHERE path = ?');
+    // The folder was listed before this lock was taken: a file another process created (and
+    // indexed) since then is not gone. Checked under the lock, only for the few candidates.
+    for (const p of gone) if (!existsSync(p)) (delTask.run(p), delErr.run(p));
+    const byId = db.prepare('SELECT path FROM tasks WHERE id = ?');
+    const putErr = db.prepare('INSERT OR REPLACE INTO task_errors (path, size, mtime_ms, message, line) VALUES (?, ?, ?, ?, ?)');
+    for (const p of parsed) {
+      delTask.run(p.path);
+      if (p.task) {
+        const t = p.task;
+        const other = byId.get(t.id) as { path: string } | undefined;
+        if (other && other.path !== p.path && present.has(other.path)) {
+          putErr.run(p.path, p.size, p.mtime, `duplicate task id ${t.id} (also in ${other.path})`, null);
+          continue;
         }
+        delErr.run(p.path);
+        upsertTask(db, t, p.size, p.mtime, at);
+      } else if (p.error) {
+        putErr.run(p.path, p.size, p.mtime, p.error.message, p.error.line ?? null);
       }
-      db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(metaKey, stamp);
-    }),
-  );
+    }
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(metaKey, stamp);
+  });
   result.problems = storedProblems(db);
   return result;
 }

@@ -3,14 +3,26 @@ import { join } from 'node:path';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import type { MissionRow } from '../missions/missions.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso } from '../time.js';
-import type { Workspace } from '../workspace.js';
-import { findTaskFile, setFrontMatterKey, slug, writeFileAtomic, yamlString } from './file.js';
-import { assertTaskId, idTemplate } from './ids.js';
+import type { SortieConfig } from '../config/types.js';
+import { writeFileAtomic } from '../files.js';
+import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
+import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
+
+/**
+ * What the task functions work on: the database, the config and the task files' folder. The world
+ * opener's World is one; a test or a script can make its own.
+ */
+export interface TaskWorld {
+  db: Database;
+  config: SortieConfig;
+  tasksDir: string;
+}
 
 export interface TaskRow {
   id: string;
@@ -25,7 +37,7 @@ export interface TaskRow {
   path: string;
 }
 
-export function rowToTask(r: TaskRow): Task {
+function rowToTask(r: TaskRow): Task {
   return {
     id: r.id,
     title: r.title,
@@ -44,19 +56,19 @@ export function taskRow(db: Database, id: string): TaskRow | undefined {
 }
 
 /** Reads a task from its file (the source of truth), locating it through the index or the folder. */
-export function readTask(ws: Workspace, id: string): TaskWithBody {
-  assertTaskId(id, ws.config);
-  const row = taskRow(ws.db, id);
-  const path = row && existsSync(row.path) ? row.path : findTaskFile(ws.tasksDir, id);
+export function readTask(w: TaskWorld, id: string): TaskWithBody {
+  assertTaskId(id, w.config);
+  const row = taskRow(w.db, id);
+  const path = row && existsSync(row.path) ? row.path : findTaskFile(w.tasksDir, id);
   if (!path) {
-    throw new SortieError('TASK_NOT_FOUND', `no task ${id} in ${ws.config.tasks.dir}`, {
+    throw new SortieError('TASK_NOT_FOUND', `no task ${id} in ${w.config.tasks.dir}`, {
       hint: 'sortie task list   (or create it: sortie task new "<title>")',
       data: { task: id },
     });
   }
   let task: TaskWithBody;
   try {
-    task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
+    task = parseTask(readFileSync(path, 'utf8'), path, w.config);
   } catch (e) {
     if (!(e instanceof TaskParseError)) throw e;
     throw new SortieError('TASK_PARSE', e.message, { hint: `fix the front matter of ${path}`, data: { task: id, path, line: e.line }, cause: e });
@@ -89,12 +101,12 @@ export function claimsOf(db: Database, missionId: number): { task_id: string; cl
 }
 
 /** Writes a new status into the task file (in place, minimal diff) and refreshes its index row. */
-function writeStatus(ws: Workspace, task: TaskWithBody, to: Status, now: Date): Task {
+function writeStatus(w: TaskWorld, task: TaskWithBody, to: Status, now: Date): Task {
   if (task.status === to) return task;
   const text = readFileSync(task.path, 'utf8');
   writeFileAtomic(task.path, setFrontMatterKey(text, 'status', to));
   const next = { ...task, status: to };
-  indexTaskFile(ws.db, next, now);
+  indexTaskFile(w.db, next, now);
   return next;
 }
 
@@ -113,7 +125,7 @@ export interface CreateTaskInput {
  * Creates a task file with the next free id. The whole pick-and-write runs under the database's
  * write lock, and the file is created with O_EXCL, so concurrent creators never get the same id.
  */
-export function createTask(ws: Workspace, actor: MissionRow | undefined, input: CreateTaskInput): Task {
+export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: CreateTaskInput, now: Date): Task {
   const title = input.title.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
   if (!title) throw new SortieError('USAGE', 'a task needs a title', { hint: 'sortie task new "Fix the login redirect"' });
   const priority = parsePriority(input.priority);
@@ -122,38 +134,50 @@ export function createTask(ws: Workspace, actor: MissionRow | undefined, input: 
   if (!isStatus(status) || (status !== 'TODO' && status !== 'BLOCKED' && status !== 'PAUSED')) {
     throw new SortieError('USAGE', `a new task starts as TODO, BLOCKED or PAUSED, not "${input.status}"`);
   }
-  const deps = (input.dependsOn ?? []).map((d) => assertTaskId(d, ws.config));
-  const prefix = input.prefix ?? ws.config.tasks.prefix;
+  const deps = (input.dependsOn ?? []).map((d) => assertTaskId(d, w.config));
+  const prefix = input.prefix ?? w.config.tasks.prefix;
   const role = input.role ?? prefix;
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(prefix) || !/^[A-Za-z][A-Za-z0-9]*$/.test(role)) {
     throw new SortieError('USAGE', `prefix and role must be letters and digits, got "${prefix}" / "${role}"`);
   }
-  const now = ws.ctx.now();
-  mkdirSync(ws.tasksDir, { recursive: true });
-  return withBusyRetry(() =>
-    immediate(ws.db, () => {
-      const ids = idTemplate(ws.config, prefix);
-      let max = 0;
-      const consider = (id: string) => (max = Math.max(max, ids.numberOf(id) ?? 0));
-      for (const r of ws.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
-      for (const name of readdirSync(ws.tasksDir)) consider(name);
-      for (let n = max + 1; ; n++) {
-        const id = ids.fill(n, role, PRIORITY_LETTER[priority]);
-        assertTaskId(id, ws.config);
-        let path: string;
-        try {
-          path = writeTaskFile(ws.tasksDir, { id, title, status, priority, role: input.role, labels: input.labels, dependsOn: deps, created: iso(now), body: input.body });
-        } catch (e) {
-          if (e instanceof SortieError && e.code === 'TASK_EXISTS') continue;
-          throw e;
-        }
-        const task = parseTask(readFileSync(path, 'utf8'), path, ws.config);
-        indexTaskFile(ws.db, task, now);
-        record(ws.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
-        return task;
-      }
-    }),
-  );
+  mkdirSync(w.tasksDir, { recursive: true });
+  return write(w.db, () => {
+    const ids = idTemplate(w.config, prefix);
+    for (let n = highestTaskNumber(w, ids) + 1; ; n++) {
+      const id = ids.fill(n, role, PRIORITY_LETTER[priority]);
+      assertTaskId(id, w.config);
+      const path = writeTaskFile(w.tasksDir, { id, title, status, priority, role: input.role, labels: input.labels, dependsOn: deps, created: iso(now), body: input.body });
+      if (path === undefined) continue;
+      const task = parseTask(readFileSync(path, 'utf8'), path, w.config);
+      indexTaskFile(w.db, task, now);
+      record(w.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
+      return task;
+    }
+  });
+}
+
+/**
+ * The highest number the id template has used with its prefix, in the index, among the task
+ * files' names (a file not indexed yet counts) and in `also`. Inside write() for a number that
+ * is still free when the file is created.
+ */
+export function highestTaskNumber(w: TaskWorld, ids: IdTemplate, also: Iterable<string> = []): number {
+  let max = 0;
+  const consider = (id: string) => (max = Math.max(max, ids.numberOf(id) ?? 0));
+  for (const id of taskIds(w.db)) consider(id);
+  let names: string[] = [];
+  try {
+    names = readdirSync(w.tasksDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  for (const name of names) consider(name);
+  for (const id of also) consider(id);
+  return max;
+}
+
+export function taskIds(db: Database): string[] {
+  return db.prepare('SELECT id FROM tasks').pluck().all() as string[];
 }
 
 export interface TaskFileFields {
@@ -173,7 +197,7 @@ export interface TaskFileFields {
 }
 
 /** The text of a task file: YAML front matter in sortie's field order, then the body. */
-export function taskFileText(t: TaskFileFields): string {
+function taskFileText(t: TaskFileFields): string {
   return [
     '---',
     `id: ${t.id}`,
@@ -195,14 +219,15 @@ export function taskFileText(t: TaskFileFields): string {
 
 /**
  * Creates the file of a task whose id is already decided (`<dir>/<id>-<slug>.md`), exclusively: an
- * existing file is never overwritten (TASK_EXISTS). Returns its path. Indexing is the caller's.
+ * existing file is never overwritten. Returns its path, or undefined when that file exists.
+ * Indexing is the caller's.
  */
-export function writeTaskFile(dir: string, t: TaskFileFields): string {
+export function writeTaskFile(dir: string, t: TaskFileFields): string | undefined {
   const path = join(dir, `${t.id}-${slug(t.title) || 'task'}.md`);
   try {
     writeFileSync(path, taskFileText(t), { flag: 'wx' });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new SortieError('TASK_EXISTS', `${path} already exists`, { data: { task: t.id, path } });
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;
   }
   return path;
@@ -224,19 +249,18 @@ interface Locked {
  * Reads a task and its live claim under the database's write lock (BEGIN IMMEDIATE), so whatever
  * fn decides from them cannot be raced by another writer: every claim and status change goes here.
  */
-function withTaskLocked<T>(ws: Workspace, id: string, fn: (l: Locked) => T): T {
-  assertTaskId(id, ws.config);
-  const now = ws.ctx.now();
+function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
+  assertTaskId(id, w.config);
   const at = iso(now);
-  return withBusyRetry(() => immediate(ws.db, () => fn({ task: readTask(ws, id), held: liveClaim(ws.db, id), now, at })));
+  return write(w.db, () => fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at }));
 }
 
 /**
  * The claim is a compare-and-swap: read the live claim and write ours while holding the write
  * lock. The partial unique index on live claims backs it up in the schema.
  */
-export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { force?: boolean } = {}): ClaimResult {
-  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
+export function claimTask(w: TaskWorld, actor: MissionRow, id: string, now: Date, opts: { force?: boolean } = {}): ClaimResult {
+  return withTaskLocked(w, id, now, ({ task, held, now, at }) => {
       if (held && held.mission.id === actor.id) return { task, already: true };
       if (held) {
         throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
@@ -257,9 +281,9 @@ export function claimTask(ws: Workspace, actor: MissionRow, id: string, opts: { 
         });
       }
       if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
-      ws.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
-      const next = writeStatus(ws, task, 'UNDERWAY', now);
-      record(ws.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
+      w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
+      const next = writeStatus(w, task, 'UNDERWAY', now);
+      record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
       return { task: next, already: false };
   });
 }
@@ -290,8 +314,8 @@ export interface ChangeResult {
  * Every status change after creation and claim: only the holder acts on a held task; `force`
  * lets a person repair a record (e.g. a claim left by a crashed agent), and is recorded as forced.
  */
-export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: StatusVerb, opts: { force?: boolean; note?: string } = {}): ChangeResult {
-  return withTaskLocked(ws, id, ({ task, held, now, at }) => {
+export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: StatusVerb, now: Date, opts: { force?: boolean; note?: string } = {}): ChangeResult {
+  return withTaskLocked(w, id, now, ({ task, held, now, at }) => {
       const mine = held?.mission.id === actor.id;
       if (held && !mine && !opts.force) {
         throw new SortieError('NOT_HOLDER', `${id} is held by ${held.mission.codename} (${held.mission.agent}) since ${held.claimed_at}; only the holder can ${verb} it`, {
@@ -311,13 +335,13 @@ export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: S
       // release of a task that is not UNDERWAY (e.g. REVIEW) keeps its status.
       const target = verb === 'release' && task.status !== 'UNDERWAY' ? task.status : to;
       assertTransition(id, task.status, target, opts.force);
-      const next = writeStatus(ws, task, target, now);
+      const next = writeStatus(w, task, target, now);
       const forced = Boolean(held && !mine);
       let released = false;
       if (held && ENDS_CLAIM.has(verb)) {
-        ws.db.prepare('UPDATE claims SET released_at = ?, release_reason = ? WHERE id = ?').run(at, forced ? `forced-${verb}` : verb, held.claim_id);
+        w.db.prepare('UPDATE claims SET released_at = ?, release_reason = ? WHERE id = ?').run(at, forced ? `forced-${verb}` : verb, held.claim_id);
         released = true;
-        record(ws.db, {
+        record(w.db, {
           kind: verb === 'handoff' ? 'task.handoff' : 'task.released',
           at,
           missionId: actor.id,
@@ -326,10 +350,10 @@ export function changeTask(ws: Workspace, actor: MissionRow, id: string, verb: S
           detail: { reason: verb, forced: forced || undefined, holder: forced ? held.mission.codename : undefined, note: opts.note },
         });
       } else if (verb === 'handoff' && opts.note) {
-        record(ws.db, { kind: 'task.handoff', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { note: opts.note } });
+        record(w.db, { kind: 'task.handoff', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { note: opts.note } });
       }
       if (target !== task.status) {
-        record(ws.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
+        record(w.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
       }
       return { task: next, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
   });
@@ -392,3 +416,30 @@ export function countWaiting(db: Database): number {
   return db.prepare(`SELECT COUNT(*) ${WAITING}`).pluck().get() as number;
 }
 
+
+/** Whether any task id starts with this prefix and a dash: `UTF-8` is not a task id where no `UTF-` task exists. */
+export function prefixInUse(db: Database, prefix: string): boolean {
+  return db.prepare("SELECT 1 FROM tasks WHERE id LIKE ? || '-%' ESCAPE '\\' LIMIT 1").get(prefix.replace(/[%_\\]/g, '\\$&')) !== undefined;
+}
+
+/** How many tasks have each status. */
+export function countByStatus(db: Database): Record<string, number> {
+  return Object.fromEntries((db.prepare('SELECT status, COUNT(*) AS n FROM tasks GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+}
+
+export interface OrphanClaim {
+  task_id: string;
+  codename: string;
+  /** Set when the holder's mission has ended (else the task file is missing). */
+  ended_at: string | null;
+}
+
+/** Live claims that should not be: held by an ended mission, or on a task that has no file. */
+export function orphanClaims(db: Database): OrphanClaim[] {
+  return db
+    .prepare(
+      `SELECT c.task_id, m.codename, m.ended_at FROM claims c JOIN missions m ON m.id = c.mission_id
+       WHERE c.released_at IS NULL AND (m.ended_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id))`,
+    )
+    .all() as OrphanClaim[];
+}

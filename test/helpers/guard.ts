@@ -95,7 +95,7 @@ export function editorScript(dir: string, lines: string[]): string {
 }
 
 /**
- * The commits table row(s) of `sha`. post-commit only queues the commit (guard/pending.ts); any
+ * The commits table row(s) of `sha`. post-commit only queues the commit (missions/commits.ts); any
  * sortie process that opens the database records the queue, so one is run first.
  */
 export function recorded(repo: TempRepo, sha: string, cols = 'mission_id, tasks'): any[] {

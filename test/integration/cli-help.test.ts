@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, test } from 'vitest';
-import { COMMANDS } from '../../dist/cli.js';
+import { COMMANDS } from '../../dist/commands/specs.js';
 import { cleanEnv, makeRepo, runSortie } from '../helpers/repo.js';
 
 const repo = makeRepo({ name: 'cli-help' });

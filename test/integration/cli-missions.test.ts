@@ -1,5 +1,5 @@
 // One scenario: missions, the activity log and the dashboard through the CLI.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { inspect } from '../helpers/db.js';
 import { agentMissions } from '../helpers/missions.js';
@@ -14,7 +14,9 @@ describe('sortie mission / log / status', () => {
   let a: { id: number; codename: string };
   let b: { id: number; codename: string };
 
-  it('set up: two agent missions (one gemini) and a person, three tasks', () => {
+  // The scenario's cast: two agent missions (one gemini) and a person, each holding a task. The
+  // tests below are its steps, in order.
+  beforeAll(() => {
     for (const t of ['Alpha', 'Beta', 'Gamma']) expect(repo.sortie(['task', 'new', t]).code).toBe(0);
     [a] = agentMissions(db(), 1, { sessionPrefix: 'claude' }) as [typeof a];
     [b] = agentMissions(db(), 1, { agent: 'gemini-cli', sessionPrefix: 'gemini' }) as [typeof b];

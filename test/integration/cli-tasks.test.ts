@@ -1,5 +1,5 @@
 // One scenario: a task's whole life through the CLI, asserted in files, git and the database.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from '../helpers/db.js';
 import { agentMissions } from '../helpers/missions.js';
 import { dbOf, makeRepo } from '../helpers/repo.js';
@@ -10,9 +10,16 @@ const db = () => dbOf(repo);
 const statusIn = (rel: string) => /\nstatus: (\w+)\n/.exec(repo.read(rel))?.[1];
 const liveClaims = () => inspect(db(), (d) => d.prepare('SELECT task_id, mission_id FROM claims WHERE released_at IS NULL ORDER BY task_id').all());
 
+// The tests below are the scenario's steps, in order: each builds on the files, claims and
+// statuses the steps before it left.
 describe('sortie task', () => {
   let agent: { id: number; codename: string };
   const asAgent = { env: { SORTIE_MISSION: '' } };
+  // The agent that claims in this scenario (a mission as its SessionStart would record it).
+  beforeAll(() => {
+    [agent] = agentMissions(db(), 1) as [{ id: number; codename: string }];
+    asAgent.env.SORTIE_MISSION = String(agent.id);
+  });
 
   it('new: writes a task file with the next id and indexes it', () => {
     const a = repo.sortie(['task', 'new', 'Fix the login redirect', '-p', 'high', '--label', 'auth', '--label', 'web', '--body', 'Steps.', '--json']);
@@ -65,8 +72,6 @@ describe('sortie task', () => {
   });
 
   it('claim: sets UNDERWAY in the file, one live claim, a task.claimed row', () => {
-    [agent] = agentMissions(db(), 1) as [{ id: number; codename: string }];
-    asAgent.env.SORTIE_MISSION = String(agent.id);
     const r = repo.sortie(['task', 'claim', 'TASK-1', '--json'], asAgent);
     expect(r.code).toBe(0);
     expect(r.json()).toEqual({ claimed: 'TASK-1', already: false, mission: { id: agent.id, codename: agent.codename, agent: 'claude-code' } });

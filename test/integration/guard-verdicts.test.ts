@@ -289,6 +289,7 @@ describe('an internal error in the guard', () => {
   afterAll(() => r2?.cleanup());
 
   it('warns and lets the commit through by default', () => {
+    usePreset(r2, 'recommended');
     const before = commitCount(r2);
     const r = commit(r2, 'TASK-1 change');
     expect(r.code, r.stderr).toBe(0);

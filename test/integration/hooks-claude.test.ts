@@ -14,8 +14,6 @@ import type { MissionRow } from '../../dist/missions/missions.js';
 import { inspect } from '../helpers/db.js';
 import { HOOK, catchUp, dbOf, makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
 
-const DEADLINE_MS = 10_000;
-
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
@@ -26,7 +24,6 @@ interface HookRun {
   signal: string | null;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 interface Fixture {
@@ -51,7 +48,6 @@ interface Claim {
 }
 
 function runHook(args: string[], input: string, env: Record<string, string | undefined>, cwd: string): HookRun {
-  const t0 = performance.now();
   const r = spawnSync(process.execPath, [HOOK, ...args], {
     cwd,
     env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
@@ -60,7 +56,7 @@ function runHook(args: string[], input: string, env: Record<string, string | und
     timeout: 30_000,
     maxBuffer: 64 << 20,
   });
-  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: performance.now() - t0 };
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 function setup(o: { tasks?: number; config?: Record<string, unknown> } = {}): Fixture {
@@ -144,11 +140,13 @@ function claim(fx: Fixture, task: string, missionId: number): void {
   expect(liveClaim(fx.db, task)?.mission_id).toBe(missionId);
 }
 
-/** The hook's failure contract: exit 0 on its own, at most one line on stderr, never a stack trace. */
+/**
+ * The hook's failure contract: exit 0 on its own (never killed by the test's time limits, which
+ * are well past the hook's own deadline), at most one line on stderr, never a stack trace.
+ */
 function expectQuietFailure(run: HookRun): void {
   expect(run.signal).toBeNull();
   expect(run.code).toBe(0);
-  expect(run.ms).toBeLessThan(DEADLINE_MS);
   const lines = run.stderr.split('\n').filter(Boolean);
   expect(lines.length, run.stderr).toBeLessThanOrEqual(1);
   for (const s of [run.stdout, run.stderr]) {
@@ -397,8 +395,7 @@ describe('SessionEnd', () => {
       const fx = setup();
       const { mission: m } = fx.start(`end-${reason}`);
       claim(fx, 'TASK-1', m.id);
-      const run = fx.end(`end-${reason}`, reason);
-      expect(run.ms).toBeLessThan(DEADLINE_MS);
+      fx.end(`end-${reason}`, reason);
       const ended = fx.mission(`end-${reason}`);
       expect(ended.end_reason).toBe(reason);
       expect(ended.ended_at).not.toBeNull();
@@ -536,7 +533,6 @@ describe('failures never break the agent and lose nothing', () => {
   /** Spawns the hook, writes `input` and keeps stdin open until the hook exits by itself. */
   function openStdinRun(fx: Fixture, event: string, input: string): Promise<HookRun> {
     return new Promise((resolve) => {
-      const t0 = performance.now();
       const p = spawn(process.execPath, [HOOK, 'claude-code', event], {
         cwd: fx.repo.dir,
         env: { ...fx.repo.env, CLAUDE_PROJECT_DIR: fx.repo.dir, CLAUDE_ENV_FILE: fx.envFile },
@@ -552,7 +548,7 @@ describe('failures never break the agent and lose nothing', () => {
       p.on('close', (code, signal) => {
         clearTimeout(killer);
         p.stdin.destroy();
-        resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
+        resolve({ code, signal, stdout, stderr });
       });
     });
   }
@@ -567,12 +563,14 @@ describe('failures never break the agent and lose nothing', () => {
   });
 
   test('a whole payload on a stdin left open (seen on /clear) is acted on at once', async () => {
-    const { fx, m } = recorded();
+    const { fx, m, log } = recorded();
     const payload = JSON.stringify({ session_id: 'keep', transcript_path: m.transcript_path, cwd: fx.repo.dir, prompt_id: 'p', hook_event_name: 'SessionEnd', reason: 'clear' });
     const run = await openStdinRun(fx, 'SessionEnd', payload);
     expectQuietFailure(run);
     expect(run.stderr).toBe('');
-    expect(run.ms).toBeLessThan(1500); // inside Claude Code's default SessionEnd budget
+    // Acted on the whole payload as it arrived, not on fields salvaged when the read timed out
+    // (that would be logged as a malformed input). How long it took is the benchmark's business.
+    expect(existsSync(log) ? readFileSync(log, 'utf8') : '').not.toMatch(/"event":"SessionEnd"/);
     expect(fx.mission('keep')).toMatchObject({ id: m.id, end_reason: 'clear' });
     expect(liveClaim(fx.db, 'TASK-1')).toBeUndefined();
     expect(integrity(fx.db)).toBe('ok');
@@ -581,7 +579,6 @@ describe('failures never break the agent and lose nothing', () => {
   test('a 50 MB payload: exits 0, the session is still recognised from the first bytes', async () => {
     const { fx, m, check } = recorded();
     const run = await new Promise<HookRun>((resolve) => {
-      const t0 = performance.now();
       const p = spawn(process.execPath, [HOOK, 'claude-code', 'UserPromptSubmit'], { cwd: fx.repo.dir, env: { ...fx.repo.env }, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -601,7 +598,7 @@ describe('failures never break the agent and lose nothing', () => {
         if (p.stdin.writable) p.stdin.end('"}');
       };
       pump();
-      p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 }));
+      p.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     });
     expectQuietFailure(run);
     expect(run.stdout).toBe('');

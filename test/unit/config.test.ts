@@ -44,14 +44,14 @@ describe('config validation', () => {
   it('rejects an unknown preset, listing the real ones', () => {
     const e = configError({ extends: 'recomended' });
     expect(e.message).toBe('/repo/.sortierc.json: unknown preset "recomended" in "extends"');
-    expect(e.hint).toBe('use one of: recommended, strict, solo, site-nine');
+    expect(e.hint).toBe('use one of: recommended, site-nine, solo, strict');
     // A preset name is never a path.
     expect(configError({ extends: '../../package' }).message).toContain('unknown preset "../../package"');
     expect(configError({ extends: 42 }).message).toContain('"extends" must be a preset name or a list of them');
   });
 
   it('resolves each preset over the defaults', () => {
-    expect(presetNames()).toEqual(['recommended', 'strict', 'solo', 'site-nine']);
+    expect(presetNames()).toEqual(['recommended', 'site-nine', 'solo', 'strict']);
     expect(resolveConfig({ extends: 'recommended' }, 'f')).toEqual(DEFAULT_CONFIG);
     const strict = resolveConfig({ extends: 'strict' }, 'f');
     expect(strict.guard).toEqual({ ...DEFAULT_CONFIG.guard, unknownTask: 'block', closedTask: 'block', onError: 'block' });
@@ -73,16 +73,24 @@ describe('config validation', () => {
 });
 
 describe('config files in a real repo', () => {
-  const repo = makeRepo({ name: 'config' });
-  afterAll(() => repo.cleanup());
+  // Each test writes the config it is about into a repository of its own.
+  const repos: ReturnType<typeof makeRepo>[] = [];
+  afterAll(() => repos.forEach((r) => r.cleanup()));
+  const fresh = () => {
+    const r = makeRepo({ name: 'config' });
+    repos.push(r);
+    return r;
+  };
 
   it('runs on defaults when there is no config file', async () => {
+    const repo = fresh();
     const c = await loadConfig(repo.dir);
     expect(c.file).toBeUndefined();
     expect(c.config).toEqual(DEFAULT_CONFIG);
   });
 
   it('reports a bad .sortierc.json with its path, key and suggestion, exit 2', () => {
+    const repo = fresh();
     const file = repo.write('.sortierc.json', JSON.stringify({ extends: 'recommended', missions: { staleAftr: '1h' } }));
     const r = repo.sortie(['task', 'list']);
     expect(r.code).toBe(2);
@@ -93,6 +101,7 @@ describe('config files in a real repo', () => {
   });
 
   it('reports JSON that does not parse with its path, exit 2', () => {
+    const repo = fresh();
     const file = repo.write('.sortierc.json', '{ "extends": "recommended", }');
     const r = repo.sortie(['status']);
     expect(r.code).toBe(2);
@@ -100,9 +109,7 @@ describe('config files in a real repo', () => {
   });
 
   it('finds package.json#sortie through cosmiconfig and validates it', async () => {
-    repo.git('rm', '-q', '--cached', '--ignore-unmatch', '.sortierc.json');
-    repo.write('.sortierc.json', '');
-    (await import('node:fs')).rmSync(`${repo.dir}/.sortierc.json`);
+    const repo = fresh();
     const pkg = repo.write('package.json', JSON.stringify({ name: 'x', sortie: { extends: 'solo' } }));
     const c = await loadConfig(repo.dir);
     expect(c.file).toBe(pkg);

@@ -124,38 +124,6 @@ describe('opening and migrating', () => {
   });
 });
 
-describe('migration 4 (imports from other tools)', () => {
-  it('3 -> 4 keeps missions and their claims, adds source/persona/role and the imports table', () => {
-    const file = fresh();
-    const db = openDb(file, { targetVersion: 3 });
-    try {
-      db.prepare(
-        "INSERT INTO missions (id, codename, kind, agent, started_at, last_seen_at, ended_at, end_reason, handoff) VALUES (1, 'amber-albatross', 'agent', 'claude-code', '2026-01-01T10:00:00.000Z', '2026-01-01T11:00:00.000Z', '2026-01-01T11:00:00.000Z', 'other', 'next: tests')",
-      ).run();
-      db.prepare("INSERT INTO missions (id, codename, kind, agent, started_at, last_seen_at) VALUES (2, 'ashen-badger', 'agent', 'codex', '2026-01-02T10:00:00.000Z', '2026-01-02T10:00:00.000Z')").run();
-      db.prepare("INSERT INTO claims (task_id, mission_id, claimed_at) VALUES ('AUTH-1', 2, '2026-01-02T10:01:00.000Z')").run();
-      expect(() => db.prepare('SELECT source FROM missions').all()).toThrow(/no such column/);
-      migrate(db, file, 4);
-      expect(schemaVersion(db)).toBe(4);
-      expect(db.prepare('SELECT id, codename, agent, ended_at, handoff, source, persona, role FROM missions ORDER BY id').all()).toEqual([
-        { id: 1, codename: 'amber-albatross', agent: 'claude-code', ended_at: '2026-01-01T11:00:00.000Z', handoff: 'next: tests', source: null, persona: null, role: null },
-        { id: 2, codename: 'ashen-badger', agent: 'codex', ended_at: null, handoff: null, source: null, persona: null, role: null },
-      ]);
-      expect(db.prepare('SELECT task_id, mission_id FROM claims WHERE released_at IS NULL').all()).toEqual([{ task_id: 'AUTH-1', mission_id: 2 }]);
-      // The imports table remembers one row per (source, source id, kind).
-      const put = db.prepare('INSERT INTO imports (source, source_id, kind, target, imported_at) VALUES (?, ?, ?, ?, ?)');
-      put.run('site-nine', 'OPR-H-0032', 'task', 'OPR-H-0032', '2026-02-01T00:00:00.000Z');
-      put.run('site-nine', 'OPR-H-0032', 'mission', '3', '2026-02-01T00:00:00.000Z');
-      expect(() => put.run('site-nine', 'OPR-H-0032', 'task', 'X', 'later')).toThrow(/UNIQUE constraint failed/);
-      db.prepare("UPDATE missions SET source = 'taskr:session/abc', persona = 'hemera', role = 'Operator' WHERE id = 1").run();
-      const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM missions WHERE source IS NOT NULL AND ended_at IS NOT NULL ORDER BY ended_at DESC LIMIT 1").all() as { detail: string }[];
-      expect(plan.map((r) => r.detail).join(' ')).toContain('missions_imported');
-    } finally {
-      db.close();
-    }
-  });
-});
-
 describe('a database from the future', () => {
   it.each([['rollback journal', 'delete'], ['WAL', 'wal']])('(%s) is refused with DB_FUTURE and left byte for byte unchanged', (_name, mode) => {
     const file = fresh();

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, statSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Repo } from '../git.js';
 
-/** Hook errors go to a file beside the database, never into the agent's context. */
+/** Hook errors go to a file beside the database (the state folder), never into the agent's context. */
 export function hookLogPath(repo: Repo | undefined, env: Record<string, string | undefined>): string | undefined {
   if (env.SORTIE_DB) return join(dirname(env.SORTIE_DB), 'sortie-hooks.log');
   return repo ? join(repo.commonDir, 'sortie', 'hooks.log') : undefined;

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
-import type { Env, Repo } from '../git.js';
-import { getMission, missionBySession, type MissionRow } from '../missions/missions.js';
-import { immediate, withBusyRetry, type Database } from '../store/open.js';
+import { git, type Env, type Repo } from '../git.js';
+import { findIds, messageBody } from '../tasks/ids.js';
+import { getMission, missionBySession, type MissionRow } from './missions.js';
+import type { Database } from '../store/open.js';
+import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { takeQueue } from '../store/queue.js';
-import { findIds, gitForHook, messageBody } from './references.js';
 
 /**
  * post-commit does not start Node: the shell runner writes one queue entry per commit,
@@ -45,7 +46,7 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
     q.entries.forEach((e) => q.done(e.file));
     return 0;
   }
-  const log = gitForHook(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], repo, env);
+  const log = git(['log', '--no-walk=unsorted', '--format=%H%x00%cI%x00%x00%B%x1e', ...entries.map((e) => e.sha)], { cwd: repo.root, env, indexFrom: repo });
   const info = new Map<string, { at: string; refs: string; body: string }>();
   if (log.ok) {
     for (const chunk of log.out.split('\x1e')) {
@@ -54,23 +55,21 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
     }
   }
   let n = 0;
-  withBusyRetry(() =>
-    immediate(db, () => {
-      const isTask = db.prepare('SELECT 1 FROM tasks WHERE id = ?');
-      for (const e of entries) {
-        const c = info.get(e.sha);
-        const body = c?.body ?? '';
-        const at = c?.at ?? iso(now);
-        const byEnv = e.missionEnv && /^\d+$/.test(e.missionEnv) ? getMission(db, Number(e.missionEnv)) : undefined;
-        const bySession = !byEnv && e.session ? missionBySession(db, e.session) : undefined;
-        const byMarker = !byEnv && !bySession && e.marker.mission ? getMission(db, e.marker.mission) : undefined;
-        const mission = byEnv ?? bySession ?? byMarker;
-        const tasks = [...new Set([...(e.marker.tasks ?? []), ...findIds(messageBody(body), config)])].filter((id) => isTask.get(id));
-        if (!mission && tasks.length === 0) continue;
-        if (recordCommit(db, { sha: e.sha, mission, at, branch: e.branch || null, subject: body.split('\n')[0] ?? '', tasks })) n++;
-      }
-    }),
-  );
+  write(db, () => {
+    const isTask = db.prepare('SELECT 1 FROM tasks WHERE id = ?');
+    for (const e of entries) {
+      const c = info.get(e.sha);
+      const body = c?.body ?? '';
+      const at = c?.at ?? iso(now);
+      const byEnv = e.missionEnv && /^\d+$/.test(e.missionEnv) ? getMission(db, Number(e.missionEnv)) : undefined;
+      const bySession = !byEnv && e.session ? missionBySession(db, e.session) : undefined;
+      const byMarker = !byEnv && !bySession && e.marker.mission ? getMission(db, e.marker.mission) : undefined;
+      const mission = byEnv ?? bySession ?? byMarker;
+      const tasks = [...new Set([...(e.marker.tasks ?? []), ...findIds(messageBody(body), config)])].filter((id) => isTask.get(id));
+      if (!mission && tasks.length === 0) continue;
+      if (recordCommit(db, { sha: e.sha, mission, at, branch: e.branch || null, subject: body.split('\n')[0] ?? '', tasks })) n++;
+    }
+  });
   q.entries.forEach((e) => q.done(e.file));
   return n;
 }

@@ -1,5 +1,5 @@
-import type { Check } from './guard/verdict.js';
-import type { Colors } from './ui.js';
+import type { Colors } from '../ui.js';
+import type { Check } from './verdict.js';
 
 /**
  * What the commit guard says. Each message names the task, the reason, the command that fixes it,
@@ -25,6 +25,10 @@ export const guardMessages = {
   },
   internalBlocked(error: string): string {
     return `sortie: commit blocked: the commit guard failed (${error}) and guard.onError = block\n  to commit anyway: SORTIE_SKIP=1 git commit ...   or   git commit --no-verify\n`;
+  },
+  /** post-commit and post-checkout only record: their failure never stops git. */
+  recordingFailed(hook: string, error: string): string {
+    return `sortie: ${hook} hook failed: ${error} (the git operation is not affected)\n`;
   },
   branchState(id: string, check: Check | undefined, self: number | undefined): string {
     if (!check || check.reason === 'unknown') return '';

@@ -1,41 +1,44 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { Parsed } from '../cli.js';
+import type { OptionsOf } from './specs.js';
+import type { Ctx } from '../ctx.js';
 import { SortieError } from '../errors.js';
-import { syncTasks } from '../tasks/sync.js';
+import { applyPlan, resolvePlan, type ApplyResult, type ResolvedPlan } from '../import/apply.js';
+import { fileHistory } from '../import/read.js';
+import { SOURCES, type Origin, type ReadContext, type Source, type SourceName } from '../import/types.js';
 import { nearest } from '../text.js';
 import { clean, colors, print, printJson } from '../ui.js';
-import { withWorkspace, type Ctx, type Workspace } from '../workspace.js';
-import { applyPlan, resolvePlan, type ApplyResult, type ResolvedPlan } from './apply.js';
-import { fileHistory } from './read.js';
-import { SOURCES, type Origin, type ReadContext, type Source, type SourceName } from './types.js';
+import { refresh, withWorld, type World } from '../world/open.js';
 
 const loaders: Record<SourceName, () => Promise<Source>> = {
-  'site-nine': async () => (await import('./site-nine.js')).siteNine,
-  overstory: async () => (await import('./overstory.js')).overstory,
-  sessions: async () => (await import('./sessions.js')).sessions,
-  taskr: async () => (await import('./taskr.js')).taskr,
-  workstreams: async () => (await import('./workstreams.js')).workstreams,
+  'site-nine': async () => (await import('../import/site-nine.js')).siteNine,
+  overstory: async () => (await import('../import/overstory.js')).overstory,
+  sessions: async () => (await import('../import/sessions.js')).sessions,
+  taskr: async () => (await import('../import/taskr.js')).taskr,
+  workstreams: async () => (await import('../import/workstreams.js')).workstreams,
 };
+
+const isSource = (name: string): name is SourceName => (SOURCES as readonly string[]).includes(name);
 
 /**
  * `sortie import <source> [path]`: prints the plan (what would be created, changed and skipped,
  * and why); writes only with `--apply`. The source is only ever read.
  */
-export async function importCommand(p: Parsed, ctx: Ctx): Promise<number> {
-  const name = p.positionals[0]!;
-  if (!(SOURCES as readonly string[]).includes(name)) {
+export async function importCommand(o: OptionsOf<'import'>, ctx: Ctx): Promise<number> {
+  const name = o.source;
+  if (!isSource(name)) {
     const near = nearest(name, [...SOURCES]);
     throw new SortieError('USAGE', `unknown source "${name}"${near ? ` (did you mean "${near}"?)` : ''}`, { hint: `sortie import <${SOURCES.join('|')}> [path]` });
   }
-  const source = await loaders[name as SourceName]();
-  const apply = p.values.apply === true;
-  return withWorkspace(ctx, async (ws) => {
-    const rctx: ReadContext = { root: ws.repo.root, env: ctx.env, now: ctx.now(), config: ws.config, history: fileHistory(ws.repo.root, ctx.env) };
+  const source = await loaders[name]();
+  // What the database-free hooks queued is applied first; the task index is brought in step only
+  // before writing, so a dry run writes nothing of its own.
+  return withWorld(ctx, { catchUp: true }, async (w) => {
+    const rctx: ReadContext = { root: w.repo.root, env: ctx.env, now: ctx.now(), config: w.config, history: fileHistory(w.repo.root, ctx.env) };
     let paths: string[];
-    if (p.positionals[1] !== undefined) {
-      const given = resolve(ctx.cwd, p.positionals[1]);
-      if (!existsSync(given)) throw new SortieError('USAGE', `${p.positionals[1]}: no such file or folder`, { hint: `sortie import ${name} <path to its data>` });
+    if (o.path !== undefined) {
+      const given = resolve(ctx.cwd, o.path);
+      if (!existsSync(given)) throw new SortieError('USAGE', `${o.path}: no such file or folder`, { hint: `sortie import ${name} <path to its data>` });
       paths = [given];
     } else {
       paths = source.locate(rctx);
@@ -46,34 +49,36 @@ export async function importCommand(p: Parsed, ctx: Ctx): Promise<number> {
       }
     }
     const plan = await source.plan(rctx, paths);
-    const mapIds = p.values['map-ids'] === true;
-    let resolved = resolvePlan(ws, plan, { mapIds });
-    if (p.values['preset-check'] === true) return presetCheck(ws, resolved, p.values.json === true);
+    const mapIds = o.mapIds;
+    let resolved = resolvePlan(w, plan, { mapIds });
+    // How to run this import again, for the hints.
+    const again = `sortie import ${name}${o.path !== undefined ? ` ${o.path}` : ''}`;
+    if (o.presetCheck) return presetCheck(ctx, again, resolved, o.json);
     // Writing starts from an index in step with the task files. A dry run, and an --apply that is
     // refused, write nothing at all.
-    if (apply && !resolved.ids.blocked) {
-      syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
-      resolved = resolvePlan(ws, plan, { mapIds });
+    if (o.apply && !resolved.ids.blocked) {
+      refresh(w, { sync: 'full' }, ctx);
+      resolved = resolvePlan(w, plan, { mapIds });
     }
-    const result = apply ? applyPlan(ws, resolved) : undefined;
+    const result = o.apply ? applyPlan(w, resolved, ctx.now()) : undefined;
     // The index remembers the folder as it is now, so the next command has nothing to re-read.
-    if (result) syncTasks(ws.db, ws.tasksDir, ws.config, ctx.now());
-    if (p.values.json) printJson(ctx, planJson(ws, resolved, result));
-    else printPlan(ws, resolved, result);
+    if (result) refresh(w, { sync: 'full' }, ctx);
+    if (o.json) printJson(ctx, planJson(w, resolved, result));
+    else printPlan(w, ctx, again, resolved, result);
     return 0;
   });
 }
 
-function rel(ws: Workspace, path: string): string {
+function rel(ws: World, path: string): string {
   const r = relative(ws.repo.root, path);
   return r && !r.startsWith('..') ? r : path;
 }
 
-function originJson(ws: Workspace, o: Origin): Record<string, unknown> {
+function originJson(ws: World, o: Origin): Record<string, unknown> {
   return { path: rel(ws, o.path), ...(o.row !== undefined ? { row: o.row } : {}), ...(o.line !== undefined ? { line: o.line } : {}) };
 }
 
-function where(ws: Workspace, o: Origin): string {
+function where(ws: World, o: Origin): string {
   return `${rel(ws, o.path)}${o.line !== undefined ? `:${o.line}` : ''}${o.row !== undefined ? ` (${o.row})` : ''}`;
 }
 
@@ -91,7 +96,7 @@ function counts(r: ResolvedPlan) {
   };
 }
 
-export function planJson(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): Record<string, unknown> {
+function planJson(ws: World, r: ResolvedPlan, result?: ApplyResult): Record<string, unknown> {
   return {
     source: r.source,
     applied: result !== undefined,
@@ -157,8 +162,7 @@ export function planJson(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): 
   };
 }
 
-function printPlan(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): void {
-  const ctx = ws.ctx;
+function printPlan(ws: World, ctx: Ctx, again: string, r: ResolvedPlan, result?: ApplyResult): void {
   const c = colors(ctx);
   const n = counts(r);
   print(ctx, result ? c.bold(`sortie import ${r.source}: applied`) : `${c.bold(`sortie import ${r.source}: dry run`)}, nothing written ${c.dim('(add --apply to import)')}`);
@@ -168,7 +172,7 @@ function printPlan(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): void {
     const m = r.ids.misfit;
     print(ctx, `\n${c.yellow(`ids: ${m.length} task id${m.length === 1 ? '' : 's'} do not match tasks.idPattern ${r.ids.pattern}`)} (${m.slice(0, 5).map((x) => x.id).join(', ')}${m.length > 5 ? ', ...' : ''})`);
     if (r.ids.preset) print(ctx, `  they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}`);
-    print(ctx, `  or give them new ids: sortie import ${r.source}${r.read.length ? '' : ''} --map-ids`);
+    print(ctx, `  or give them new ids: ${again} --map-ids`);
   }
   if (r.ids.mapped.length) {
     print(ctx, `\n${c.bold(`ids mapped (old -> new), dependencies rewritten (${r.ids.mapped.length}):`)}`);
@@ -220,7 +224,7 @@ function printPlan(ws: Workspace, r: ResolvedPlan, result?: ApplyResult): void {
 }
 
 /** Files in folders of more than two are counted, not listed (the JSON lists every one). */
-function readSummary(ws: Workspace, files: string[]): string {
+function readSummary(ws: World, files: string[]): string {
   const byDir = new Map<string, string[]>();
   for (const f of files.map((x) => rel(ws, x))) {
     const d = f.includes('/') ? f.slice(0, f.lastIndexOf('/') + 1) : '';
@@ -229,13 +233,13 @@ function readSummary(ws: Workspace, files: string[]): string {
   return [...byDir.entries()].map(([d, fs]) => (fs.length > 2 ? `${d} (${fs.length} files)` : fs.join(', '))).join(', ');
 }
 
-function presetCheck(ws: Workspace, r: ResolvedPlan, json: boolean): number {
+function presetCheck(ctx: Ctx, again: string, r: ResolvedPlan, json: boolean): number {
   const fit = r.ids.misfit.length === 0;
-  if (json) printJson(ws.ctx, { pattern: r.ids.pattern, fit, misfit: r.ids.misfit.map((m) => m.id), preset: r.ids.preset ?? null });
-  else if (fit) print(ws.ctx, `every task id from ${r.source} fits tasks.idPattern ${r.ids.pattern}`);
+  if (json) printJson(ctx, { pattern: r.ids.pattern, fit, misfit: r.ids.misfit.map((m) => m.id), preset: r.ids.preset ?? null });
+  else if (fit) print(ctx, `every task id from ${r.source} fits tasks.idPattern ${r.ids.pattern}`);
   else {
-    print(ws.ctx, `${r.ids.misfit.length} task ids from ${r.source} do not fit tasks.idPattern ${r.ids.pattern}: ${r.ids.misfit.slice(0, 5).map((m) => m.id).join(', ')}`);
-    print(ws.ctx, r.ids.preset ? `they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}` : 'no preset fits them: import with --map-ids');
+    print(ctx, `${r.ids.misfit.length} task ids from ${r.source} do not fit tasks.idPattern ${r.ids.pattern}: ${r.ids.misfit.slice(0, 5).map((m) => m.id).join(', ')}`);
+    print(ctx, r.ids.preset ? `they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}` : `no preset fits them: ${again} --map-ids`);
   }
   return fit ? 0 : 1;
 }

@@ -1,0 +1,49 @@
+import type { Reaped } from '../missions/missions.js';
+import type { Colors } from '../ui.js';
+
+/**
+ * What the commands say in sentences: errors with their fix, confirmations, next steps. Each names
+ * the values at fault and the command to run. The display of records (tables, `show`, doctor's
+ * findings, log rows) stays with the command that reads them.
+ */
+export const commandMessages = {
+  // init / uninstall
+  unknownPreset: (preset: string, names: string[]) => ({ message: `unknown preset "${preset}"`, hint: `use one of: ${names.join(', ')}` }),
+  notJson: (file: string, error: string) => `${file} is not valid JSON (${error}); left as it is`,
+  alreadySetUp: (root: string) => `sortie is already set up in ${root}: nothing to change`,
+  setUp: (root: string, dryRun: boolean) => `${dryRun ? 'would change' : 'sortie set up'} in ${root}:`,
+  nextSteps: () => `\nnext: sortie task new "<title>", then start your agent. Check the install any time with: sortie doctor`,
+  nothingInstalled: () => 'nothing of sortie is installed here',
+  removed: (root: string, dryRun: boolean) => `${dryRun ? 'would remove' : 'removed'} from ${root}:`,
+  keptData: (db: string) => `the database and task files were kept (${db}, tasks folder)`,
+
+  // task
+  skipped: (c: Colors, where: string, message: string) => `${c.yellow('sortie: skipped')} ${where}: ${message}\n`,
+  moreSkipped: (n: number) => `sortie: ${n} more task files skipped (sortie doctor lists them)\n`,
+  created: (c: Colors, id: string, title: string, path: string) => `${c.green('created')} ${id}  ${title}\n  ${path}\n  next: sortie task claim ${id}`,
+  unknownStatus: (status: string, statuses: readonly string[]) => ({ message: `unknown status "${status}"`, hint: `use one of ${statuses.join(', ')}` }),
+  noTasks: () => 'no tasks. Create one: sortie task new "<title>"',
+  alreadyYours: (id: string, codename: string) => `${id} is already yours (${codename})`,
+  claimed: (c: Colors, id: string, m: { id: number; codename: string; agent: string }) =>
+    `${c.green('claimed')} ${id} for ${m.codename} (${m.agent}, mission #${m.id})\n  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
+  handoffNeedsNotes: (id: string) => ({ message: 'a handoff needs notes for whoever picks the task up', hint: `sortie task handoff ${id} --note "what is done, what is left"` }),
+  changed: (id: string, what: string, claimEnded: boolean, forcedFrom: string | undefined) =>
+    `${id} ${what}${claimEnded ? ', claim ended' : ''}${forcedFrom !== undefined ? ` (forced, was held by ${forcedFrom})` : ''}`,
+
+  // mission
+  noMissionYet: () => ({ message: 'you have no mission here yet', hint: 'name one: sortie mission show <id|codename>  (sortie mission list)' }),
+  noMissions: (all: boolean) => (all ? 'no missions recorded yet' : 'no live missions (sortie mission list --all shows ended ones)'),
+  alreadyEnded: (m: { codename: string; ended_at: string | null; end_reason: string | null }) => `${m.codename} already ended ${m.ended_at} (${m.end_reason})`,
+  ended: (who: string, released: string[]) => `ended ${who}${released.length ? `; released ${released.join(', ')} (waiting for pickup)` : ''}`,
+  emptyNote: () => ({ message: 'empty note', hint: 'sortie mission note "what is done, what is next"' }),
+  notesSaved: (codename: string) => `handoff notes saved on ${codename}; they are shown to whoever continues this work`,
+  noneToReap: () => 'no dead or silent missions',
+  reaped: (r: Reaped) =>
+    `reaped ${r.codename} (${r.agent}): ${r.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'}, ended at ${r.endedAt}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`,
+
+  // log, status
+  badSince: (since: string) => ({ message: `--since "${since}" is neither a duration (2h, 3d) nor a date`, hint: 'sortie log --since 2h' }),
+  badLimit: (limit: string) => `--limit must be a positive number, got "${limit}"`,
+  noActivity: (since: string | undefined) => (since ? `nothing since ${since}` : 'no activity recorded yet'),
+  noTasksYet: () => 'no tasks yet: sortie task new "<title>"',
+};

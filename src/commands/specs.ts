@@ -1,0 +1,183 @@
+import { presetNames } from '../config/load.js';
+import type { StatusVerb } from '../tasks/tasks.js';
+import type { CommandSpec, Options } from './types.js';
+
+/**
+ * The command table: each command's words, arguments, options and help. Data only, so that
+ * `sortie --help` loads nothing else; src/cli.ts maps each name to its lazily loaded function, and
+ * each command's options object is typed from its entry here (OptionsOf<'task claim'>).
+ */
+/** `recommended (default), site-nine, solo or strict`: the presets in presets/. */
+function presetChoices(): string {
+  const [first = '', ...rest] = presetNames();
+  return rest.length ? `${first} (default), ${rest.slice(0, -1).join(', ')}${rest.length > 1 ? ' or ' : ''}${rest[rest.length - 1]}` : `${first} (default)`;
+}
+
+const json = { type: 'boolean', description: 'print machine-readable JSON' } as const;
+const force = { type: 'boolean', description: 'override the holder or transition check (a person repairing a record; recorded as forced)' } as const;
+const note = { type: 'string', description: 'notes left for whoever picks the task up next', value: 'text' } as const;
+
+const taskVerb = <V extends StatusVerb>(verb: V, summary: string) => ({
+  name: `task ${verb}` as const,
+  args: [{ name: 'id', usage: '<ID>' }] as const,
+  summary,
+  options: { note: verb === 'handoff' ? { ...note, description: 'the handoff notes (required)' } : note, force, json },
+});
+
+export const COMMANDS = [
+  {
+    name: 'status',
+    args: [],
+    summary: 'dashboard: live missions and what they hold, tasks waiting for pickup, ready tasks',
+    options: { json },
+  },
+  {
+    name: 'task new',
+    args: [{ name: 'title', usage: '<title>', rest: 'join' }],
+    summary: 'create a task file with the next free id',
+    options: {
+      priority: { type: 'string', short: 'p', description: 'critical, high, medium (default) or low', value: 'level' },
+      role: { type: 'string', description: 'role (used by the site-nine id format)', value: 'role' },
+      prefix: { type: 'string', description: 'id prefix (default from config)', value: 'KEY' },
+      label: { type: 'string', multiple: true, description: 'a label', value: 'label' },
+      'depends-on': { type: 'string', multiple: true, description: 'a task this one depends on', value: 'ID' },
+      body: { type: 'string', description: 'markdown body', value: 'text' },
+      status: { type: 'string', description: 'TODO (default), BLOCKED or PAUSED', value: 'status' },
+      json,
+    },
+    examples: ['sortie task new "Fix login redirect" -p high --label auth'],
+  },
+  {
+    name: 'task list',
+    args: [],
+    summary: 'list tasks (open ones unless --all)',
+    options: {
+      status: { type: 'string', multiple: true, description: 'only this status', value: 'STATUS' },
+      role: { type: 'string', description: 'only this role', value: 'role' },
+      label: { type: 'string', description: 'only tasks with this label', value: 'label' },
+      all: { type: 'boolean', short: 'a', description: 'include COMPLETE and ABORTED tasks' },
+      json,
+    },
+  },
+  {
+    name: 'task show',
+    args: [{ name: 'id', usage: '<ID>' }],
+    summary: 'show a task, its holder and its history',
+    options: { json },
+  },
+  {
+    name: 'task claim',
+    args: [{ name: 'id', usage: '<ID>' }],
+    summary: 'take an exclusive claim on a task (sets it UNDERWAY)',
+    options: { force, json },
+    examples: ['sortie task claim AUTH-12'],
+  },
+  taskVerb('release', 'give a task back (UNDERWAY -> TODO)'),
+  taskVerb('handoff', 'release a task with notes; it stays UNDERWAY, waiting for pickup'),
+  taskVerb('done', 'mark a task COMPLETE and end its claim'),
+  taskVerb('abort', 'mark a task ABORTED and end its claim'),
+  taskVerb('block', 'mark a task BLOCKED and release it'),
+  taskVerb('pause', 'mark a task PAUSED and release it'),
+  taskVerb('review', 'mark a task REVIEW (the claim is kept)'),
+  {
+    name: 'mission list',
+    args: [],
+    summary: 'live missions (all recent ones with --all)',
+    options: { all: { type: 'boolean', short: 'a', description: 'include ended missions' }, limit: { type: 'string', description: 'how many with --all (default 50)', value: 'n' }, json },
+  },
+  {
+    name: 'mission show',
+    args: [{ name: 'mission', usage: '[mission]' }],
+    summary: 'show a mission (yours when none is named): claims, commits, handoff',
+    options: { json },
+  },
+  {
+    name: 'mission end',
+    args: [{ name: 'mission', usage: '[mission]' }],
+    summary: 'end a mission (yours when none is named) and release its claims',
+    options: { reason: { type: 'string', description: 'why (default: manual)', value: 'text' }, handoff: note, json },
+  },
+  {
+    name: 'mission note',
+    args: [{ name: 'text', usage: '<text>', rest: 'join' }],
+    summary: "write your mission's handoff notes (kept when it ends)",
+    options: { append: { type: 'boolean', description: 'add to the notes instead of replacing them' }, json },
+  },
+  {
+    name: 'mission reap',
+    args: [],
+    summary: 'close missions whose agent died or went silent, releasing their claims',
+    options: { json },
+  },
+  {
+    name: 'log',
+    args: [],
+    summary: 'what changed: the activity log',
+    options: {
+      since: { type: 'string', description: 'a duration (2h, 3d) or a date/time', value: 'when' },
+      mission: { type: 'string', description: 'only this mission (id or codename)', value: 'mission' },
+      agent: { type: 'string', description: 'only this agent', value: 'agent' },
+      task: { type: 'string', description: 'only this task', value: 'ID' },
+      limit: { type: 'string', description: 'at most n entries (default 500)', value: 'n' },
+      json,
+    },
+  },
+  {
+    name: 'import',
+    args: [{ name: 'source', usage: '<source>' }, { name: 'path', usage: '[path]' }],
+    summary: 'bring tasks, missions and handoffs from site-nine, overstory, sessions, taskr or workstreams (a dry run unless --apply)',
+    options: {
+      apply: { type: 'boolean', description: 'write what the plan says (without it, nothing is written)' },
+      'map-ids': { type: 'boolean', description: 'give tasks whose ids do not fit tasks.idPattern new ids (printed old -> new)' },
+      'preset-check': { type: 'boolean', description: 'only check the source ids against tasks.idPattern and name a preset that fits' },
+      json,
+    },
+    examples: ['sortie import site-nine', 'sortie import site-nine --apply', 'sortie import workstreams work/ --map-ids --apply', 'sortie import taskr ~/.taskr/taskr.db --json'],
+  },
+  {
+    name: 'init',
+    args: [],
+    summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',
+    options: {
+      preset: { type: 'string', description: presetChoices(), value: 'name' },
+      'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
+      'no-git': { type: 'boolean', description: 'do not install git hooks' },
+      'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },
+      json,
+    },
+  },
+  {
+    name: 'uninstall',
+    args: [],
+    summary: 'remove exactly what `sortie init` added (the database and task files are kept)',
+    options: { 'keep-config': { type: 'boolean', description: 'keep .sortierc.json' }, 'dry-run': { type: 'boolean', description: 'show what would change' }, json },
+  },
+  {
+    name: 'doctor',
+    args: [],
+    summary: 'check the install, the database, stale missions and orphan claims, with the fix for each',
+    options: { json },
+  },
+  {
+    name: 'hook',
+    args: [{ name: 'agent', usage: '<agent>' }, { name: 'event', usage: '<event>' }, { name: 'args', usage: '[args...]', rest: 'list' }],
+    summary: 'run a hook handler (what agent and git hook configs call; reads the JSON payload on stdin)',
+    options: {},
+  },
+  {
+    name: 'demo',
+    args: [],
+    summary: 'run a whole sortie lifecycle in a throwaway repo and print it',
+    options: { keep: { type: 'boolean', description: 'keep the throwaway repo and print its path' } },
+  },
+] as const satisfies readonly CommandSpec[];
+
+export const GROUPS: Record<string, string> = {
+  task: 'create, claim and close tasks',
+  mission: 'agent conversations recorded by sortie',
+};
+
+export type CommandName = (typeof COMMANDS)[number]['name'];
+
+/** The typed options object of one command. */
+export type OptionsOf<N extends CommandName> = Options<Extract<(typeof COMMANDS)[number], { name: N }>>;

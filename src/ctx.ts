@@ -1,0 +1,15 @@
+import type { Writable } from 'node:stream';
+import type { Env } from './git.js';
+
+/** The world a command or hook runs in. Nothing below the entries reads process.* directly. */
+export interface Ctx {
+  cwd: string;
+  env: Env;
+  now: () => Date;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export function processCtx(): Ctx {
+  return { cwd: process.cwd(), env: process.env, now: () => new Date(), stdout: process.stdout, stderr: process.stderr };
+}

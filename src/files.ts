@@ -1,0 +1,28 @@
+import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
+export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, text);
+    if (opts.fsync !== false) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/**
+ * A new file needs no temp file: created exclusively, nobody can see it half-written. If it
+ * exists after all (created meanwhile), it is replaced atomically, without fsync.
+ */
+export function writeNewFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    writeFileAtomic(path, text, { fsync: false });
+  }
+}

@@ -1,0 +1,112 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { SortieConfig } from '../config/types.js';
+import type { Ctx } from '../ctx.js';
+import { requireRepo, type Repo } from '../git.js';
+import { catchUp } from '../missions/catch-up.js';
+import { closeUnlessExiting, openDb, type Database } from '../store/open.js';
+import { syncTasks, type SyncResult } from '../tasks/sync.js';
+import type { TaskWorld } from '../tasks/tasks.js';
+import { mark } from '../trace.js';
+import { locate, optedIn, type Create } from './locate.js';
+
+/** Everything a command or a hook works on, opened by openWorld. */
+export interface World extends TaskWorld {
+  repo: Repo;
+  config: SortieConfig;
+  /** The config file, or undefined when running on defaults. */
+  configFile: string | undefined;
+  db: Database;
+  dbFile: string;
+  tasksDir: string;
+  journalDir: string;
+  /** What the opening sync found (undefined when it did not sync). */
+  synced: SyncResult | undefined;
+  /** Closes the connection (a hook process leaves it to its exit: see closeUnlessExiting). */
+  close(): void;
+}
+
+/**
+ * How the task index is brought in line with the task files: `quick` trusts the folder's mtime
+ * (one stat: hooks), `full` stats every file (commands, post-checkout, doctor).
+ */
+export type Sync = 'none' | 'quick' | 'full';
+
+export interface Refresh {
+  sync?: Sync;
+  /** Apply what the database-free hooks queued (commits, ended sessions, heartbeats). */
+  catchUp?: boolean;
+}
+
+export interface OpenOptions extends Refresh {
+  /** Whether the database may be created here (the opt-in policy: world/locate.ts). */
+  create: Create;
+  /** SQLite busy_timeout for this connection (default 5000). */
+  busyMs?: number;
+  /** Apply pending migrations (default true; doctor inspects the schema as it is). */
+  migrate?: boolean;
+  /** A config already loaded (init writes one; doctor and the guard load it first to report on it). */
+  config?: LoadedConfig;
+}
+
+export type WorldCtx = Pick<Ctx, 'cwd' | 'env' | 'now'>;
+
+/**
+ * The one way to open sortie's state: find the repository and the database, load the config,
+ * open (and migrate) the database, then sync the task index and catch up, as asked. Returns
+ * undefined when there is nothing to open here and `create` forbids creating it; with
+ * `create: 'always'` (commands) outside a repository it throws NOT_A_REPO instead.
+ */
+export async function openWorld(ctx: WorldCtx, o: OpenOptions): Promise<World | undefined> {
+  const at = locate(ctx.cwd, ctx.env);
+  if (o.create === 'always' && !at?.repo) requireRepo(ctx.cwd);
+  if (!at || (o.create === 'never' && !at.exists)) return undefined;
+  const loaded = o.config ?? (await loadConfig(at.repo?.root ?? ctx.cwd));
+  mark('config');
+  if (o.create === 'if-opted-in' && !optedIn(at, ctx.env, loaded.file)) return undefined;
+  const db = openDb(at.dbFile, { busyTimeoutMs: o.busyMs, migrate: o.migrate });
+  const repo = at.repo ?? { root: ctx.cwd, gitDir: ctx.cwd, commonDir: ctx.cwd };
+  const { config } = loaded;
+  const w: World = {
+    repo,
+    config,
+    configFile: loaded.file,
+    db,
+    dbFile: at.dbFile,
+    tasksDir: isAbsolute(config.tasks.dir) ? config.tasks.dir : resolve(repo.root, config.tasks.dir),
+    journalDir: isAbsolute(config.missions.journalDir) ? config.missions.journalDir : join(repo.root, config.missions.journalDir),
+    synced: undefined,
+    close: () => closeUnlessExiting(db),
+  };
+  mark('opened');
+  try {
+    w.synced = refresh(w, o, ctx);
+  } catch (e) {
+    w.close();
+    throw e;
+  }
+  return w;
+}
+
+/**
+ * Brings an open world up to date: the task index first (so what catch-up records is judged
+ * against the task files as they are), then what the database-free hooks queued. openWorld does
+ * this when asked; the guard does it only once it knows a commit names a task.
+ */
+export function refresh(w: World, o: Refresh, ctx: Pick<Ctx, 'env' | 'now'>): SyncResult | undefined {
+  const now = ctx.now();
+  const synced = o.sync && o.sync !== 'none' ? syncTasks(w.db, w.tasksDir, w.config, now, { quick: o.sync === 'quick' }) : undefined;
+  if (o.catchUp) catchUp(w.db, w.dbFile, w.repo, w.config, ctx.env, now);
+  if (synced || o.catchUp) mark('synced');
+  return synced;
+}
+
+/** Opens the world for a command (creating the database if needed), runs fn, and closes it. */
+export async function withWorld<T>(ctx: WorldCtx, o: Omit<OpenOptions, 'create'>, fn: (w: World) => Promise<T> | T): Promise<T> {
+  const w = (await openWorld(ctx, { ...o, create: 'always' }))!;
+  try {
+    return await fn(w);
+  } finally {
+    w.close();
+  }
+}
