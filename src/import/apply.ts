@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { record } from '../activity.js';
 import { presetNames, resolveConfig } from '../config/load.js';
 import { SortieError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../files.js';
+import { importedTarget, importedTargets, recordImport } from '../imports.js';
 import { getMission, insertRecordedMission } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
@@ -12,7 +13,7 @@ import { assertTaskId, idRegex, idTemplate } from '../tasks/ids.js';
 import { parseTask } from '../tasks/parse.js';
 import { PRIORITY_LETTER, type Priority, type Status } from '../tasks/status.js';
 import { indexTaskFile } from '../tasks/sync.js';
-import { claimTask, taskRow, writeTaskFile } from '../tasks/tasks.js';
+import { claimTask, highestTaskNumber, taskIds, taskRow, writeTaskFile } from '../tasks/tasks.js';
 import { iso } from '../time.js';
 import type { World } from '../world/open.js';
 import type { Defect, LabelRequest, Origin, PlannedEvent, PlannedMission, PlannedTask, Skip, SourceName, SourcePlan } from './types.js';
@@ -102,8 +103,7 @@ export interface ResolvedPlan {
 export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean }): ResolvedPlan {
   const { db, config } = ws;
   const source = plan.source;
-  const importedTarget = db.prepare('SELECT target FROM imports WHERE source = ? AND source_id = ? AND kind = ?').pluck();
-  const imported = (kind: Already['kind'], key: string) => importedTarget.get(source, key, kind) as string | undefined;
+  const imported = (kind: Already['kind'], key: string) => importedTarget(db, source, kind, key);
   const fits = (id: string) => {
     try {
       assertTaskId(id, config);
@@ -158,18 +158,8 @@ export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean
   if (opts.mapIds && toMap.length) {
     const prefix = config.tasks.prefix;
     const ids = idTemplate(config, prefix);
-    let max = 0;
-    const consider = (id: string) => (max = Math.max(max, ids.numberOf(id) ?? 0));
-    for (const id of db.prepare('SELECT id FROM tasks').pluck().all() as string[]) consider(id);
-    for (const id of taken) consider(id);
-    for (const a of db.prepare("SELECT target FROM imports WHERE kind = 'task'").pluck().all() as string[]) consider(a);
-    let names: string[] = [];
-    try {
-      names = readdirSync(ws.tasksDir).filter((n) => n.endsWith('.md'));
-    } catch {
-      // no tasks folder yet
-    }
-    for (const n of names) consider(n);
+    // Clear of the index, the task files, the ids kept by this import and those of earlier imports.
+    let max = highestTaskNumber(ws, ids, [...taken, ...importedTargets(db, 'task')]);
     for (const t of toMap) {
       let to = '';
       for (let n = max + 1; ; n++) {
@@ -286,7 +276,7 @@ export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean
 
 /** A preset whose id pattern fits every id of the source and every task sortie already has. */
 function suggestPreset(ws: World, sourceIds: string[]): IdCheck['preset'] {
-  const existing = ws.db.prepare('SELECT id FROM tasks').pluck().all() as string[];
+  const existing = taskIds(ws.db);
   for (const name of presetNames()) {
     const cfg = resolveConfig({ extends: name }, `preset ${name}`);
     if (cfg.tasks.idPattern === ws.config.tasks.idPattern) continue;
@@ -350,7 +340,6 @@ export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
     }
     // write() may run its function again (SQLITE_BUSY): what it collects starts afresh each time.
     const rows = write(db, () => {
-      const put = db.prepare('INSERT INTO imports (source, source_id, kind, target, imported_at) VALUES (?, ?, ?, ?, ?)');
       const missions: ApplyResult['missions'] = [];
       const holds: { task: string; mission: number }[] = [];
       let events = 0;
@@ -359,13 +348,13 @@ export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
         const task = parseTask(readFileSync(t.path, 'utf8'), t.path, config);
         indexTaskFile(db, task, now);
         record(db, { kind: 'task.created', at: action.created ?? at, taskId: task.id, detail: { title: task.title, source: action.source } });
-        put.run(r.source, t.key, 'task', t.id, at);
+        recordImport(db, { source: r.source, sourceId: t.key, kind: 'task', target: t.id, at });
       }
       for (const l of r.labels) indexTaskFile(db, parseTask(readFileSync(l.path, 'utf8'), l.path, config), now);
       const missionIds = new Map<string, number>();
       for (const a of r.missions) {
         const m = a.mission;
-        const parent = m.parentKey ? (missionIds.get(m.parentKey) ?? importedMission(db, r.source, m.parentKey)) : undefined;
+        const parent = m.parentKey ? (missionIds.get(m.parentKey) ?? importedTarget(db, r.source, 'mission', m.parentKey)) : undefined;
         const row = insertRecordedMission(db, {
           agent: m.agent,
           codename: m.codename,
@@ -376,7 +365,7 @@ export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
           worktree: m.worktree,
           branch: m.branch,
           pid: m.endedAt === undefined ? m.pid : undefined,
-          parentId: parent,
+          parentId: parent === undefined ? undefined : Number(parent),
           startedAt: m.startedAt,
           lastSeenAt: m.lastSeenAt,
           endedAt: m.endedAt,
@@ -385,14 +374,14 @@ export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
           summary: m.summary,
         });
         missionIds.set(a.key, row.id);
-        put.run(r.source, a.key, 'mission', String(row.id), at);
+        recordImport(db, { source: r.source, sourceId: a.key, kind: 'mission', target: String(row.id), at });
         missions.push({ key: a.key, id: row.id, codename: row.codename });
-        for (const e of a.events) writeEvent(db, r.source, e, row.id, row.agent, put, at), events++;
+        for (const e of a.events) writeEvent(db, r.source, e, row.id, row.agent, at), events++;
         for (const task of a.holds) holds.push({ task, mission: row.id });
       }
       for (const e of r.events) {
         const missionId = e.missionId ?? (e.missionKey ? missionIds.get(e.missionKey) : undefined);
-        writeEvent(db, r.source, e, missionId, e.event.agent, put, at);
+        writeEvent(db, r.source, e, missionId, e.event.agent, at);
         events++;
       }
       return { missions, holds, events };
@@ -418,18 +407,12 @@ export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
   return result;
 }
 
-function importedMission(db: Database, source: string, key: string): number | undefined {
-  const t = db.prepare("SELECT target FROM imports WHERE source = ? AND source_id = ? AND kind = 'mission'").pluck().get(source, key) as string | undefined;
-  return t === undefined ? undefined : Number(t);
-}
-
 function writeEvent(
   db: Database,
   source: string,
   r: ResolvedEvent,
   missionId: number | undefined,
   agent: string | undefined,
-  put: { run: (...a: unknown[]) => unknown },
   at: string,
 ): void {
   const e = r.event;
@@ -441,5 +424,5 @@ function writeEvent(
     taskId: r.taskId ?? null,
     detail: { source, work: e.work, note: e.note, reason: e.reason },
   });
-  if (e.key !== undefined) put.run(source, e.key, 'event', r.taskId ?? e.work ?? String(missionId ?? ''), at);
+  if (e.key !== undefined) recordImport(db, { source, sourceId: e.key, kind: 'event', target: r.taskId ?? e.work ?? String(missionId ?? ''), at });
 }
