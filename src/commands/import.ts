@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import type { Ctx } from '../ctx.js';
 import { SortieError } from '../errors.js';
@@ -27,8 +28,8 @@ const isSource = (name: string): name is SourceName => (SOURCES as readonly stri
 export async function importCommand(o: OptionsOf<'import'>, ctx: Ctx): Promise<number> {
   const name = o.source;
   if (!isSource(name)) {
-    const near = nearest(name, [...SOURCES]);
-    throw new SortieError('USAGE', `unknown source "${name}"${near ? ` (did you mean "${near}"?)` : ''}`, { hint: `sortie import <${SOURCES.join('|')}> [path]` });
+    const m = commandMessages.unknownSource(name, nearest(name, [...SOURCES]), SOURCES);
+    throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
   const source = await loaders[name]();
   // What the database-free hooks queued is applied first; the task index is brought in step only
@@ -38,14 +39,16 @@ export async function importCommand(o: OptionsOf<'import'>, ctx: Ctx): Promise<n
     let paths: string[];
     if (o.path !== undefined) {
       const given = resolve(ctx.cwd, o.path);
-      if (!existsSync(given)) throw new SortieError('USAGE', `${o.path}: no such file or folder`, { hint: `sortie import ${name} <path to its data>` });
+      if (!existsSync(given)) {
+        const m = commandMessages.noSuchSourcePath(name, o.path);
+        throw new SortieError('USAGE', m.message, { hint: m.hint });
+      }
       paths = [given];
     } else {
       paths = source.locate(rctx);
       if (paths.length === 0) {
-        throw new SortieError('USAGE', `found no ${name} data in this repository (looked for ${source.looked.join(', ')})`, {
-          hint: `give its location: sortie import ${name} <path>`,
-        });
+        const m = commandMessages.noSourceFound(name, source.looked);
+        throw new SortieError('USAGE', m.message, { hint: m.hint });
       }
     }
     const plan = await source.plan(rctx, paths);
@@ -165,14 +168,13 @@ function planJson(ws: World, r: ResolvedPlan, result?: ApplyResult): Record<stri
 function printPlan(ws: World, ctx: Ctx, again: string, r: ResolvedPlan, result?: ApplyResult): void {
   const c = colors(ctx);
   const n = counts(r);
-  print(ctx, result ? c.bold(`sortie import ${r.source}: applied`) : `${c.bold(`sortie import ${r.source}: dry run`)}, nothing written ${c.dim('(add --apply to import)')}`);
+  print(ctx, commandMessages.importHeader(c, r.source, result !== undefined));
   print(ctx, c.dim(`read: ${readSummary(ws, r.read) || 'nothing'}`));
 
   if (r.ids.blocked) {
-    const m = r.ids.misfit;
-    print(ctx, `\n${c.yellow(`ids: ${m.length} task id${m.length === 1 ? '' : 's'} do not match tasks.idPattern ${r.ids.pattern}`)} (${m.slice(0, 5).map((x) => x.id).join(', ')}${m.length > 5 ? ', ...' : ''})`);
-    if (r.ids.preset) print(ctx, `  they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}`);
-    print(ctx, `  or give them new ids: ${again} --map-ids`);
+    print(ctx, `\n${commandMessages.idsMisfit(c, r.ids.pattern, r.ids.misfit.map((m) => m.id))}`);
+    if (r.ids.preset) print(ctx, `  ${commandMessages.idsFitPreset(r.ids.preset)}`);
+    print(ctx, `  ${commandMessages.idsMapHint(again)}`);
   }
   if (r.ids.mapped.length) {
     print(ctx, `\n${c.bold(`ids mapped (old -> new), dependencies rewritten (${r.ids.mapped.length}):`)}`);
@@ -216,11 +218,11 @@ function printPlan(ws: World, ctx: Ctx, again: string, r: ResolvedPlan, result?:
   }
   print(ctx, `\n${n.create} to create (${n.tasks} tasks, ${n.missions} missions, ${n.events} history events), ${n.change} to change, ${n.already} already imported, ${n.skipped} skipped`);
   if (result) {
-    print(ctx, c.green(`imported: ${result.tasks.length} tasks, ${result.missions.length} missions, ${result.events} history events${result.labels.length ? `, labels on ${result.labels.length} tasks` : ''}${result.claims.length ? `, ${result.claims.length} live claims` : ''}`));
+    print(ctx, commandMessages.imported(c, { tasks: result.tasks.length, missions: result.missions.length, events: result.events, labels: result.labels.length, claims: result.claims.length }));
     for (const t of result.tasks) print(ctx, c.dim(`  ${t.id}  ${rel(ws, t.path)}`));
-    for (const u of result.unclaimed) print(ctx, c.yellow(`  not claimed: ${u.task} for mission #${u.mission}: ${u.why}`));
-    if (result.tasks.length || result.missions.length) print(ctx, 'next: sortie status   (and sortie mission list --all, sortie log)');
-  } else if (r.ids.blocked) print(ctx, c.yellow('--apply will refuse until the ids fit (see "ids" above)'));
+    for (const u of result.unclaimed) print(ctx, `  ${commandMessages.notClaimed(c, u)}`);
+    if (result.tasks.length || result.missions.length) print(ctx, commandMessages.afterImport());
+  } else if (r.ids.blocked) print(ctx, commandMessages.applyWillRefuse(c));
 }
 
 /** Files in folders of more than two are counted, not listed (the JSON lists every one). */
@@ -236,10 +238,10 @@ function readSummary(ws: World, files: string[]): string {
 function presetCheck(ctx: Ctx, again: string, r: ResolvedPlan, json: boolean): number {
   const fit = r.ids.misfit.length === 0;
   if (json) printJson(ctx, { pattern: r.ids.pattern, fit, misfit: r.ids.misfit.map((m) => m.id), preset: r.ids.preset ?? null });
-  else if (fit) print(ctx, `every task id from ${r.source} fits tasks.idPattern ${r.ids.pattern}`);
+  else if (fit) print(ctx, commandMessages.idsAllFit(r.source, r.ids.pattern));
   else {
-    print(ctx, `${r.ids.misfit.length} task ids from ${r.source} do not fit tasks.idPattern ${r.ids.pattern}: ${r.ids.misfit.slice(0, 5).map((m) => m.id).join(', ')}`);
-    print(ctx, r.ids.preset ? `they fit the ${r.ids.preset.name} preset: ${r.ids.preset.how}` : `no preset fits them: ${again} --map-ids`);
+    print(ctx, commandMessages.idsDoNotFit(r.source, r.ids.pattern, r.ids.misfit.map((m) => m.id)));
+    print(ctx, r.ids.preset ? commandMessages.idsFitPreset(r.ids.preset) : commandMessages.noPresetFits(again));
   }
   return fit ? 0 : 1;
 }

@@ -16,6 +16,7 @@ import { indexTaskFile } from '../tasks/sync.js';
 import { claimTask, highestTaskNumber, taskIds, taskRow, writeTaskFile } from '../tasks/tasks.js';
 import { iso } from '../time.js';
 import type { World } from '../world/open.js';
+import { importMessages } from './messages.js';
 import type { Defect, LabelRequest, Origin, PlannedEvent, PlannedMission, PlannedTask, Skip, SourceName, SourcePlan } from './types.js';
 
 export interface TaskAction {
@@ -140,13 +141,7 @@ export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean
     } else if (sortieHas(t.id) || taken.has(t.id)) {
       if (opts.mapIds) toMap.push(t);
       else {
-        skipped.push({
-          origin: t.origin,
-          what: `task ${t.id}`,
-          why: taken.has(t.id)
-            ? `another record of this import already has the id ${t.id} (--map-ids gives it a new id)`
-            : `sortie already has a task ${t.id} that was not imported from ${source}; it is left as it is (--map-ids gives the imported one a new id)`,
-        });
+        skipped.push({ origin: t.origin, what: `task ${t.id}`, why: taken.has(t.id) ? importMessages.idTwiceInSource(t.id) : importMessages.idTakenHere(t.id, source) });
         skippedKeys.add(t.key);
       }
     } else {
@@ -168,9 +163,8 @@ export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean
         if (!taken.has(to) && !sortieHas(to)) break;
       }
       if (!fits(to)) {
-        throw new SortieError('CONFIG', `--map-ids made "${to}", which does not match tasks.idPattern ${config.tasks.idPattern}`, {
-          hint: 'make tasks.idTemplate and tasks.prefix produce ids that match tasks.idPattern',
-        });
+        const m = importMessages.mappedIdMisfit(to, config.tasks.idPattern);
+        throw new SortieError('CONFIG', m.message, { hint: m.hint });
       }
       taken.add(to);
       kept.set(t.key, to);
@@ -205,7 +199,7 @@ export function resolvePlan(ws: World, plan: SourcePlan, opts: { mapIds: boolean
     for (const d of t.dependsOn) {
       const to = taskRef(d);
       if (to !== undefined) deps.push(to);
-      else defects.push({ origin: t.origin, defect: `${t.id} depends on ${d}, which is neither imported nor a sortie task`, handled: 'that dependency is dropped' });
+      else defects.push({ origin: t.origin, ...importMessages.lostDependency(t.id, d) });
     }
     tasks.push({
       key: t.key,
@@ -282,10 +276,7 @@ function suggestPreset(ws: World, sourceIds: string[]): IdCheck['preset'] {
     if (cfg.tasks.idPattern === ws.config.tasks.idPattern) continue;
     const re = idRegex(cfg);
     if (sourceIds.length && sourceIds.every((id) => re.test(id)) && existing.every((id) => re.test(id))) {
-      const how = ws.configFile
-        ? `set "extends": "${name}" in ${relative(ws.repo.root, ws.configFile) || ws.configFile}, run \`sortie init\`, then import again`
-        : `sortie init --preset ${name}, then import again`;
-      return { name, how };
+      return { name, how: importMessages.switchPreset(name, ws.configFile ? relative(ws.repo.root, ws.configFile) || ws.configFile : undefined) };
     }
   }
   return undefined;
@@ -307,11 +298,8 @@ export interface ApplyResult {
  */
 export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
   if (r.ids.blocked) {
-    const n = r.ids.misfit.length;
-    throw new SortieError('CONFIG', `${n} task id${n === 1 ? '' : 's'} from ${r.source} (${r.ids.misfit.slice(0, 3).map((m) => m.id).join(', ')}${n > 3 ? ', ...' : ''}) do not match tasks.idPattern ${r.ids.pattern}; nothing was imported`, {
-      hint: r.ids.preset ? `${r.ids.preset.how}; or keep your ids and add --map-ids` : 'add --map-ids to give them new ids (the plan prints old -> new)',
-      data: { misfit: r.ids.misfit.map((m) => m.id), preset: r.ids.preset?.name ?? null },
-    });
+    const m = importMessages.idsBlockApply(r.source, r.ids.pattern, r.ids.misfit.map((x) => x.id), r.ids.preset);
+    throw new SortieError('CONFIG', m.message, { hint: m.hint, data: { misfit: r.ids.misfit.map((x) => x.id), preset: r.ids.preset?.name ?? null } });
   }
   const { db, config } = ws;
   const at = iso(now);
@@ -324,10 +312,8 @@ export function applyPlan(ws: World, r: ResolvedPlan, now: Date): ApplyResult {
     for (const t of r.tasks) {
       const path = writeTaskFile(ws.tasksDir, { ...t, source: t.source });
       if (path === undefined) {
-        throw new SortieError('TASK_EXISTS', `a file for task ${t.id} appeared while importing (another process created it); nothing was imported`, {
-          hint: `run the same sortie import ${r.source} again: its plan will account for that file`,
-          data: { task: t.id },
-        });
+        const m = importMessages.taskFileAppeared(t.id, r.source);
+        throw new SortieError('TASK_EXISTS', m.message, { hint: m.hint, data: { task: t.id } });
       }
       created.push(path);
       result.tasks.push({ key: t.key, id: t.id, path });
