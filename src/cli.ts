@@ -33,6 +33,7 @@ const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) =
   'mission note': async () => (await import('./commands/mission.js')).note,
   'mission reap': async () => (await import('./commands/mission.js')).reap,
   log: async () => (await import('./commands/log.js')).log,
+  import: async () => (await import('./commands/import.js')).importCommand,
   init: async () => (await import('./commands/init.js')).init,
   uninstall: async () => (await import('./commands/init.js')).uninstall,
   doctor: async () => (await import('./commands/doctor.js')).doctor,

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'DB_CORRUPT'
   | 'DB_BUSY'
   | 'TASK_NOT_FOUND'
+  | 'TASK_EXISTS'
   | 'TASK_INVALID_ID'
   | 'TASK_PARSE'
   | 'TRANSITION'
@@ -33,6 +34,7 @@ const exitFor: Record<ErrorCode, number> = {
   CONFIG: EXIT.usage,
   TASK_INVALID_ID: EXIT.usage,
   TASK_PARSE: EXIT.failure,
+  TASK_EXISTS: EXIT.failure,
   NOT_A_REPO: EXIT.environment,
   DB_FUTURE: EXIT.environment,
   DB_CORRUPT: EXIT.environment,

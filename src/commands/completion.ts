@@ -3,7 +3,7 @@ import { GROUPS, VISIBLE, type OptionsOf } from './specs.js';
 import type { ArgSpec, CommandSpec } from './types.js';
 import { SortieError } from '../errors.js';
 import type { Ctx } from '../ctx.js';
-import { taskIds } from '../tasks/tasks.js';
+import { taskIdsOpenFirst } from '../tasks/tasks.js';
 import { openWorld } from '../world/open.js';
 
 /**
@@ -301,7 +301,7 @@ export async function complete(o: OptionsOf<'__complete'>, ctx: Ctx): Promise<nu
     const w = await openWorld(ctx, { create: 'never', migrate: false, busyMs: 500 });
     if (!w) return 0;
     try {
-      const ids = taskIds(w.db, 20_000);
+      const ids = taskIdsOpenFirst(w.db, 20_000);
       if (ids.length) ctx.stdout.write(`${ids.join('\n')}\n`);
     } finally {
       w.close();

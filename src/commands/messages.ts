@@ -74,4 +74,29 @@ export const commandMessages = {
   badLimit: (limit: string) => `--limit must be a positive number, got "${limit}"`,
   noActivity: (since: string | undefined) => (since ? `nothing since ${since}` : 'no activity recorded yet'),
   noTasksYet: () => 'no tasks yet: sortie task new "<title>"',
+
+  // import
+  unknownSource: (name: string, near: string | undefined, sources: readonly string[]) => ({
+    message: `unknown source "${name}"${near ? ` (did you mean "${near}"?)` : ''}`,
+    hint: `sortie import <${sources.join('|')}> [path]`,
+  }),
+  noSuchSourcePath: (source: string, path: string) => ({ message: `${path}: no such file or folder`, hint: `sortie import ${source} <path to its data>` }),
+  noSourceFound: (source: string, looked: string[]) => ({
+    message: `found no ${source} data in this repository (looked for ${looked.join(', ')})`,
+    hint: `give its location: sortie import ${source} <path>`,
+  }),
+  importHeader: (c: Colors, source: string, applied: boolean) =>
+    applied ? c.bold(`sortie import ${source}: applied`) : `${c.bold(`sortie import ${source}: dry run`)}, nothing written ${c.dim('(add --apply to import)')}`,
+  idsMisfit: (c: Colors, pattern: string, ids: string[]) =>
+    `${c.yellow(`ids: ${ids.length} task id${ids.length === 1 ? '' : 's'} do not match tasks.idPattern ${pattern}`)} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''})`,
+  idsFitPreset: (preset: { name: string; how: string }) => `they fit the ${preset.name} preset: ${preset.how}`,
+  idsMapHint: (again: string) => `or give them new ids: ${again} --map-ids`,
+  applyWillRefuse: (c: Colors) => c.yellow('--apply will refuse until the ids fit (see "ids" above)'),
+  imported: (c: Colors, n: { tasks: number; missions: number; events: number; labels: number; claims: number }) =>
+    c.green(`imported: ${n.tasks} tasks, ${n.missions} missions, ${n.events} history events${n.labels ? `, labels on ${n.labels} tasks` : ''}${n.claims ? `, ${n.claims} live claims` : ''}`),
+  notClaimed: (c: Colors, u: { task: string; mission: number; why: string }) => c.yellow(`not claimed: ${u.task} for mission #${u.mission}: ${u.why}`),
+  afterImport: () => 'next: sortie status   (and sortie mission list --all, sortie log)',
+  idsAllFit: (source: string, pattern: string) => `every task id from ${source} fits tasks.idPattern ${pattern}`,
+  idsDoNotFit: (source: string, pattern: string, ids: string[]) => `${ids.length} task ids from ${source} do not fit tasks.idPattern ${pattern}: ${ids.slice(0, 5).join(', ')}`,
+  noPresetFits: (again: string) => `no preset fits them: ${again} --map-ids`,
 };

@@ -26,6 +26,9 @@ function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
     endReason: m.end_reason,
     handoff: m.handoff,
     summary: m.summary,
+    persona: m.persona,
+    role: m.role,
+    source: m.source,
     claims: claimsOf(ws.db, m.id).map((c) => ({ task: c.task_id, since: c.claimed_at })),
   };
 }
@@ -86,6 +89,7 @@ export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<numb
     print(ctx, `${c.bold(m.codename)}  mission #${m.id}  ${m.kind === 'person' ? `person ${m.person}` : m.agent}`);
     print(ctx, `started ${m.started_at}${m.branch ? ` on ${m.branch}` : ''}; last seen ${m.last_seen_at}`);
     print(ctx, m.ended_at ? `ended ${m.ended_at} (${m.end_reason})` : c.green('live'));
+    if (m.source) print(ctx, c.dim(`imported from ${m.source}${m.persona ? `; persona ${m.persona}${m.role ? ` (${m.role})` : ''}` : m.role ? `; role ${m.role}` : ''}`));
     const held = claimsOf(ws.db, m.id);
     print(ctx, `holds: ${held.length ? held.map((h) => h.task_id).join(', ') : 'nothing'}`);
     if (commits.length) {

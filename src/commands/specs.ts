@@ -156,6 +156,18 @@ export const COMMANDS = [
     },
   },
   {
+    name: 'import',
+    args: [{ name: 'source', usage: '<source>' }, { name: 'path', usage: '[path]' }],
+    summary: 'bring tasks, missions and handoffs from site-nine, overstory, sessions, taskr or workstreams (a dry run unless --apply)',
+    options: {
+      apply: { type: 'boolean', description: 'write what the plan says (without it, nothing is written)' },
+      'map-ids': { type: 'boolean', description: 'give tasks whose ids do not fit tasks.idPattern new ids (printed old -> new)' },
+      'preset-check': { type: 'boolean', description: 'only check the source ids against tasks.idPattern and name a preset that fits' },
+      json,
+    },
+    examples: ['sortie import site-nine', 'sortie import site-nine --apply', 'sortie import workstreams work/ --map-ids --apply', 'sortie import taskr ~/.taskr/taskr.db --json'],
+  },
+  {
     name: 'init',
     args: [],
     summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',

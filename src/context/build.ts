@@ -1,6 +1,6 @@
 import type { SortieConfig } from '../config/types.js';
 import type { Checkpoint } from '../missions/checkpoint.js';
-import type { MissionRow } from '../missions/missions.js';
+import { previousHandoff, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { clean, oneLine } from '../text.js';
@@ -65,15 +65,10 @@ export function buildContext(i: ContextInput): string {
   const waiting = waitingTasks(db, 8);
   const waitingCount = waiting.length < 8 ? waiting.length : countWaiting(db);
   const handoffLines: string[] = [];
-  const prev = db
-    .prepare(
-      `SELECT codename, agent, ended_at, end_reason, handoff, summary FROM missions
-       WHERE id != ? AND ended_at IS NOT NULL AND (handoff IS NOT NULL OR summary IS NOT NULL) AND (branch IS ? OR ? IS NULL)
-       ORDER BY ended_at DESC LIMIT 1`,
-    )
-    .get(m.id, m.branch, m.branch) as { codename: string; agent: string; ended_at: string; end_reason: string; handoff: string | null; summary: string | null } | undefined;
+  const prev = previousHandoff(db, m);
   if (prev) {
-    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}):`);
+    const from = prev.source ? `, imported from ${prev.source.split(':')[0]}` : '';
+    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}${from}):`);
     handoffLines.push(indent(clean(prev.handoff ?? prev.summary ?? '', 1200)));
   }
   const noteFor = db.prepare(

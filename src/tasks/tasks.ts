@@ -9,7 +9,7 @@ import { iso } from '../time.js';
 import type { SortieConfig } from '../config/types.js';
 import { writeFileAtomic } from '../files.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
-import { assertTaskId } from './ids.js';
+import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, TERMINAL, assertTransition, canTransition, isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
@@ -166,53 +166,12 @@ export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: C
   }
   mkdirSync(w.tasksDir, { recursive: true });
   return write(w.db, () => {
-    const template = w.config.tasks.idTemplate;
-    const fill = (n: number) =>
-      template
-        .replace('{prefix}', prefix)
-        .replace('{role}', role.toUpperCase())
-        .replace('{P}', PRIORITY_LETTER[priority])
-        .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0'));
-    // The number is shared by every id the template could produce with this prefix.
-    const numberRe = new RegExp(
-      `^${escapeRe(template)
-        .replace(escapeRe('{prefix}'), escapeRe(prefix))
-        .replace(escapeRe('{role}'), '[A-Za-z0-9]+')
-        .replace(escapeRe('{P}'), '[A-Z]')
-        .replace(/\\\{n(?::\d+)?\\\}/, '(\\d+)')}`,
-    );
-    let max = 0;
-    const consider = (id: string) => {
-      const m = numberRe.exec(id);
-      if (m?.[1]) max = Math.max(max, Number(m[1]));
-    };
-    for (const r of w.db.prepare('SELECT id FROM tasks').all() as { id: string }[]) consider(r.id);
-    for (const name of readdirSync(w.tasksDir)) consider(name);
-    for (let n = max + 1; ; n++) {
-      const id = fill(n);
+    const ids = idTemplate(w.config, prefix);
+    for (let n = highestTaskNumber(w, ids) + 1; ; n++) {
+      const id = ids.fill(n, role, PRIORITY_LETTER[priority]);
       assertTaskId(id, w.config);
-      const path = join(w.tasksDir, `${id}-${slug(title) || 'task'}.md`);
-      const lines = [
-        '---',
-        `id: ${id}`,
-        `title: ${yamlString(title)}`,
-        `status: ${status}`,
-        `priority: ${priority}`,
-        ...(input.role ? [`role: ${yamlString(input.role)}`] : []),
-        ...(input.labels?.length ? [`labels: [${input.labels.map(yamlString).join(', ')}]`] : []),
-        ...(deps.length ? [`depends_on: [${deps.join(', ')}]`] : []),
-        `created: ${iso(now)}`,
-        '---',
-        '',
-        (input.body ?? '').trim(),
-        '',
-      ];
-      try {
-        writeFileSync(path, lines.join('\n'), { flag: 'wx' });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw e;
-      }
+      const path = writeTaskFile(w.tasksDir, { id, title, status, priority, role: input.role, labels: input.labels, dependsOn: deps, created: iso(now), body: input.body });
+      if (path === undefined) continue;
       const task = parseTask(readFileSync(path, 'utf8'), path, w.config);
       indexTaskFile(w.db, task, now);
       record(w.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
@@ -221,8 +180,81 @@ export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: C
   });
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * The highest number the id template has used with its prefix, in the index, among the task
+ * files' names (a file not indexed yet counts) and in `also`. Inside write() for a number that
+ * is still free when the file is created.
+ */
+export function highestTaskNumber(w: TaskWorld, ids: IdTemplate, also: Iterable<string> = []): number {
+  let max = 0;
+  const consider = (id: string) => (max = Math.max(max, ids.numberOf(id) ?? 0));
+  for (const id of taskIds(w.db)) consider(id);
+  let names: string[] = [];
+  try {
+    names = readdirSync(w.tasksDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  for (const name of names) consider(name);
+  for (const id of also) consider(id);
+  return max;
+}
+
+export function taskIds(db: Database): string[] {
+  return db.prepare('SELECT id FROM tasks').pluck().all() as string[];
+}
+
+export interface TaskFileFields {
+  id: string;
+  title: string;
+  status: Status;
+  priority: Priority;
+  role?: string | undefined;
+  labels?: string[] | undefined;
+  dependsOn?: string[] | undefined;
+  created?: string | undefined;
+  /** When it was closed (COMPLETE or ABORTED), for tasks brought in from another tool. */
+  closed?: string | undefined;
+  /** Where it came from (`site-nine:OPR-H-0032`), for imported tasks. */
+  source?: string | undefined;
+  body?: string | undefined;
+}
+
+/** The text of a task file: YAML front matter in sortie's field order, then the body. */
+function taskFileText(t: TaskFileFields): string {
+  return [
+    '---',
+    `id: ${t.id}`,
+    `title: ${yamlString(t.title)}`,
+    `status: ${t.status}`,
+    `priority: ${t.priority}`,
+    ...(t.role ? [`role: ${yamlString(t.role)}`] : []),
+    ...(t.labels?.length ? [`labels: [${t.labels.map(yamlString).join(', ')}]`] : []),
+    ...(t.dependsOn?.length ? [`depends_on: [${t.dependsOn.join(', ')}]`] : []),
+    ...(t.created ? [`created: ${t.created}`] : []),
+    ...(t.closed ? [`closed: ${t.closed}`] : []),
+    ...(t.source ? [`source: ${yamlString(t.source)}`] : []),
+    '---',
+    '',
+    (t.body ?? '').trim(),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Creates the file of a task whose id is already decided (`<dir>/<id>-<slug>.md`), exclusively: an
+ * existing file is never overwritten. Returns its path, or undefined when that file exists.
+ * Indexing is the caller's.
+ */
+export function writeTaskFile(dir: string, t: TaskFileFields): string | undefined {
+  const path = join(dir, `${t.id}-${slug(t.title) || 'task'}.md`);
+  try {
+    writeFileSync(path, taskFileText(t), { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw e;
+  }
+  return path;
 }
 
 export interface ClaimResult {
@@ -492,8 +524,8 @@ export function pickupNote(db: Database, taskId: string): PickupNote | undefined
   return note ? { note, from: h!.codename, at: h!.at } : undefined;
 }
 
-/** Task ids for completion: open tasks first, then closed ones, each by id. */
-export function taskIds(db: Database, limit: number): string[] {
+/** Task ids for completion: open tasks first, then closed ones, each by id, at most `limit`. */
+export function taskIdsOpenFirst(db: Database, limit: number): string[] {
   return db.prepare("SELECT id FROM tasks ORDER BY status IN ('COMPLETE', 'ABORTED'), id LIMIT ?").pluck().all(limit) as string[];
 }
 

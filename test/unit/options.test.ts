@@ -45,6 +45,7 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['mission note', ['tests', 'pass;', 'docs', 'left', '--append'], { text: 'tests pass; docs left', append: true, json: false }],
   ['mission reap', [], { json: false }],
   ['log', ['--since', '2h', '--mission', '#3', '--agent', 'claude-code', '--task', 'AUTH-1', '--limit', '10'], { since: '2h', mission: '#3', agent: 'claude-code', task: 'AUTH-1', limit: '10', json: false }],
+  ['import', ['site-nine', 'old/project.db', '--apply', '--map-ids', '--json'], { source: 'site-nine', path: 'old/project.db', apply: true, mapIds: true, presetCheck: false, json: true }],
   ['init', ['--preset', 'strict', '--no-claude', '--no-git', '--dry-run', '--json'], { preset: 'strict', noClaude: true, noGit: true, dryRun: true, json: true }],
   ['uninstall', ['--keep-config', '--dry-run'], { keepConfig: true, dryRun: true, json: false }],
   ['doctor', [], { json: false }],
@@ -74,6 +75,8 @@ describe('usage errors come back as messages', () => {
     ['hook', ['claude-code'], 'missing <event>'],
     ['completion', [], 'missing <bash|zsh|fish>'],
     ['task edit', ['AUTH-1', '--label'], "Option '--label <value>' argument missing"],
+    ['import', [], 'missing <source>'],
+    ['import', ['sessions', 'a', 'b'], 'unexpected argument "b"'],
     ['task claim', ['AUTH-1', '--force=yes'], "Option '--force' does not take an argument"],
   ])('sortie %s %j', (name, argv, message) => {
     const r = parseCommand(spec(name), argv);
