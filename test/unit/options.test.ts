@@ -38,7 +38,7 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['mission note', ['tests', 'pass;', 'docs', 'left', '--append'], { text: 'tests pass; docs left', append: true, json: false }],
   ['mission reap', [], { json: false }],
   ['log', ['--since', '2h', '--mission', '#3', '--agent', 'claude-code', '--task', 'AUTH-1', '--limit', '10'], { since: '2h', mission: '#3', agent: 'claude-code', task: 'AUTH-1', limit: '10', json: false }],
-  ['init', ['--preset', 'strict', '--no-claude', '--no-git', '--dry-run', '--json'], { preset: 'strict', noClaude: true, noGit: true, dryRun: true, json: true }],
+  ['init', ['--preset', 'strict', '--agent', 'codex', '--agent', 'gemini-cli', '--trust', '--no-claude', '--no-git', '--dry-run', '--json'], { preset: 'strict', agent: ['codex', 'gemini-cli'], trust: true, noClaude: true, noGit: true, dryRun: true, json: true }],
   ['uninstall', ['--keep-config', '--dry-run'], { keepConfig: true, dryRun: true, json: false }],
   ['doctor', [], { json: false }],
   ['hook', ['git', 'commit-msg', '.git/COMMIT_EDITMSG'], { agent: 'git', event: 'commit-msg', args: ['.git/COMMIT_EDITMSG'] }],
