@@ -54,6 +54,8 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     const m = commandMessages.unknownPreset(preset, presetNames());
     throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
+  // Chosen first: an unknown agent is a usage error before anything is written.
+  const { agents, defaulted } = await chooseAgents(o, repo.root);
   const changes: FileChange[] = [];
   const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
   const created = (f: FileChange) => {
@@ -72,7 +74,6 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   }
 
   // 2. the agents' hooks
-  const { agents, defaulted } = await chooseAgents(o, repo.root);
   for (const { agent, setup } of agents) {
     for (const c of setup.install(setupContext(repo.root, ctx.env, agent, dry))) {
       if (c.action !== 'unchanged') changes.push(c);

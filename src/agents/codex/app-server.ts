@@ -45,7 +45,9 @@ export async function withCodexAppServer<T>(bin: string, env: Env, fn: (rpc: Cod
   let buffer = '';
   let stderr = '';
   let nextId = 1;
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 4000) stderr += d;
+  });
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     buffer += d;
     for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
@@ -66,7 +68,9 @@ export async function withCodexAppServer<T>(bin: string, env: Env, fn: (rpc: Cod
   });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const failAll = (why: string) => {
-    for (const w of pending.values()) w.reject(new Error(`codex app-server ${why}${stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`));
+    // The first lines say what went wrong (a backtrace may follow).
+    const said = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/bubblewrap|^WARNING/i.test(l)).slice(0, 2).join(' ');
+    for (const w of pending.values()) w.reject(new Error(`codex app-server ${why}${said ? `: ${said}` : ''}`));
     pending.clear();
   };
   child.once('close', (code) => failAll(`exited (${code})`));
