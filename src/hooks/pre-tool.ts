@@ -13,6 +13,7 @@ import { findIds, messageBody } from '../tasks/ids.js';
 import { colors } from '../ui.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 import { preToolAnswer } from './light.js';
+import { hookMessages } from './messages.js';
 
 /**
  * The commit guard for an agent whose `git commit` runs no git hook (`gitHooksRun: false`): the
@@ -36,7 +37,8 @@ export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, env: Env
     const actor: Actor = { mission: m && !m.ended_at ? m : undefined, kind: 'agent' };
     for (const call of calls) {
       const denied = judgeCall(w, actor, call, ev.cwd, env, now);
-      if (denied) return agent.preToolOutput?.(ev.event, { deny: denied });
+      // Judged before the line runs: a claim earlier in the same line has not happened yet.
+      if (denied) return agent.preToolOutput?.(ev.event, { deny: /\btask\s+claim\b/.test(command) ? `${denied}${hookMessages.claimFirst()}` : denied });
     }
     const head = git(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: ev.cwd, env });
     writeSessionState(w.dbFile, ev.sessionId, 'head', `${head.ok ? head.out : ''}\n${actor.mission?.id ?? ''}\n${ev.cwd}\n`);
