@@ -1,6 +1,7 @@
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
+import { identityHints } from '../agents/index.js';
 import { resolveActor } from '../missions/identity.js';
 import { claimNext, pickupNote, readyTasks, startable, waitingTasks, type PickupNote } from '../tasks/tasks.js';
 import type { Task } from '../tasks/parse.js';
@@ -85,7 +86,7 @@ export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
       return 0;
     }
     reap(ws, ctx);
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = claimNext(ws, actor.mission, ctx.now());
     if (!r) throw nothingReady();
     const note = r.kind === 'waiting' ? pickupNote(ws.db, r.task.id) : undefined;

@@ -1,3 +1,4 @@
+import { AGENT_LIST } from '../agents/index.js';
 import { presetNames } from '../config/load.js';
 import type { StatusVerb } from '../tasks/tasks.js';
 import type { CommandSpec, Options } from './types.js';
@@ -170,9 +171,11 @@ export const COMMANDS = [
   {
     name: 'init',
     args: [],
-    summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',
+    summary: "set sortie up in this repository (config, the agents' hooks, git hooks, database); safe to re-run",
     options: {
       preset: { type: 'string', description: presetChoices(), value: 'name' },
+      agent: { type: 'string', multiple: true, description: `set this agent up (${AGENT_LIST.map((a) => a.name).join(', ')}); default: the agents whose config the repository has, else claude-code`, value: 'name' },
+      trust: { type: 'boolean', description: "also trust sortie's hooks in each agent's own user config (Codex, Gemini CLI, Copilot CLI ask once)" },
       'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
       'no-git': { type: 'boolean', description: 'do not install git hooks' },
       'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },

@@ -1,6 +1,7 @@
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
+import { identityHints } from '../agents/index.js';
 import { resolveActor } from '../missions/identity.js';
 import { editTask } from '../tasks/edit.js';
 import { colors, print, printJson } from '../ui.js';
@@ -18,7 +19,7 @@ export async function edit(o: OptionsOf<'task edit'>, ctx: Ctx): Promise<number>
     throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
   return withWorld(ctx, TASKS, (ws) => {
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now(), { create: false });
     const r = editTask(
       ws,
       actor?.mission,

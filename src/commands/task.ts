@@ -3,6 +3,7 @@ import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
+import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
@@ -31,7 +32,7 @@ export function reap(w: World, ctx: Ctx): void {
 
 export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now());
     const task = createTask(ws, actor?.mission, {
       title: o.title,
       priority: o.priority,
@@ -133,7 +134,7 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
   return withWorld(ctx, TASKS, (ws) => {
     reap(ws, ctx);
     const id = o.id;
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
     else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
@@ -150,7 +151,7 @@ export function change(verb: StatusVerb) {
         const m = commandMessages.handoffNeedsNotes(id);
         throw new SortieError('USAGE', m.message, { hint: m.hint });
       }
-      const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+      const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
       if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {
