@@ -7,12 +7,14 @@ export type ErrorCode =
   | 'DB_CORRUPT'
   | 'DB_BUSY'
   | 'TASK_NOT_FOUND'
+  | 'TASK_EXISTS'
   | 'TASK_INVALID_ID'
   | 'TASK_PARSE'
   | 'TRANSITION'
   | 'CLAIM_HELD'
   | 'NOT_HOLDER'
   | 'NOT_CLAIMABLE'
+  | 'NOTHING_READY'
   | 'MISSION_NOT_FOUND'
   | 'MISSION_ENDED'
   | 'INSTALL';
@@ -32,6 +34,7 @@ const exitFor: Record<ErrorCode, number> = {
   CONFIG: EXIT.usage,
   TASK_INVALID_ID: EXIT.usage,
   TASK_PARSE: EXIT.failure,
+  TASK_EXISTS: EXIT.failure,
   NOT_A_REPO: EXIT.environment,
   DB_FUTURE: EXIT.environment,
   DB_CORRUPT: EXIT.environment,
@@ -43,6 +46,7 @@ const exitFor: Record<ErrorCode, number> = {
   CLAIM_HELD: EXIT.failure,
   NOT_HOLDER: EXIT.failure,
   NOT_CLAIMABLE: EXIT.failure,
+  NOTHING_READY: EXIT.failure,
   MISSION_ENDED: EXIT.failure,
 };
 

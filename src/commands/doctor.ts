@@ -6,7 +6,9 @@ import { DEFAULT_CONFIG } from '../config/defaults.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
 import { findRepo, git } from '../git.js';
-import { inspectClaude } from '../install/claude.js';
+import { AGENT_LIST } from '../agents/index.js';
+import type { AgentAdapter, Finding } from '../agents/types.js';
+import { setupContext } from '../install/agents.js';
 import { resolveHookCommand } from '../install/command.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hookBlock, hooksEnvProblem, huskyHooksDir } from '../install/git.js';
@@ -23,12 +25,7 @@ import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 import { findingJson } from './json.js';
 
-export interface Finding {
-  check: string;
-  level: 'ok' | 'warn' | 'error';
-  message: string;
-  fix?: string | undefined;
-}
+export type { Finding };
 
 /** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
 export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
@@ -70,18 +67,8 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     add({ check: 'config', level: 'error', message: errorMessage(e), fix: isSortieError(e) ? e.hint : undefined });
   }
 
-  // Claude Code hooks
-  const claude = inspectClaude(repo.root);
-  const missing = claude.filter((h) => !h.installed).map((h) => h.event);
-  if (missing.length) add({ check: 'claude hooks', level: 'error', message: `not installed for ${missing.join(', ')}`, fix: 'sortie init' });
-  else {
-    const found = resolveHookCommand(claude[0]?.command ?? '', '$CLAUDE_PROJECT_DIR', repo.root, ctx.env);
-    add(
-      found
-        ? { check: 'claude hooks', level: 'ok', message: `${claude.length} events wired; they run ${found.via === 'project' ? `the project's install (${relative(repo.root, found.path)})` : `the global sortie-hook (${found.path})`}` }
-        : { check: 'claude hooks', level: 'error', message: 'the hook entries cannot find sortie here: not in the project\'s node_modules, no sortie-hook on PATH', fix: 'install it: your package manager\'s install (npm ci, pnpm install, ...) where the project depends on sortie, else npm i -g sortie' },
-    );
-  }
+  // the agents' hooks, whether they find sortie here, and whether each agent will run them
+  out.push(...(await agentFindings(repo.root, ctx)));
 
   // the database driver: without it no hook can record and the guard cannot check
   try {
@@ -169,5 +156,60 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
   } finally {
     w.close();
   }
+  return out;
+}
+
+/** The name doctor gives an agent's checks: `claude hooks`, `codex trust`. */
+function short(a: AgentAdapter): string {
+  return a.aliases[0] ?? a.name;
+}
+
+/**
+ * Each agent whose config holds a sortie entry, or that the repository uses: every event wired,
+ * its hook line finding sortie on this machine (the project's install, else a global
+ * `sortie-hook`: resolveHookCommand, the same answer for every agent), and the agent willing to
+ * run them (its trust gate). Configured hooks that cannot find sortie, or that the agent will not
+ * run, are errors.
+ */
+async function agentFindings(root: string, ctx: Ctx): Promise<Finding[]> {
+  const out: Finding[] = [];
+  let wired = 0;
+  for (const agent of AGENT_LIST) {
+    const setup = await agent.setup();
+    const s = setupContext(root, ctx.env, agent, { from: ctx.cwd });
+    const entries = setup.entries(root, s.line);
+    const missing = entries.filter((e) => !e.installed).map((e) => e.event);
+    const check = `${short(agent)} hooks`;
+    if (missing.length === entries.length) {
+      const found = setup.detect(root);
+      if (found.length) out.push({ check, level: 'warn', message: `this repository has ${found.join(', ')} but sortie's ${agent.label} hooks are not installed`, fix: `sortie init --agent ${agent.name}` });
+      continue;
+    }
+    wired++;
+    if (missing.length) {
+      out.push({ check, level: 'error', message: `not installed for ${missing.join(', ')}`, fix: 'sortie init' });
+      continue;
+    }
+    const resolved = entries.map((e) => ({ event: e.event, to: resolveHookCommand(e.command ?? '', agent.projectVar, root, ctx.env) }));
+    const lost = resolved.filter((r) => !r.to).map((r) => r.event);
+    const to = resolved[0]?.to;
+    if (lost.length || !to) {
+      out.push({
+        check,
+        level: 'error',
+        message: `the hook entries${lost.length < entries.length ? ` for ${lost.join(', ')}` : ''} cannot find sortie here: not in the project's node_modules, no sortie-hook on PATH`,
+        fix: "install it: your package manager's install (npm ci, pnpm install, ...) where the project depends on sortie, else npm i -g sortie",
+      });
+      continue;
+    }
+    out.push({ check, level: 'ok', message: `${entries.length} events wired; they run ${to.via === 'project' ? `the project's install (${relative(root, to.path)})` : `the global sortie-hook (${to.path})`}` });
+    if (!setup.trust) continue;
+    const t = await setup.trust.state(s);
+    const tcheck = `${short(agent)} trust`;
+    if (t.trusted === true) out.push({ check: tcheck, level: 'ok', message: t.message });
+    else if (t.trusted === false) out.push({ check: tcheck, level: 'error', message: `${t.message}: ${agent.label} will not run sortie's hooks`, fix: t.fix ?? `${setup.trust.steps(root)}   (or: sortie init --trust)` });
+    else out.push({ check: tcheck, level: 'warn', message: t.message, fix: setup.trust.steps(root) });
+  }
+  if (wired === 0) out.push({ check: 'agent hooks', level: 'error', message: 'no agent has sortie hooks installed', fix: `sortie init   (or: sortie init --agent <${AGENT_LIST.map((a) => a.name).join('|')}>)` });
   return out;
 }

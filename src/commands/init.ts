@@ -5,20 +5,23 @@ import type { OptionsOf } from './specs.js';
 import { loadConfig, presetNames, resolveConfig, type LoadedConfig } from '../config/load.js';
 import { SortieError, errorMessage, isSortieError } from '../errors.js';
 import { findRepo, requireRepo, type Env, type Repo } from '../git.js';
-import { installClaude, settingsPath, uninstallClaude, type FileChange } from '../install/claude.js';
+import { AGENT_LIST, agentNamed } from '../agents/index.js';
+import type { AgentAdapter, AgentSetup, RepoFiles, TrustState } from '../agents/types.js';
+import type { FileChange } from '../files.js';
+import { setupContext } from '../install/agents.js';
 import { GIT_HOOKS, installGit, machineFiles, prepareGit, removeBlock } from '../install/git.js';
 import { detectHookManagers, preCommitStageName, snippetFor, wireEdits, type HookManager, type WireEdit } from '../install/hook-managers.js';
 import { installMessages } from '../install/messages.js';
 import { detectPackageManager, nativeBuildFix, type PackageManager } from '../install/package-manager.js';
 import { projectInstallDir } from '../install/paths.js';
 import { removeNested, setNested } from '../install/json-edit.js';
-import { failSeam, gitConfigValue, readJournal, removeEmptyDir, Tx, untouchedSince, type JournalEntry } from '../install/tx.js';
+import { failSeam, gitConfigValue, journalPath, readJournal, removeEmptyDir, Tx, untouchedSince, type JournalEntry } from '../install/tx.js';
 import { checkDriver, dbPath } from '../store/open.js';
 import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
-import { changeJson } from './json.js';
+import { agentJson, changeJson } from './json.js';
 
 /** What the project's install script runs on every clone (see prepareScript). */
 export const PREPARE = 'sortie prepare || exit 0';
@@ -92,6 +95,39 @@ function planPackageJson(repo: Repo, pm: PackageManager | undefined, installDir:
   return { file, script, previous, next: setNested(text, 'scripts', script, scriptWith(previous)) };
 }
 
+/**
+ * The agents init sets up: those named with --agent, else those whose config the repository
+ * already has (each adapter's `detect`), else Claude Code.
+ */
+async function chooseAgents(o: OptionsOf<'init'>, root: string): Promise<{ agents: ChosenAgent[]; defaulted: boolean }> {
+  const named = o.agent.map((n) => {
+    const a = agentNamed(n);
+    if (!a) {
+      const m = installMessages.unknownAgent(n, AGENT_LIST.map((x) => x.name));
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
+    return a;
+  });
+  const all = await Promise.all(AGENT_LIST.map(async (agent) => ({ agent, setup: await agent.setup() })));
+  const withFound = all.map((x) => ({ ...x, found: x.setup.detect(root) }));
+  let chosen = named.length ? withFound.filter((x) => named.includes(x.agent)) : withFound.filter((x) => x.found.length > 0);
+  const defaulted = named.length === 0 && chosen.length === 0;
+  if (defaulted) chosen = withFound.slice(0, 1);
+  if (o.noClaude) chosen = chosen.filter((x) => x.agent.name !== 'claude-code');
+  return { agents: chosen, defaulted: defaulted && chosen.length > 0 };
+}
+
+interface ChosenAgent {
+  agent: AgentAdapter;
+  setup: AgentSetup;
+  found: string[];
+}
+
+/** A transaction's file operations, as an agent's setup is handed them. */
+function txFiles(tx: Tx): RepoFiles {
+  return { write: (file, text, mode) => tx.write(file, text, mode === undefined ? {} : { mode }), remove: (file) => tx.remove(file) };
+}
+
 /** What `init --wire` put into a hook manager's file. */
 type Wired = { appended?: string; inserted?: string[]; keys?: Record<string, string | null> };
 
@@ -105,11 +141,14 @@ interface ManagerPlan {
 }
 
 /**
- * `sortie init`: config, Claude Code hooks, git hooks (through husky, or wired into the hook
- * manager the project has), the install script, the database. A transaction: everything is
- * checked first (the native module, the hook managers, the files it will parse, permissions),
- * then every write is journaled, and a failure puts the repository back byte for byte. Idempotent:
- * a second run reports that nothing changed.
+ * `sortie init`: config, the agents' hooks, git hooks (through husky, or wired into the hook
+ * manager the project has), the install script, the database; then each agent's trust gate
+ * (checked, met with --trust, else explained). The repository's part is one transaction:
+ * everything is checked first (the agents named, the native module, the hook managers, the files
+ * it will parse, permissions), then every write, the agents' included, is journaled, and a failure
+ * puts the repository back byte for byte. The trust gates come after it commits: they are the
+ * user's own agent config, outside the repository, and Codex trusts a hook by the hash of what was
+ * written. Idempotent: a second run reports that nothing changed.
  */
 export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
@@ -120,9 +159,9 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     const m = commandMessages.unknownPreset(preset, presetNames());
     throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
+  // 1. Checks. Nothing is written until all of them pass. An unknown agent is a usage error first.
+  const { agents, defaulted } = await chooseAgents(o, repo.root);
   const pm = detectPackageManager(repo.root, ctx.env);
-
-  // 1. Checks. Nothing is written until all of them pass.
   try {
     checkDriver();
   } catch (e) {
@@ -130,7 +169,8 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   }
   const existing = await loadConfig(repo.root);
   const installDir = projectInstallDir(repo.root, ctx.cwd);
-  if (!o.noClaude) installClaude(repo.root, true, ctx.cwd); // parses settings.json: a broken one stops here
+  // A dry run of each agent's setup parses its config: a broken one stops here.
+  for (const { agent, setup } of agents) setup.install(setupContext(repo.root, ctx.env, agent, { dryRun: true, from: ctx.cwd }));
   const managers = o.noGit ? [] : detectHookManagers(repo, ctx.env);
   const plans: ManagerPlan[] = managers.map((m) => {
     const w = wireEdits(repo, ctx.env, m, installDir);
@@ -146,7 +186,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const dbFile = dbPath(repo, ctx.env, ctx.cwd);
   checkWritable([
     configFile,
-    settingsPath(repo.root),
+    ...agents.flatMap(({ setup }) => setup.configFiles(repo.root)),
     ...(husky ? GIT_HOOKS.map((h) => join(repo.root, '.husky', h)) : []),
     ...plans.flatMap((p) => (p.edits ?? []).map((e) => e.file)),
     ...(pkgPlan ? [pkgPlan.file] : []),
@@ -165,9 +205,8 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
       changes.push({ file: configFile, action: 'create', detail: `config extending the "${preset}" preset` });
       loaded = { config: resolveConfig({ extends: preset }, configFile), file: configFile };
     }
-    if (!o.noClaude) {
-      const c = installClaude(repo.root, dry, ctx.cwd, (file, text) => tx.write(file, text));
-      if (c.action !== 'unchanged') changes.push(c);
+    for (const { agent, setup } of agents) {
+      for (const c of setup.install(setupContext(repo.root, ctx.env, agent, { dryRun: dry, from: ctx.cwd, files: txFiles(tx) }))) if (c.action !== 'unchanged') changes.push(c);
     }
     if (husky) {
       tx.mkdir(join(repo.root, '.husky'));
@@ -204,20 +243,48 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     throw e;
   }
 
+  // 3. Trust gates: the agent must agree to run the hooks (see above: after the commit, not journaled).
+  const notes: string[] = [];
+  const trust: Record<string, (TrustState & { applied?: string[] }) | undefined> = {};
+  for (const { agent, setup } of agents) {
+    if (!setup.trust || dry) continue;
+    const s = setupContext(repo.root, ctx.env, agent, { from: ctx.cwd });
+    let state: TrustState & { applied?: string[] } = await setup.trust.state(s);
+    if (state.trusted !== true && o.trust) {
+      try {
+        const applied = await setup.trust.apply(s);
+        state = { ...(await setup.trust.state(s)), applied };
+        if (applied.length) notes.push(installMessages.trusted(agent.label, applied));
+      } catch (e) {
+        notes.push(installMessages.trustFailed(agent.label, errorMessage(e), setup.trust.steps(repo.root)));
+      }
+    }
+    if (state.trusted !== true && (state.fix || !o.trust)) notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root)));
+    trust[agent.name] = state;
+  }
+  if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));
+
   const next = plans.map((p) => snippetFor(p.manager, installDir).then).filter((t): t is string => Boolean(t));
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => changeJson(repo.root, c)), run: next });
+    printJson(ctx, {
+      changed: changes.length > 0,
+      dryRun: dry,
+      changes: changes.map((c) => changeJson(repo.root, c)),
+      run: next,
+      agents: agents.map(({ agent, found }) => agentJson(agent.name, found, trust[agent.name])),
+      notes,
+    });
     return 0;
   }
   const col = colors(ctx);
-  if (changes.length === 0) {
-    print(ctx, commandMessages.alreadySetUp(repo.root));
-    return 0;
+  if (changes.length === 0) print(ctx, commandMessages.alreadySetUp(repo.root));
+  else {
+    print(ctx, commandMessages.setUp(repo.root, dry));
+    for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${rel(repo, c.file)}  ${col.dim(c.detail)}`);
   }
-  print(ctx, commandMessages.setUp(repo.root, dry));
-  for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${rel(repo, c.file)}  ${col.dim(c.detail)}`);
   for (const t of next) print(ctx, commandMessages.thenRun(t));
-  if (!dry) print(ctx, commandMessages.nextSteps());
+  for (const n of notes) print(ctx, `${col.yellow('note:')} ${n}`);
+  if (!dry && changes.length) print(ctx, commandMessages.nextSteps());
   return 0;
 }
 
@@ -238,6 +305,7 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   const seam = failSeam(ctx.env);
   const dry = o.dryRun;
   const journal = readJournal(repo);
+  const setups: AgentSetups = await Promise.all(AGENT_LIST.map(async (agent) => ({ agent, setup: await agent.setup() })));
   const changes: FileChange[] = [];
   const tx = new Tx(repo, ctx.env, seam, dry);
   try {
@@ -247,12 +315,20 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
         const key = e.op === 'config' ? `config:${e.key}` : `${e.op}:${e.path}`;
         if (done.has(key)) continue;
         done.add(key);
-        undoEntry(repo, ctx.env, e, journal.complete, journal.facts, o.keepConfig, tx, changes);
+        undoEntry(repo, ctx.env, e, journal.complete, journal.facts, o.keepConfig, tx, changes, setups);
       }
     } else {
-      // No journal (an install older than it): take out sortie's parts by what they look like.
-      const c = uninstallClaude(repo.root, dry, (file, text) => tx.write(file, text));
-      if (c.action !== 'unchanged') changes.push(c);
+      // No journal (an install older than it): take out sortie's parts by what they look like;
+      // the files the old manifest says init created go when nothing else is left in them.
+      const created = createdByOldInit(repo);
+      for (const { agent, setup } of setups) {
+        for (const c of setup.uninstall(setupContext(repo.root, ctx.env, agent, { dryRun: dry, files: txFiles(tx) }), created)) if (c.action !== 'unchanged') changes.push(c);
+      }
+      const cfg = join(repo.root, '.sortierc.json');
+      if (created.includes(cfg) && existsSync(cfg) && !o.keepConfig) {
+        tx.remove(cfg);
+        changes.push({ file: cfg, action: 'remove', detail: 'config (created by sortie init)' });
+      }
       for (const h of GIT_HOOKS) {
         const file = join(repo.root, '.husky', h);
         if (!existsSync(file)) continue;
@@ -290,8 +366,36 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   return 0;
 }
 
+type AgentSetups = { agent: AgentAdapter; setup: AgentSetup }[];
+
+/** The files an install older than the journal recorded as created (its v1 manifest, at the journal's path). */
+function createdByOldInit(repo: Repo): string[] {
+  try {
+    const m = JSON.parse(readFileSync(journalPath(repo), 'utf8')) as { version?: unknown; createdFiles?: unknown };
+    return m.version === 1 && Array.isArray(m.createdFiles) ? m.createdFiles.filter((f): f is string => typeof f === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * An agent's config file with sortie's entries taken out, by that agent's own setup (undefined:
+ * `file` is no agent's config, or holds none of sortie's entries); '' when init created the file
+ * and nothing else is left in it.
+ */
+function withoutAgentEntries(repo: Repo, env: Env, setups: AgentSetups, file: string, created: boolean): string | undefined {
+  for (const { agent, setup } of setups) {
+    if (!setup.configFiles(repo.root).includes(file)) continue;
+    let out: string | undefined;
+    const capture: RepoFiles = { write: (f, text) => void (f === file && (out = text)), remove: (f) => void (f === file && (out = '')) };
+    setup.uninstall(setupContext(repo.root, env, agent, { files: capture }), created ? [file] : []);
+    return out;
+  }
+  return undefined;
+}
+
 /** Undoes one journal entry for uninstall: exactly when untouched since, else sortie's part only. */
-function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, facts: Record<string, unknown>, keepConfig: boolean, tx: Tx, changes: FileChange[]): void {
+function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, facts: Record<string, unknown>, keepConfig: boolean, tx: Tx, changes: FileChange[], setups: AgentSetups): void {
   switch (e.op) {
     case 'file': {
       const isConfig = e.path === join(repo.root, '.sortierc.json') && e.before === null;
@@ -307,11 +411,9 @@ function undoEntry(repo: Repo, env: Env, e: JournalEntry, complete: boolean, fac
       // Changed since init: take out only sortie's part.
       const text = readFileSync(e.path, 'utf8');
       let next = text;
-      if (e.path === settingsPath(repo.root)) {
-        let out: string | undefined;
-        uninstallClaude(repo.root, false, (_f, t) => (out = t));
-        next = out ?? text;
-      } else if (e.path.startsWith(join(repo.root, '.husky') + sep)) next = removeBlock(text);
+      const agentPart = withoutAgentEntries(repo, env, setups, e.path, e.before === null);
+      if (agentPart !== undefined) next = agentPart;
+      else if (e.path.startsWith(join(repo.root, '.husky') + sep)) next = removeBlock(text);
       else if (basename(e.path) === 'package.json') {
         const s = facts.script as { name: string; previous: string | null } | undefined;
         if (s) {

@@ -87,6 +87,10 @@ export interface MissionJson {
   endReason: string | null;
   handoff: string | null;
   summary: string | null;
+  /** Where an imported mission came from (`site-nine:mission/38`); null for sortie's own. */
+  source: string | null;
+  persona: string | null;
+  role: string | null;
   claims: ClaimJson[];
 }
 
@@ -107,6 +111,9 @@ export function missionJson(db: Database, m: MissionRow): MissionJson {
     endReason: m.end_reason,
     handoff: m.handoff,
     summary: m.summary,
+    source: m.source,
+    persona: m.persona,
+    role: m.role,
     claims: claimsOf(db, m.id).map((c) => claimJson(c.task_id, m, c.claimed_at)),
   };
 }
@@ -143,4 +150,22 @@ export function changeJson(root: string, c: { file: string; action: string; deta
 
 export function findingJson(f: { check: string; level: string; message: string; fix?: string | undefined }): Record<string, unknown> {
   return { check: f.check, level: f.level, message: f.message, fix: f.fix ?? null };
+}
+
+export interface TrustJson {
+  /** true: the agent will run sortie's hooks; false: it will not; null: sortie cannot tell. */
+  trusted: boolean | null;
+  message: string;
+  fix: string | null;
+  /** What `init --trust` changed in the user's own agent config, one line each. */
+  applied: string[];
+}
+
+export function trustJson(t: { trusted: boolean | undefined; message: string; fix?: string | undefined; applied?: string[] }): TrustJson {
+  return { trusted: t.trusted ?? null, message: t.message, fix: t.fix ?? null, applied: [...(t.applied ?? [])] };
+}
+
+/** An agent init set up: what in the repository showed it is used, and its trust gate (null: it has none, or a dry run). */
+export function agentJson(name: string, found: string[], trust: Parameters<typeof trustJson>[0] | undefined): Record<string, unknown> {
+  return { name, found: found.map((p) => p.split(sep).join('/')), trust: trust ? trustJson(trust) : null };
 }

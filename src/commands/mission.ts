@@ -2,6 +2,7 @@ import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
+import { identityHints } from '../agents/index.js';
 import { endMission, findMission, getMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
 import { iso, shortTime } from '../time.js';
@@ -12,7 +13,7 @@ import { commitJson, missionJson, reapedJson } from './json.js';
 
 function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
-  const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
+  const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now(), { create: false });
   if (!actor) {
     const m = commandMessages.noMissionYet();
     throw new SortieError('MISSION_NOT_FOUND', m.message, { hint: m.hint });
@@ -66,6 +67,7 @@ export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<numb
     print(ctx, `${c.bold(m.codename)}  mission #${m.id}  ${m.kind === 'person' ? `person ${m.person}` : m.agent}`);
     print(ctx, `started ${m.started_at}${m.branch ? ` on ${m.branch}` : ''}; last seen ${m.last_seen_at}`);
     print(ctx, m.ended_at ? `ended ${m.ended_at} (${m.end_reason})` : c.green('live'));
+    if (m.source) print(ctx, c.dim(`imported from ${m.source}${m.persona ? `; persona ${m.persona}${m.role ? ` (${m.role})` : ''}` : m.role ? `; role ${m.role}` : ''}`));
     const held = claimsOf(ws.db, m.id);
     print(ctx, `holds: ${held.length ? held.map((h) => h.task_id).join(', ') : 'nothing'}`);
     if (commits.length) {
@@ -104,7 +106,7 @@ export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<numb
       const m = commandMessages.emptyNote();
       throw new SortieError('USAGE', m.message, { hint: m.hint });
     }
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const at = iso(ctx.now());
     const m = actor.mission;
     const next = o.append && m.handoff ? `${m.handoff}\n${text}` : text;

@@ -1,8 +1,9 @@
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
-import { queryActivity, type ActivityRow } from '../activity.js';
+import { queryActivity } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
+import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
@@ -13,9 +14,9 @@ import { activityJson, taskJson } from './json.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
-const TASKS = { sync: 'full', catchUp: true } as const;
+export const TASKS = { sync: 'full', catchUp: true } as const;
 
-function reportSkipped(w: World, ctx: Ctx): void {
+export function reportSkipped(w: World, ctx: Ctx): void {
   const problems = w.synced?.problems ?? [];
   if (problems.length === 0) return;
   const c = colors(ctx);
@@ -25,14 +26,14 @@ function reportSkipped(w: World, ctx: Ctx): void {
   if (problems.length > 5) ctx.stderr.write(commandMessages.moreSkipped(problems.length - 5));
 }
 
-function reap(w: World, ctx: Ctx): void {
+export function reap(w: World, ctx: Ctx): void {
   reapMissions(w.db, { now: ctx.now(), staleAfter: w.config.missions.staleAfter });
 }
 
 
 export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now());
     const task = createTask(ws, actor?.mission, {
       title: o.title,
       priority: o.priority,
@@ -130,7 +131,7 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
   return withWorld(ctx, TASKS, (ws) => {
     reap(ws, ctx);
     const id = o.id;
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already });
     else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
@@ -147,7 +148,7 @@ export function change(verb: StatusVerb) {
         const m = commandMessages.handoffNeedsNotes(id);
         throw new SortieError('USAGE', m.message, { hint: m.hint });
       }
-      const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+      const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
       if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else {

@@ -1,6 +1,6 @@
 import type { SortieConfig } from '../config/types.js';
 import type { Checkpoint } from '../missions/checkpoint.js';
-import type { MissionRow } from '../missions/missions.js';
+import { previousHandoff, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { clean, oneLine } from '../text.js';
@@ -16,6 +16,8 @@ export interface ContextInput {
   /** Missions reaped on the way in, to say so. */
   reaped?: { codename: string; agent: string; released: string[] }[];
   inherited?: { from: string; tasks: string[] } | undefined;
+  /** How the agent's shell runs sortie (`sortie`, or the shim's path); default `sortie`. */
+  sortie?: string | undefined;
 }
 
 /**
@@ -65,15 +67,10 @@ export function buildContext(i: ContextInput): string {
   const waiting = waitingTasks(db, 8);
   const waitingCount = waiting.length < 8 ? waiting.length : countWaiting(db);
   const handoffLines: string[] = [];
-  const prev = db
-    .prepare(
-      `SELECT codename, agent, ended_at, end_reason, handoff, summary FROM missions
-       WHERE id != ? AND ended_at IS NOT NULL AND (handoff IS NOT NULL OR summary IS NOT NULL) AND (branch IS ? OR ? IS NULL)
-       ORDER BY ended_at DESC LIMIT 1`,
-    )
-    .get(m.id, m.branch, m.branch) as { codename: string; agent: string; ended_at: string; end_reason: string; handoff: string | null; summary: string | null } | undefined;
+  const prev = previousHandoff(db, m);
   if (prev) {
-    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}):`);
+    const from = prev.source ? `, imported from ${prev.source.split(':')[0]}` : '';
+    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}${from}):`);
     handoffLines.push(indent(clean(prev.handoff ?? prev.summary ?? '', 1200)));
   }
   const noteFor = db.prepare(
@@ -131,14 +128,16 @@ export function buildContext(i: ContextInput): string {
     }
   }
 
-  // 7. the commands
+  // 7. the commands, as the agent's shell runs them
+  const cmd = i.sortie ?? 'sortie';
   sections.push({
-    cap: 600,
+    cap: 600 + 7 * Math.max(0, cmd.length - 6),
     text: [
       '## Commands',
-      '- claim before working on a task: `sortie task claim <ID>`',
-      '- give it back with notes: `sortie task handoff <ID> --note "what is done, what is left"` (or `sortie task release <ID>`)',
-      '- finished: `sortie task done <ID>`; notes for whoever continues: `sortie mission note "..."`',
+      ...(cmd === 'sortie' ? [] : [`Run sortie as \`${cmd}\` in your shell.`]),
+      `- claim before working on a task: \`${cmd} task claim <ID>\``,
+      `- give it back with notes: \`${cmd} task handoff <ID> --note "what is done, what is left"\` (or \`${cmd} task release <ID>\`)`,
+      `- finished: \`${cmd} task done <ID>\`; notes for whoever continues: \`${cmd} mission note "..."\``,
     ].join('\n'),
   });
 

@@ -7,8 +7,9 @@ import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
-import { hookSettingsFile } from '../store/paths.js';
+import { hookSettingsFile, shimDir } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
+import { agentNamed, identityHints } from '../agents/index.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
 import { taskRow } from '../tasks/tasks.js';
 import { guardMessages } from './messages.js';
@@ -19,7 +20,7 @@ import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
 import { findIds, messageBody } from '../tasks/ids.js';
 import { stagedTaskRefs, type Reference } from './references.js';
-import { evaluate, type Actor } from './verdict.js';
+import { evaluate, type Actor, type Check } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 
@@ -29,6 +30,8 @@ export interface GitHookIO {
   stdout: Pick<Writable, 'write'>;
   stderr: Pick<Writable, 'write'>;
   now: () => Date;
+  /** The hook process's pid, where identity by ancestry starts. */
+  pid?: number | undefined;
 }
 
 /**
@@ -77,56 +80,38 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
   }
 }
 
-function actorOf(db: Database, env: Env, repo: Repo): Actor {
-  const found = findActingMission(db, env);
+export function actorOf(db: Database, env: Env, repo: Repo, pid: number | undefined): Actor {
+  const found = findActingMission(db, env, identityHints(pid));
   if (found && !found.mission.ended_at) return { mission: found.mission, kind: found.mission.kind };
   // A person: their personal mission, looked up by git identity (not created: no mission, no claims).
   return { mission: livePersonMission(db, gitPersonKey(repo.root, env)), kind: 'person' };
 }
 
 /** A merge integrates work already guarded; a rebase replays it. Neither is new work on a task. */
-function inHistoryOperation(repo: Repo): 'merge' | 'rebase' | undefined {
+export function inHistoryOperation(repo: Repo): 'merge' | 'rebase' | undefined {
   if (existsSync(join(repo.gitDir, 'MERGE_HEAD'))) return 'merge';
   if (existsSync(join(repo.gitDir, 'rebase-merge')) || existsSync(join(repo.gitDir, 'rebase-apply'))) return 'rebase';
   return undefined;
 }
 
 function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: GitHookIO): number {
-  const { repo, config, db } = w;
+  const { repo, config } = w;
   if (inHistoryOperation(repo)) return 0;
   const refs: Reference[] = [];
   if (hook === 'commit-msg') {
     const msgFile = args[0] ? resolve(repo.root, args[0]) : join(repo.gitDir, 'COMMIT_EDITMSG');
     const text = messageBody(readFileSync(msgFile, 'utf8'));
     for (const id of findIds(text, config)) refs.push({ id, source: 'message' });
-  } else {
-    if (config.guard.checkBranch) {
-      const branch = currentBranch(repo);
-      if (branch) for (const id of findIds(branch, config)) refs.push({ id, source: 'branch' });
-    }
-    if (config.guard.checkStagedTasks) refs.push(...stagedTaskRefs(repo, config, io.env));
-  }
+  } else refs.push(...preCommitRefs(w, io.env));
   if (refs.length === 0) return 0;
   const now = io.now();
   refresh(w, { sync: 'quick', catchUp: true }, { env: io.env, now: () => now });
-  const actor = actorOf(db, io.env, repo);
-  // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
-  // live agent mission; this path runs only for commits that name a task).
-  reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
-  const checks = evaluate(db, config, actor, refs);
-  const blocks = checks.filter((k) => k.verdict === 'block');
-  const warns = checks.filter((k) => k.verdict === 'warn');
+  const actor = actorOf(w.db, io.env, repo, io.pid);
+  const { checks, blocks, warns } = judge(w, actor, refs, hook, now);
   const c = colors({ env: io.env, stdout: { isTTY: isTerminal(2) } });
-  const at = iso(now);
   if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
-  if (blocks.length || warns.length) {
-    write(db, () => {
-      for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
-      for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
-    });
-  }
   if (blocks.length) {
-    io.stderr.write(guardMessages.blocked(blocks, c, hook));
+    io.stderr.write(guardMessages.blocked(blocks, c, hook, sortieFor(actor, w)));
     return 1;
   }
   if (hook === 'commit-msg') {
@@ -137,12 +122,52 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   return 0;
 }
 
+/** How the committing agent's shell runs sortie: the shim's path where `sortie` is not on its PATH. */
+function sortieFor(actor: Actor, w: World): string {
+  const agent = actor.kind === 'agent' && actor.mission ? agentNamed(actor.mission.agent) : undefined;
+  return agent && !agent.shell.sortieOnPath ? join(shimDir(w.dbFile), 'sortie') : 'sortie';
+}
+
+/** What pre-commit checks: task ids in the branch name, and task files in progress that the commit changes (`all`: `git commit -a`, which stages tracked changes itself). */
+export function preCommitRefs(w: World, env: Env, opts: { all?: boolean } = {}): Reference[] {
+  const { repo, config } = w;
+  const refs: Reference[] = [];
+  if (config.guard.checkBranch) {
+    const branch = currentBranch(repo);
+    if (branch) for (const id of findIds(branch, config)) refs.push({ id, source: 'branch' });
+  }
+  if (config.guard.checkStagedTasks) refs.push(...stagedTaskRefs(repo, config, env, opts));
+  return refs;
+}
+
+/**
+ * The guard's verdict on `refs` for `actor`, blocks and warnings recorded in the activity log.
+ * The one decision the git hooks and the agents' pre-tool hooks share (hooks/pre-tool.ts).
+ */
+export function judge(w: World, actor: Actor, refs: Reference[], hook: string, now: Date): { checks: Check[]; blocks: Check[]; warns: Check[] } {
+  const { config, db } = w;
+  // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
+  // live agent mission; this path runs only for commits that name a task).
+  reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
+  const checks = evaluate(db, config, actor, refs);
+  const blocks = checks.filter((k) => k.verdict === 'block');
+  const warns = checks.filter((k) => k.verdict === 'warn');
+  const at = iso(now);
+  if (blocks.length || warns.length) {
+    write(db, () => {
+      for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
+      for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
+    });
+  }
+  return { checks, blocks, warns };
+}
+
 function postCommit(w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   const log = git(['log', '-1', '--format=%H%x00%B'], { cwd: repo.root, env: io.env, indexFrom: repo });
   if (!log.ok) return;
   const [sha = '', body = ''] = log.out.split('\0');
-  let actor = actorOf(db, io.env, repo);
+  let actor = actorOf(db, io.env, repo, io.pid);
   const marker = markerFile(repo);
   if (existsSync(marker)) {
     try {
@@ -166,7 +191,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   refresh(w, { sync: 'full', catchUp: true }, { env: io.env, now: () => now });
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);
-  const actor = actorOf(db, io.env, repo);
+  const actor = actorOf(db, io.env, repo, io.pid);
   if (actor.mission && actor.kind === 'agent') {
     recordBranch(db, actor.mission, { at: iso(now), branch, worktree: repo.root, from: args[0], to: args[1] });
   }

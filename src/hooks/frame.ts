@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { AGENTS } from '../agents/index.js';
+import { AGENT_LIST, agentNamed } from '../agents/index.js';
 import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
 import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
@@ -19,6 +19,8 @@ export interface HookIO {
   now: () => Date;
   /** The hook process's parent pid, to find the agent's pid. */
   ppid: number;
+  /** This process's pid. */
+  pid: number;
   /** Called if the internal deadline passes: the entry exits 0 there and then. */
   onDeadline: (message: string) => void;
 }
@@ -40,6 +42,7 @@ export function processHookIO(argv: string[]): HookIO {
     cwd: process.cwd(),
     now: () => new Date(),
     ppid: process.ppid,
+    pid: process.pid,
     onDeadline: (message) => {
       stderr.write(`${message}\n`);
       process.exit(0);
@@ -47,7 +50,28 @@ export function processHookIO(argv: string[]): HookIO {
   };
 }
 
-export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date) => Promise<void> | void;
+/** A handler; returning 'full' hands the event (with the payload already read) to the full bundle. */
+export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date) => Promise<void | 'full'> | void | 'full';
+
+/**
+ * The light entry and the full bundle run in one process (dist/hook.cjs loads the full one when
+ * the light one declines). An event the light entry read but cannot finish (a `git commit` to
+ * guard) is handed over with its payload here, since stdin cannot be read twice.
+ */
+interface Handed {
+  agent: string;
+  event: string;
+  payload: Record<string, unknown>;
+}
+const HANDED = '__sortieHookHanded';
+
+function takeHanded(agent: string, event: string): Record<string, unknown> | undefined {
+  const g = globalThis as { [HANDED]?: Handed };
+  const h = g[HANDED];
+  if (!h || h.agent !== agent || h.event !== event) return undefined;
+  delete g[HANDED];
+  return h.payload;
+}
 
 /**
  * What every agent hook does around its handler, and always returns 0: a hook must never break
@@ -56,13 +80,19 @@ export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, n
  * model's context but the context itself. `accepts` lets an entry decline an event before stdin
  * is touched (the light entry hands other events to the full one).
  */
-export async function runHookFrame(agentName: string, event: string, io: HookIO, dispatch: Dispatch, accepts: (k: HookKind) => boolean = () => true): Promise<number | undefined> {
-  const adapter = AGENTS[agentName];
-  const kind = adapter?.kindOf(event);
-  if (kind && !accepts(kind)) return undefined;
+export async function runHookFrame(
+  agentName: string,
+  event: string,
+  io: HookIO,
+  dispatch: Dispatch,
+  accepts: (k: HookKind, a: AgentAdapter) => boolean = () => true,
+): Promise<number | undefined> {
+  const adapter = agentNamed(agentName);
+  const kind = adapter && Object.hasOwn(adapter.events, event) ? adapter.events[event] : undefined;
+  if (adapter && kind && !accepts(kind, adapter)) return undefined;
   const logFile = () => hookLogPath(findRepo(io.cwd), io.env);
   if (!adapter) {
-    io.stderr.write(hookMessages.unknownAgent(agentName, Object.keys(AGENTS)));
+    io.stderr.write(hookMessages.unknownAgent(agentName, AGENT_LIST.map((a) => a.name)));
     return 0;
   }
   if (!kind) {
@@ -77,17 +107,23 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
   }, deadline);
   timer.unref();
   try {
-    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
-    const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
-    let payload = input.payload;
+    let payload = takeHanded(agentName, event);
     if (!payload) {
-      payload = salvageFields(input.head);
-      if (input.problem !== 'tty' && input.problem !== 'empty') {
-        logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
+      const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
+      const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
+      payload = input.payload;
+      if (!payload) {
+        payload = salvageFields(input.head);
+        if (input.problem !== 'tty' && input.problem !== 'empty') {
+          logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
+        }
       }
     }
     mark('stdin');
-    await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now());
+    if ((await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now())) === 'full') {
+      (globalThis as { [HANDED]?: Handed })[HANDED] = { agent: agentName, event, payload };
+      return undefined;
+    }
   } catch (e) {
     const file = logFile();
     logHookError(file, { agent: agentName, event, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });

@@ -1,15 +1,23 @@
-import type { AgentEvent } from '../agents/types.js';
+import type { AgentAdapter, AgentEvent } from '../agents/types.js';
+import { buildContext } from '../context/build.js';
 import { git } from '../git.js';
 import { writeJournal } from '../missions/journal.js';
 import { takeCheckpoint, type Checkpoint } from '../missions/checkpoint.js';
 import { getMission, missionBySession } from '../missions/missions.js';
+import { shimDir } from '../store/paths.js';
+import { writeSessionState } from '../store/session-state.js';
 import { iso } from '../time.js';
 import { openWorld } from '../world/open.js';
+import { sortieCommand } from './session-start.js';
 
-/** PreCompact: remember what the mission holds and has done, so the post-compaction context can say it. Never blocks. */
-export async function preCompact(ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<Checkpoint | undefined> {
+/**
+ * PreCompact: remember what the mission holds and has done, so the post-compaction context can
+ * say it. For an agent that fires no start event after compacting (`compaction: 'deferred'`), that
+ * context is built now and left for the session's next event that can carry it. Never blocks.
+ */
+export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<Checkpoint | undefined> {
   if (!ev.sessionId) return undefined;
-  const w = await openWorld({ cwd: ev.cwd, env, now: () => now }, { create: 'never', busyMs: 3000, catchUp: true });
+  const w = await openWorld({ cwd: ev.projectDir, env, now: () => now }, { create: 'never', busyMs: 3000, catchUp: true });
   if (!w) return undefined;
   const { db } = w;
   try {
@@ -23,12 +31,17 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
       .map((l) => l.slice(3))
       .slice(0, 50);
     const checkpoint = takeCheckpoint(db, m, { at, trigger: ev.reason ?? null, changedFiles });
+    const mission = getMission(db, m.id)!;
     if (w.config.missions.journal) {
       try {
-        writeJournal(db, w.journalDir, getMission(db, m.id)!);
+        writeJournal(db, w.journalDir, mission);
       } catch {
         // view only
       }
+    }
+    if (agent.compaction === 'deferred') {
+      const context = buildContext({ db, config: w.config, mission, source: 'compact', sortie: sortieCommand(agent, shimDir(w.dbFile)) });
+      writeSessionState(w.dbFile, ev.sessionId, 'context', context);
     }
     return checkpoint;
   } finally {

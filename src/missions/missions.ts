@@ -30,6 +30,11 @@ export interface MissionRow {
   summary: string | null;
   checkpoint: string | null;
   journal_path: string | null;
+  /** Where an imported mission came from (`site-nine:mission/38`); null for sortie's own. */
+  source: string | null;
+  /** The persona and role the source tool gave it (site-nine personas, overstory capabilities). */
+  persona: string | null;
+  role: string | null;
 }
 
 export interface StartMission {
@@ -92,6 +97,61 @@ export function setCodenamesTakenElsewhere(taken: CodenameTaken): void {
   codenamesTakenElsewhere = taken;
 }
 
+/** A mission recorded by another tool, with its own times, name and end (see `sortie import`). */
+export interface RecordedMission {
+  agent: string;
+  /** The source's own name for it; sortie's codename for its id when it has none. */
+  codename?: string | undefined;
+  persona?: string | undefined;
+  role?: string | undefined;
+  source: string;
+  sessionId?: string | undefined;
+  worktree?: string | undefined;
+  branch?: string | undefined;
+  pid?: number | undefined;
+  parentId?: number | undefined;
+  startedAt: string;
+  lastSeenAt: string;
+  /** Undefined for a mission whose agent is provably still alive: it stays live. */
+  endedAt?: string | undefined;
+  endReason?: string | undefined;
+  handoff?: string | undefined;
+  summary?: string | undefined;
+}
+
+/**
+ * Inserts a mission recorded elsewhere, in the caller's transaction, with its start and end
+ * written to the activity log at the times they happened.
+ */
+export function insertRecordedMission(db: Database, m: RecordedMission): MissionRow {
+  const info = db
+    .prepare(`INSERT INTO missions (codename, kind, agent, session_id, worktree, branch, pid, parent_id, started_at, last_seen_at, ended_at, end_reason, handoff, summary, source, persona, role)
+      VALUES (?, 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(
+      m.codename ?? '',
+      m.agent,
+      m.sessionId ?? null,
+      m.worktree ?? null,
+      m.branch ?? null,
+      m.pid ?? null,
+      m.parentId ?? null,
+      m.startedAt,
+      m.lastSeenAt,
+      m.endedAt ?? null,
+      m.endedAt ? (m.endReason ?? 'ended') : null,
+      m.handoff ?? null,
+      m.summary ?? null,
+      m.source,
+      m.persona ?? null,
+      m.role ?? null,
+    );
+  const id = Number(info.lastInsertRowid);
+  if (!m.codename) db.prepare('UPDATE missions SET codename = ? WHERE id = ?').run(pickCodename(id, cloneId(db), codenamesTakenElsewhere), id);
+  record(db, { kind: 'mission.started', at: m.startedAt, missionId: id, agent: m.agent, detail: { source: m.source, branch: m.branch, parent: m.parentId } });
+  if (m.endedAt) record(db, { kind: 'mission.ended', at: m.endedAt, missionId: id, agent: m.agent, detail: { reason: m.endReason ?? 'ended', ended_at: m.endedAt, source: m.source } });
+  return getMission(db, id)!;
+}
+
 export function startMission(db: Database, m: StartMission): MissionRow {
   return write(db, () => insertMission(db, m));
 }
@@ -121,6 +181,41 @@ export function liveMissions(db: Database): MissionRow[] {
 export function listMissions(db: Database, opts: { all?: boolean; limit?: number }): MissionRow[] {
   if (!opts.all) return liveMissions(db);
   return db.prepare('SELECT * FROM (SELECT * FROM missions ORDER BY id DESC LIMIT ?) ORDER BY id').all(opts.limit ?? 50) as MissionRow[];
+}
+
+/** An ended mission's notes, as the start-up context shows them. */
+export interface PreviousHandoff {
+  codename: string;
+  agent: string;
+  ended_at: string;
+  end_reason: string;
+  handoff: string | null;
+  summary: string | null;
+  /** Set for a mission brought in by `sortie import` (`site-nine:mission/38`). */
+  source: string | null;
+}
+
+/**
+ * The notes a new mission starts from: the last ended mission with notes on its branch, or the
+ * last one brought in by `sortie import` when that ended later (imported history has no branch of
+ * this repository). Two probes of an index each (missions_branch_ended, missions_imported).
+ */
+export function previousHandoff(db: Database, m: Pick<MissionRow, 'id' | 'branch'>): PreviousHandoff | undefined {
+  const onBranch = db
+    .prepare(
+      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
+       WHERE id != ? AND ended_at IS NOT NULL AND (handoff IS NOT NULL OR summary IS NOT NULL) AND (branch IS ? OR ? IS NULL)
+       ORDER BY ended_at DESC LIMIT 1`,
+    )
+    .get(m.id, m.branch, m.branch) as PreviousHandoff | undefined;
+  const imported = db
+    .prepare(
+      `SELECT codename, agent, ended_at, end_reason, handoff, summary, source FROM missions
+       WHERE source IS NOT NULL AND ended_at IS NOT NULL AND id != ? AND (handoff IS NOT NULL OR summary IS NOT NULL)
+       ORDER BY ended_at DESC LIMIT 1`,
+    )
+    .get(m.id) as PreviousHandoff | undefined;
+  return imported && (!onBranch || imported.ended_at > onBranch.ended_at) ? imported : onBranch;
 }
 
 export interface EndOptions {
@@ -286,13 +381,14 @@ export interface CommitRow {
   sha: string;
   subject: string;
   at: string;
+  branch: string | null;
   /** JSON list of task ids. */
   tasks: string;
 }
 
 /** A mission's last commits, newest first. */
 export function missionCommits(db: Database, missionId: number, limit: number): CommitRow[] {
-  return db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT ?').all(missionId, limit) as CommitRow[];
+  return db.prepare('SELECT sha, subject, at, branch, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT ?').all(missionId, limit) as CommitRow[];
 }
 
 export function countLiveAgentMissions(db: Database): number {

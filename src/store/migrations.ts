@@ -136,6 +136,29 @@ export const migrations: Migration[] = [
       db.exec(`CREATE INDEX activity_handoff ON activity (task_id, at) WHERE kind = 'task.handoff';`);
     },
   },
+  {
+    version: 4,
+    name: 'imports from other tools',
+    up: (db) => {
+      // `sortie import` remembers every record it brought in, so a second run adds nothing.
+      // Imported missions keep where they came from and the persona and role their tool gave them;
+      // the start-up context falls back to the last imported handoff (missions_imported).
+      db.exec(`
+        CREATE TABLE imports (
+          source      TEXT NOT NULL,
+          source_id   TEXT NOT NULL,
+          kind        TEXT NOT NULL,
+          target      TEXT NOT NULL,
+          imported_at TEXT NOT NULL,
+          PRIMARY KEY (source, source_id, kind)
+        ) WITHOUT ROWID;
+        ALTER TABLE missions ADD COLUMN source TEXT;
+        ALTER TABLE missions ADD COLUMN persona TEXT;
+        ALTER TABLE missions ADD COLUMN role TEXT;
+        CREATE INDEX missions_imported ON missions (ended_at) WHERE source IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((m, x) => Math.max(m, x.version), 0);

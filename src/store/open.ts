@@ -40,6 +40,15 @@ export function checkDriver(): void {
   connect(':memory:').close();
 }
 
+/**
+ * Another tool's SQLite file (what `sortie import` reads), opened read-only as it is: no pragmas,
+ * no migrations, and its errors left as the driver's, since it is not sortie's database.
+ */
+export function openReadOnly(file: string): Database {
+  const d = loadDriver();
+  return new d.ctor(file, { readonly: true, fileMustExist: true, nativeBinding: d.binding });
+}
+
 export function openDb(file: string, opts: OpenOptions = {}): Database {
   mkdirSync(dirname(file), { recursive: true });
   const db = connect(file);

@@ -64,3 +64,41 @@ export function idPrefix(id: string): string {
   const m = /^[A-Za-z][A-Za-z0-9]*/.exec(id);
   return m ? m[0] : id;
 }
+
+export interface IdTemplate {
+  /** The id for number n (`{role}` and `{P}` only matter to templates that use them). */
+  fill(n: number, role: string, priorityLetter: string): string;
+  /** The number in an id (or a file name starting with one) that this template made with this prefix. */
+  numberOf(idOrFileName: string): number | undefined;
+}
+
+/**
+ * `tasks.idTemplate` for one prefix. The number is shared by every id the template could produce
+ * with that prefix, whatever its role or priority letter.
+ */
+export function idTemplate(config: SortieConfig, prefix: string): IdTemplate {
+  const template = config.tasks.idTemplate;
+  const numberRe = new RegExp(
+    `^${escapeRe(template)
+      .replace(escapeRe('{prefix}'), escapeRe(prefix))
+      .replace(escapeRe('{role}'), '[A-Za-z0-9]+')
+      .replace(escapeRe('{P}'), '[A-Z]')
+      .replace(/\\\{n(?::\d+)?\\\}/, '(\\d+)')}`,
+  );
+  return {
+    fill: (n, role, letter) =>
+      template
+        .replace('{prefix}', prefix)
+        .replace('{role}', role.toUpperCase())
+        .replace('{P}', letter)
+        .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0')),
+    numberOf: (id) => {
+      const m = numberRe.exec(id);
+      return m?.[1] ? Number(m[1]) : undefined;
+    },
+  };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

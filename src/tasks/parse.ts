@@ -49,7 +49,7 @@ const refuse = (lang: string) => () => {
  * gray-matter ships JavaScript/CoffeeScript engines that eval the front matter. They are replaced
  * with ones that refuse, so `---js` in a task file is an error and never runs.
  */
-const MATTER_OPTIONS = {
+export const MATTER_OPTIONS = {
   language: 'yaml',
   engines: {
     js: refuse('js'),

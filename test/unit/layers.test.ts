@@ -27,12 +27,14 @@ const FOLDERS: Record<string, Layer> = {
   install: 'handlers',
   commands: 'handlers',
   demo: 'handlers',
+  ui: 'handlers',
+  import: 'handlers',
 };
 
 function layerOf(file: string): Layer | undefined {
   if (BASE.includes(file)) return 'base';
   if (ENTRIES.includes(file)) return 'entries';
-  if (file === 'activity.ts') return 'domain';
+  if (file === 'activity.ts' || file === 'imports.ts') return 'domain';
   const top = file.split('/')[0]!;
   return file.includes('/') ? FOLDERS[top] : undefined;
 }

@@ -45,15 +45,34 @@ function fill(db: Db): void {
   `);
 }
 
-function snapshot(db: Db): Record<string, string[]> {
-  return Object.fromEntries(TABLES.map((t) => [t, (db.prepare(`SELECT * FROM ${t}`).all() as unknown[]).map((r) => JSON.stringify(r)).sort()]));
+const columns = (db: Db, table: string) => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+
+/** Every row of every table, in the columns each table has now (or had before a migration: `cols`). */
+function snapshot(db: Db, cols?: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(
+    TABLES.map((t) => [t, (db.prepare(`SELECT ${(cols?.[t] ?? ['*']).join(', ')} FROM ${t}`).all() as unknown[]).map((r) => JSON.stringify(r)).sort()]),
+  );
 }
 
 const plan = (db: Db, sql: string, ...args: unknown[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail).join('; ');
+const planOrError = (db: Db, sql: string, ...args: unknown[]) => {
+  try {
+    return plan(db, sql, ...args);
+  } catch (e) {
+    return (e as Error).message;
+  }
+};
 const indexes = (db: Db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
 
 /** What each migration adds, and the query it was made for (with the index SQLite must then use). */
-const CASES: { version: number; adds: { tables?: string[]; indexes: string[] }; uses?: [sql: string, args: unknown[], index: string][] }[] = [
+const CASES: {
+  version: number;
+  /** Tables, indexes and columns (NULL in the rows that were there) the migration adds. */
+  adds: { tables?: string[]; indexes: string[]; columns?: Record<string, string[]> };
+  uses?: [sql: string, args: unknown[], index: string][];
+  /** What the new schema must then accept or refuse. */
+  then?: (db: Db) => void;
+}[] = [
   {
     version: 1,
     adds: {
@@ -74,6 +93,28 @@ const CASES: { version: number; adds: { tables?: string[]; indexes: string[] }; 
     adds: { indexes: ['activity_handoff'] },
     uses: [["SELECT detail FROM activity WHERE task_id = ? AND kind = 'task.handoff' ORDER BY at DESC LIMIT 1", ['TASK-1'], 'activity_handoff']],
   },
+  {
+    version: 4,
+    adds: { tables: ['imports'], indexes: ['missions_imported'], columns: { missions: ['source', 'persona', 'role'] } },
+    uses: [
+      [
+        'SELECT codename FROM missions WHERE source IS NOT NULL AND ended_at IS NOT NULL AND id != ? AND (handoff IS NOT NULL OR summary IS NOT NULL) ORDER BY ended_at DESC LIMIT 1',
+        [3],
+        'missions_imported',
+      ],
+    ],
+    then: (db) => {
+      // An imported mission keeps where it came from, and the ledger holds one row per record.
+      db.prepare(
+        "INSERT INTO missions (id, codename, kind, agent, started_at, last_seen_at, ended_at, end_reason, handoff, source, persona, role) VALUES (5, 'hemera', 'agent', 'opencode', '2025-12-01T09:00:00.000Z', '2025-12-01T10:00:00.000Z', '2025-12-01T10:00:00.000Z', 'abandoned', 'next: parser', 'site-nine:mission/38', 'hemera', 'Operator')",
+      ).run();
+      const put = db.prepare('INSERT INTO imports (source, source_id, kind, target, imported_at) VALUES (?, ?, ?, ?, ?)');
+      put.run('site-nine', 'mission/38', 'mission', '5', '2026-02-01T00:00:00.000Z');
+      put.run('site-nine', 'OPR-H-0032', 'task', 'OPR-H-0032', '2026-02-01T00:00:00.000Z');
+      expect(() => put.run('site-nine', 'mission/38', 'mission', '6', '2026-02-02T00:00:00.000Z')).toThrow(/UNIQUE constraint failed/);
+      expect(db.prepare('SELECT source, persona, role FROM missions WHERE id = 5').get()).toEqual({ source: 'site-nine:mission/38', persona: 'hemera', role: 'Operator' });
+    },
+  },
 ];
 
 describe('each migration, N-1 -> N, with real rows', () => {
@@ -81,7 +122,7 @@ describe('each migration, N-1 -> N, with real rows', () => {
     expect(CASES.map((c) => c.version)).toEqual(migrations.map((m) => m.version));
   });
 
-  test.each(CASES)('migration $version', ({ version, adds, uses }) => {
+  test.each(CASES)('migration $version', ({ version, adds, uses, then }) => {
     const file = join(tmp, `db-${++n}`, 'sortie.db');
     const db = openDb(file, { targetVersion: version - 1 });
     try {
@@ -89,13 +130,20 @@ describe('each migration, N-1 -> N, with real rows', () => {
       // Version 0 has no tables to hold rows yet.
       if (version > 1) fill(db);
       const before = version > 1 ? snapshot(db) : undefined;
+      const columnsBefore = Object.fromEntries(TABLES.map((t) => [t, columns(db, t)]));
       const indexesBefore = indexes(db);
-      for (const [sql, args, index] of uses ?? []) expect(plan(db, sql, ...args)).not.toContain(index);
+      // (A query may not even compile before: the columns it reads come with the migration.)
+      for (const [sql, args, index] of uses ?? []) expect(planOrError(db, sql, ...args)).not.toContain(index);
 
       migrate(db, file, version);
 
       expect(schemaVersion(db)).toBe(version);
-      if (before) expect(snapshot(db)).toEqual(before);
+      // Every row is still there as it was; what the migration adds is NULL in them.
+      if (before) expect(snapshot(db, columnsBefore)).toEqual(before);
+      if (before) for (const t of TABLES) expect(columns(db, t)).toEqual([...columnsBefore[t]!, ...(adds.columns?.[t] ?? [])]);
+      for (const [t, added] of Object.entries(adds.columns ?? {})) {
+        expect(db.prepare(`SELECT count(*) FROM ${t} WHERE ${added.map((c) => `${c} IS NOT NULL`).join(' OR ')}`).pluck().get()).toBe(0);
+      }
       for (const t of adds.tables ?? []) expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(t)).toBe(t);
       expect(indexes(db).filter((i) => !indexesBefore.includes(i)).sort()).toEqual([...adds.indexes].sort());
       for (const [sql, args, index] of uses ?? []) expect(plan(db, sql, ...args)).toContain(`USING INDEX ${index}`);
@@ -104,6 +152,7 @@ describe('each migration, N-1 -> N, with real rows', () => {
         fill(db);
         expect(Object.values(snapshot(db)).every((rows) => rows.length > 0)).toBe(true);
       }
+      then?.(db);
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(db.pragma('foreign_key_check')).toEqual([]);
     } finally {

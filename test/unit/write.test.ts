@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openDb } from '../../dist/store/open.js';
-import { retryBusy, write } from '../../dist/store/write.js';
+import { read, retryBusy, write } from '../../dist/store/write.js';
 import { SortieError } from '../../dist/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sortie-write-'));
@@ -125,5 +125,28 @@ describe('retryBusy', () => {
       }),
     ).toBe('ok');
     expect(attempts).toBe(3);
+  });
+});
+
+describe('read', () => {
+  test('every query in fn sees one state of the database, whatever another connection commits meanwhile', () => {
+    const file = join(tmp, `db-${++n}`, 'sortie.db');
+    const db = openDb(file);
+    const other = openDb(file);
+    try {
+      const count = () => db.prepare('SELECT COUNT(*) FROM meta').pluck().get() as number;
+      const before = count();
+      const [first, second] = read(db, () => {
+        const a = count();
+        other.prepare("INSERT INTO meta (key, value) VALUES ('r', '1')").run();
+        return [a, count()];
+      });
+      expect([first, second]).toEqual([before, before]);
+      expect(db.inTransaction).toBe(false);
+      expect(count()).toBe(before + 1);
+    } finally {
+      other.close();
+      db.close();
+    }
   });
 });
