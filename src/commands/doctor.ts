@@ -14,7 +14,7 @@ import { hookSettingsFile } from '../store/paths.js';
 import { orphanClaims } from '../tasks/tasks.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
-import { colors, print, printJson } from '../ui.js';
+import { colors, forTerminal, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 
@@ -36,8 +36,9 @@ export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> 
   const c = colors(ctx);
   for (const f of findings) {
     const mark = f.level === 'ok' ? c.green('ok  ') : f.level === 'warn' ? c.yellow('warn') : c.red('FAIL');
-    print(ctx, `${mark} ${f.check}: ${f.message}`);
-    if (f.fix) print(ctx, `     ${c.dim('fix:')} ${f.fix}`);
+    // Findings quote task files, paths and the database: made safe for the terminal here, once.
+    print(ctx, `${mark} ${f.check}: ${forTerminal(f.message, 2000)}`);
+    if (f.fix) print(ctx, `     ${c.dim('fix:')} ${forTerminal(f.fix, 2000)}`);
   }
   print(ctx, bad ? c.red(`\n${bad} problem(s) need fixing`) : c.green('\nall good'));
   return bad ? 1 : 0;

@@ -6,7 +6,7 @@ import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
-import { clean, colors, print, printJson, table } from '../ui.js';
+import { colors, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { relative } from 'node:path';
@@ -69,11 +69,11 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
       return 0;
     }
     const rows = tasks.map((t) => [
-      c.bold(t.id),
+      c.bold(term(t.id, 80)),
       statusColor(c, t.status),
       t.priority,
-      clean(t.title, 60),
-      t.holder ? `${t.holder.codename} (${t.holder.agent})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
+      term(t.title, 60),
+      t.holder ? `${term(t.holder.codename, 60)} (${term(t.holder.agent, 40)})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
     ]);
     print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER'].map((h) => c.dim(h)), ...rows]));
     return 0;
@@ -111,15 +111,15 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
       return 0;
     }
     const c = colors(ctx);
-    print(ctx, `${c.bold(task.id)}  ${clean(task.title, 200)}`);
-    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${task.role}` : ''}${task.labels.length ? `  labels ${task.labels.join(', ')}` : ''}`);
-    if (task.dependsOn.length) print(ctx, `depends on ${task.dependsOn.join(', ')}`);
-    print(ctx, `held by ${holder ? `${holder.codename} (${holder.agent}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
-    print(ctx, c.dim(relative(ctx.cwd, task.path)));
-    if (task.body.trim()) print(ctx, `\n${clean(task.body.trim(), 4000)}`);
+    print(ctx, `${c.bold(term(task.id, 80))}  ${term(task.title, 200)}`);
+    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${term(task.role, 40)}` : ''}${task.labels.length ? `  labels ${term(task.labels.join(', '), 200)}` : ''}`);
+    if (task.dependsOn.length) print(ctx, `depends on ${term(task.dependsOn.join(', '), 400)}`);
+    print(ctx, `held by ${holder ? `${term(holder.codename, 60)} (${term(holder.agent, 40)}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
+    print(ctx, c.dim(term(relative(ctx.cwd, task.path), 400)));
+    if (task.body.trim()) print(ctx, `\n${forTerminalBlock(task.body.trim(), 4000)}`);
     if (history.length) {
       print(ctx, `\n${c.dim('history')}`);
-      for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${clean(a.detail, 120)}` : ''}`);
+      for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${term(a.detail, 120)}` : ''}`);
     }
     return 0;
   });
