@@ -37,6 +37,8 @@ export interface GitOptions {
    * when it lies inside this repository's git dirs: anything else is a decoy.
    */
   indexFrom?: Repo;
+  /** Kill git after this long (a hook's deadline); it then counts as failed. */
+  timeoutMs?: number | undefined;
 }
 
 export interface GitResult {
@@ -68,6 +70,7 @@ export function git(args: string[], o: GitOptions): GitResult {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
+    ...(o.timeoutMs !== undefined && Number.isFinite(o.timeoutMs) ? { timeout: Math.max(1, Math.floor(o.timeoutMs)), killSignal: 'SIGKILL' as const } : {}),
   });
   return { ok: r.status === 0, code: r.status, out: (r.stdout ?? '').trimEnd(), err: r.stderr ?? '' };
 }

@@ -11,7 +11,14 @@ export interface AgentEvent {
   kind: HookKind;
   sessionId: string | undefined;
   transcriptPath: string | undefined;
+  /** The session's working directory (the payload's `cwd`): recorded as the mission's cwd. */
   cwd: string;
+  /**
+   * The project directory the agent gave (its own variable, e.g. CLAUDE_PROJECT_DIR): where the
+   * repository is looked for. An adapter may set it; the hook frame fills it in otherwise, and it
+   * falls back to cwd.
+   */
+  projectDir?: string | undefined;
   source: StartSource | undefined;
   reason: string | undefined;
 }

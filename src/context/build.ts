@@ -16,6 +16,11 @@ export interface ContextInput {
   /** Missions reaped on the way in, to say so. */
   reaped?: { codename: string; agent: string; released: string[] }[];
   inherited?: { from: string; tasks: string[] } | undefined;
+  /**
+   * Set when the mission could not be written in time (the database stayed locked): `mission` is
+   * then a stand-in, the start is queued, and the first section says so.
+   */
+  pending?: { reason: string } | undefined;
 }
 
 /**
@@ -39,10 +44,15 @@ export function buildContext(i: ContextInput): string {
   // 1. who you are
   sections.push({
     cap: 600,
-    text: [
-      `# sortie: you are mission #${m.id} "${one(m.codename, 60)}" (${one(m.agent, 40)})`,
-      `Session ${i.source}${m.branch ? ` on branch ${one(m.branch, 80)}` : ''}. Sortie records this conversation, its task claims and its commits. Commits that reference a task you have not claimed are blocked.`,
-    ].join('\n'),
+    text: i.pending
+      ? [
+          `# sortie: this ${one(m.agent, 40)} session will be recorded as a mission as soon as the database is free`,
+          `It is locked now${i.pending.reason ? ` (${one(i.pending.reason, 300)})` : ''}; the start is queued and nothing is lost. Until then sortie commands wait for the database. Commits that reference a task you have not claimed are blocked.`,
+        ].join('\n')
+      : [
+          `# sortie: you are mission #${m.id} "${one(m.codename, 60)}" (${one(m.agent, 40)})`,
+          `Session ${i.source}${m.branch ? ` on branch ${one(m.branch, 80)}` : ''}. Sortie records this conversation, its task claims and its commits. Commits that reference a task you have not claimed are blocked.`,
+        ].join('\n'),
   });
 
   // 2. tasks you hold, and the checkpoint

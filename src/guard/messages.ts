@@ -27,6 +27,15 @@ export const guardMessages = {
   internalBlocked(error: string): string {
     return `sortie: commit blocked: the commit guard failed (${term(error, 300)}) and guard.onError = block\n  to commit anyway: SORTIE_SKIP=1 git commit ...   or   git commit --no-verify\n`;
   },
+  /**
+   * The database could not even be read (a process holds it in exclusive locking mode): not an
+   * internal error, a lock, named with who holds it; guard.onError settles it.
+   */
+  locked(error: string, block: boolean): string {
+    return block
+      ? `sortie: commit blocked: the commit guard could not read the database: ${term(error, 400)}; guard.onError = block\n  to commit anyway: SORTIE_SKIP=1 git commit ...   or   git commit --no-verify\n`
+      : `sortie: the commit guard could not read the database: ${term(error, 400)}; the commit goes ahead unchecked (guard.onError = allow)\n`;
+  },
   /** post-commit and post-checkout only record: their failure never stops git. */
   recordingFailed(hook: string, error: string): string {
     return `sortie: ${hook} hook failed: ${term(error, 300)} (the git operation is not affected)\n`;

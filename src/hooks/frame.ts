@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { AGENTS } from '../agents/index.js';
 import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
+import { Deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { flushTrace, mark } from '../trace.js';
@@ -19,6 +21,8 @@ export interface HookIO {
   now: () => Date;
   /** The hook process's parent pid, to find the agent's pid. */
   ppid: number;
+  /** When the hook process started (epoch ms): the agent's deadline counts from there. */
+  started?: number;
   /** Called if the internal deadline passes: the entry exits 0 there and then. */
   onDeadline: (message: string) => void;
 }
@@ -40,6 +44,7 @@ export function processHookIO(argv: string[]): HookIO {
     cwd: process.cwd(),
     now: () => new Date(),
     ppid: process.ppid,
+    started: performance.timeOrigin,
     onDeadline: (message) => {
       stderr.write(`${message}\n`);
       process.exit(0);
@@ -47,7 +52,35 @@ export function processHookIO(argv: string[]): HookIO {
   };
 }
 
-export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date) => Promise<void> | void;
+/**
+ * A handler's arguments: `deadline` is the one every blocking step of the handler takes its time
+ * from (database waits, retries, git), since the frame's timer cannot fire while they block.
+ */
+export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date, deadline: Deadline) => Promise<void> | void;
+
+/**
+ * The project directories agents give their hooks. The repository is looked for there, whatever
+ * the payload's cwd says (that stays the mission's cwd): a session that has cd'd elsewhere still
+ * belongs to the project it was started for.
+ */
+const PROJECT_DIR_VARS = ['CLAUDE_PROJECT_DIR', 'GEMINI_PROJECT_DIR', 'CURSOR_PROJECT_DIR'];
+
+export function projectDirOf(ev: AgentEvent, env: Env): string {
+  if (ev.projectDir) return ev.projectDir;
+  for (const k of PROJECT_DIR_VARS) {
+    const v = env[k];
+    if (v && isDirectory(v)) return v;
+  }
+  return ev.cwd;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * What every agent hook does around its handler, and always returns 0: a hook must never break
@@ -70,14 +103,18 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
     return 0;
   }
   if (io.env.SORTIE_SKIP === '1') return 0;
-  const deadline = adapter.deadlineMs[kind];
+  const deadlineMs = adapter.deadlineMs[kind];
+  // One deadline for the whole hook, counted from the process's start. The timer is the last
+  // resort for the steps that wait in the event loop (reading stdin); the steps that block the
+  // thread take their time from `deadline` itself.
+  const deadline = Deadline.in(deadlineMs, io.started);
   const timer = setTimeout(() => {
-    logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadline} ms passed` });
-    io.onDeadline(hookMessages.outOfTime(event, deadline));
-  }, deadline);
+    logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadlineMs} ms passed` });
+    io.onDeadline(hookMessages.outOfTime(event, deadlineMs));
+  }, deadline.remaining());
   timer.unref();
   try {
-    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
+    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadlineMs / 3)) };
     const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
     let payload = input.payload;
     if (!payload) {
@@ -87,7 +124,8 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
       }
     }
     mark('stdin');
-    await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now());
+    const ev = adapter.toEvent(event, payload, io.env, io.cwd);
+    await dispatch(kind, { ...ev, projectDir: projectDirOf(ev, io.env) }, adapter, io.now(), deadline);
   } catch (e) {
     const file = logFile();
     logHookError(file, { agent: agentName, event, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });

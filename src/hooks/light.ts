@@ -2,6 +2,7 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentEvent, HookKind } from '../agents/types.js';
 import type { Env } from '../git.js';
+import { DIR_MODE, FILE_MODE } from '../files.js';
 import { beatFile } from '../store/paths.js';
 import { enqueue } from '../store/queue.js';
 import { iso } from '../time.js';
@@ -21,7 +22,7 @@ export const LIGHT_KINDS: ReadonlySet<HookKind> = new Set(['heartbeat', 'end']);
 export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date): void {
   if (!ev.sessionId) return;
   // Only where sortie's state exists: a heartbeat or an end is never what creates it.
-  const at = locate(ev.cwd, env);
+  const at = locate(ev.projectDir ?? ev.cwd, env);
   if (!at?.exists) return;
   const { dbFile } = at;
   if (kind === 'heartbeat') {
@@ -32,12 +33,13 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, env: Env, now: Date
       utimesSync(file, now, now);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${ev.sessionId}\n`);
+      mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+      writeFileSync(file, `${ev.sessionId}\n`, { mode: FILE_MODE });
       utimesSync(file, now, now);
     }
   } else if (kind === 'end') {
-    const line: EndEvent = { type: 'end', agent: ev.agent, session: ev.sessionId, reason: ev.reason ?? 'other', at: iso(now) };
+    // The reason is the agent's word, stored as given but bounded; every sink makes it safe (text.ts).
+    const line: EndEvent = { type: 'end', agent: ev.agent, session: ev.sessionId, reason: (ev.reason ?? 'other').slice(0, 200), at: iso(now) };
     enqueue(dbFile, 'end', `${now.getTime()}-${process.pid}`, JSON.stringify(line));
   }
 }

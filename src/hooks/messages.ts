@@ -14,6 +14,17 @@ export const hookMessages = {
   outOfTime(event: string, deadlineMs: number): string {
     return `sortie: ${term(event, 40)} hook ran out of time (${deadlineMs} ms); the agent continues`;
   },
+  /**
+   * The context a new session gets when the database cannot even be read (a process holds it in
+   * exclusive locking mode): one line, so the agent knows why there is nothing else.
+   */
+  lockedContext(error: string, queued: boolean): string {
+    return `sortie: no context this time: ${term(error, 400)}. ${queued ? 'This session is queued and will be recorded as a mission as soon as the database is free; ' : ''}sortie commands (sortie status, sortie task claim <ID>) will work once it is.`;
+  },
+  /** The context when the database or the config cannot be used at all. */
+  unusableContext(error: string, hint: string | undefined, queued: boolean): string {
+    return `sortie: no context this time: ${term(error, 400)}${hint ? ` (fix: ${term(hint, 200)})` : ''}. ${queued ? 'This session is queued and will be recorded once that is fixed. ' : 'This session is not recorded. '}Tell the person you work with; \`sortie doctor\` shows what is wrong.`;
+  },
   failed(event: string, error: string, logFile: string | undefined): string {
     return `sortie: ${term(event, 40)} hook failed: ${term(error, 300)}${logFile ? ` (details: ${term(logFile, 300)})` : ''}; the agent continues\n`;
   },

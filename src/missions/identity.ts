@@ -6,8 +6,13 @@ import { iso } from '../time.js';
 import { getMission, insertMission, missionBySession, reopenMission, type MissionRow } from './missions.js';
 import { isAlive } from './process.js';
 
-/** The agents' own session variables, visible in the shells they run commands in. */
+/**
+ * Session variables, visible in the shells agents run commands in: SORTIE_SESSION first (what
+ * SessionStart exports through the agent's env file, for every agent, even when the mission could
+ * not be created yet because the database was locked), then the agents' own.
+ */
 const SESSION_VARS: { env: string; agent: string }[] = [
+  { env: 'SORTIE_SESSION', agent: '*' },
   { env: 'CLAUDE_CODE_SESSION_ID', agent: 'claude-code' },
   { env: 'GEMINI_SESSION_ID', agent: 'gemini-cli' },
   { env: 'CODEX_THREAD_ID', agent: 'codex' },
@@ -20,8 +25,8 @@ export interface Actor {
 }
 
 /**
- * Which mission is acting: SORTIE_MISSION, else the agent's session variable looked up against the
- * missions, else the person at the terminal (their personal mission, keyed by git identity).
+ * Which mission is acting: SORTIE_MISSION, else SORTIE_SESSION or the agent's session variable
+ * looked up against the missions, else the person at the terminal (their personal mission, keyed by git identity).
  * Never by branch or cwd: stale shells and shared branches would misroute.
  */
 export function findActingMission(db: Database, env: Env): { mission: MissionRow; via: Actor['via'] } | undefined {

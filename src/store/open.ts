@@ -5,8 +5,10 @@ import BundledDriver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
+import { DIR_MODE } from '../files.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
-import { retryBusy, write } from './write.js';
+import { bindWaits, busyError, retryBusy, write } from './write.js';
+import type { Deadline } from '../deadline.js';
 
 export type { Database };
 export { dbPath } from './paths.js';
@@ -16,7 +18,14 @@ const require = createRequire(import.meta.url);
 export interface OpenOptions {
   /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */
   migrate?: boolean;
+  /** The longest one wait on the lock may take (SQLite's busy_timeout); default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * When the caller must be done (a hook's deadline). Every wait on the lock, from the first read
+   * of the schema version through the WAL switch and the migrations to every later write, ends by
+   * then (store/write.ts, bindWaits).
+   */
+  deadline?: Deadline | undefined;
   /** Only for tests of migrations: stop at this version. */
   targetVersion?: number;
   migrationList?: Migration[];
@@ -42,15 +51,15 @@ export function openReadOnly(file: string): Database {
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Database {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
   const db = connect(file);
   try {
-    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    bindWaits(db, { attemptMs: opts.busyTimeoutMs ?? 5000, deadline: opts.deadline });
     // Before anything writes (even the WAL switch rewrites the header): a future database stays untouched.
     checkNotFuture(db, file, latestOf(opts.migrationList));
     // journal_mode is persistent; setting it again is a no-op read once WAL is on.
     const mode = db.pragma('journal_mode', { simple: true });
-    if (mode !== 'wal') retryBusy(() => db.pragma('journal_mode = WAL'));
+    if (mode !== 'wal') retryBusy(db, () => db.pragma('journal_mode = WAL'));
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
@@ -158,9 +167,7 @@ function dbError(e: unknown, file: string): unknown {
       cause: e,
     });
   }
-  if (code.startsWith('SQLITE_BUSY')) {
-    return new SortieError('DB_BUSY', `the sortie database ${file} is locked by another process`, { cause: e });
-  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return busyError(file, e);
   if (code === 'SQLITE_CANTOPEN') {
     return new SortieError('DB_CORRUPT', `cannot open the sortie database ${file}`, {
       hint: 'check that the directory exists and is writable, or set SORTIE_DB',

@@ -7,7 +7,7 @@ import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import type { SortieConfig } from '../config/types.js';
-import { writeFileAtomic } from '../files.js';
+import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../files.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
 import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
 import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
@@ -140,7 +140,7 @@ export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: C
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(prefix) || !/^[A-Za-z][A-Za-z0-9]*$/.test(role)) {
     throw new SortieError('USAGE', `prefix and role must be letters and digits, got "${prefix}" / "${role}"`);
   }
-  mkdirSync(w.tasksDir, { recursive: true });
+  mkdirSync(w.tasksDir, { recursive: true, mode: DIR_MODE });
   return write(w.db, () => {
     const ids = idTemplate(w.config, prefix);
     for (let n = highestTaskNumber(w, ids) + 1; ; n++) {
@@ -225,7 +225,7 @@ function taskFileText(t: TaskFileFields): string {
 export function writeTaskFile(dir: string, t: TaskFileFields): string | undefined {
   const path = join(dir, `${t.id}-${slug(t.title) || 'task'}.md`);
   try {
-    writeFileSync(path, taskFileText(t), { flag: 'wx' });
+    writeFileSync(path, taskFileText(t), { flag: 'wx', mode: FILE_MODE });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;
