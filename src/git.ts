@@ -37,6 +37,11 @@ export interface GitOptions {
    * when it lies inside this repository's git dirs: anything else is a decoy.
    */
   indexFrom?: Repo;
+  /**
+   * Keep what `git -c key=value` put in the environment (GIT_CONFIG_PARAMETERS, GIT_CONFIG_COUNT
+   * and its pairs), for reading the config the outer git command runs with.
+   */
+  keepConfigEnv?: boolean;
   /** Kill git after this long (a hook's deadline); it then counts as failed. */
   timeoutMs?: number | undefined;
 }
@@ -58,6 +63,9 @@ export interface GitResult {
  */
 export function git(args: string[], o: GitOptions): GitResult {
   const env = scrubGitEnv(o.env);
+  if (o.keepConfigEnv) {
+    for (const [k, v] of Object.entries(o.env)) if (k === 'GIT_CONFIG_PARAMETERS' || /^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) env[k] = v;
+  }
   const index = o.env.GIT_INDEX_FILE;
   if (o.indexFrom && index) {
     const repo = o.indexFrom;

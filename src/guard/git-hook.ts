@@ -22,7 +22,8 @@ import { iso } from '../time.js';
 import { colors } from '../ui.js';
 import { FILE_MODE } from '../files.js';
 import { isTerminal } from '../lazy.js';
-import { findIds, messageBody } from '../tasks/ids.js';
+import { findIds } from '../tasks/ids.js';
+import { cleanupRules, commitArgs, commitConfig, keptMessage } from './commit-message.js';
 import { stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
@@ -36,6 +37,8 @@ export interface GitHookIO {
   now: () => Date;
   /** When the hook process started (epoch ms): the guard's deadline counts from there. */
   started?: number;
+  /** The hook process's parent: the `git commit` command line is found above it (commit-message.ts). */
+  ppid?: number;
 }
 
 /**
@@ -125,8 +128,13 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   const refs: Reference[] = [];
   if (hook === 'commit-msg') {
     const msgFile = args[0] ? resolve(repo.root, args[0]) : join(repo.gitDir, 'COMMIT_EDITMSG');
-    const text = messageBody(readFileSync(msgFile, 'utf8'));
-    for (const id of findIds(text, config)) refs.push({ id, source: 'message' });
+    const raw = readFileSync(msgFile, 'utf8');
+    // Judge the message git will keep: its cleanup mode, comment character and cut line
+    // (commit-message.ts). Only a message that names something anywhere is worth the git call.
+    if (findIds(raw, config).length) {
+      const rules = cleanupRules(raw, { edited: io.env.GIT_EDITOR !== ':', config: commitConfig(repo, io.env), args: commitArgs(io.ppid) });
+      for (const id of findIds(keptMessage(raw, rules), config)) refs.push({ id, source: 'message' });
+    }
   } else {
     if (config.guard.checkBranch) {
       const branch = currentBranch(repo);

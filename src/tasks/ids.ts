@@ -38,22 +38,6 @@ export function referenceRegex(config: SortieConfig): RegExp {
   return new RegExp(`(?<![A-Za-z0-9_])(?:${config.tasks.idPattern})(?![A-Za-z0-9_])`, 'g');
 }
 
-/**
- * The part of a commit message that is the message: git's comment lines dropped, and everything
- * after the scissors line (`git commit -v` appends the diff below it) ignored. Git's own comments
- * are `#` then a space, a tab or nothing; `#TASK-1 fix` given with -m is kept by git, so it is
- * message, not comment.
- */
-export function messageBody(raw: string, commentChar = '#'): string {
-  const out: string[] = [];
-  for (const line of raw.split('\n')) {
-    if (line.startsWith(commentChar) && /^. -+ >8 -+$/.test(line)) break;
-    if (line === commentChar || line.startsWith(`${commentChar} `) || line.startsWith(`${commentChar}\t`)) continue;
-    out.push(line);
-  }
-  return out.join('\n');
-}
-
 /** The task ids named in free text (a commit message, a branch name), each once. */
 export function findIds(text: string, config: SortieConfig): string[] {
   return [...new Set(text.match(referenceRegex(config)) ?? [])];
