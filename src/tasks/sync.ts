@@ -5,7 +5,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
-import { TaskParseError, parseTask, type Task } from './parse.js';
+import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task } from './parse.js';
 import { priorityRank } from './status.js';
 
 export interface SyncProblem {
@@ -80,6 +80,8 @@ export function syncTasks(db: Database, dir: string, config: SortieConfig, now: 
   const parsed: { task?: Task; error?: SyncProblem; size: number; mtime: number; path: string }[] = [];
   for (const c of changed) {
     try {
+      // Not even read when it is too large to be a task (parse.ts: the cost limit).
+      if (c.size > MAX_TASK_BYTES) throw new TaskParseError(c.path, `the file is larger than ${MAX_TASK_BYTES >> 20} MiB`, undefined);
       const task = parseTask(readFileSync(c.path, 'utf8'), c.path, config);
       parsed.push({ task, size: c.size, mtime: c.mtime, path: c.path });
     } catch (e) {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
@@ -10,7 +10,7 @@ import type { SortieConfig } from '../config/types.js';
 import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../files.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
 import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
-import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
+import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
 
@@ -68,6 +68,7 @@ export function readTask(w: TaskWorld, id: string): TaskWithBody {
   }
   let task: TaskWithBody;
   try {
+    if (statSync(path).size > MAX_TASK_BYTES) throw new TaskParseError(path, `the file is larger than ${MAX_TASK_BYTES >> 20} MiB`, undefined);
     task = parseTask(readFileSync(path, 'utf8'), path, w.config);
   } catch (e) {
     if (!(e instanceof TaskParseError)) throw e;
