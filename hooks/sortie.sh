@@ -58,7 +58,7 @@ sortie_main() {
     post-commit)
       sortie_m=
       if [ -s "$sortie_gd/sortie-commit" ]; then read -r sortie_m < "$sortie_gd/sortie-commit" || :; : > "$sortie_gd/sortie-commit"; fi
-      sortie_sid="${CLAUDE_CODE_SESSION_ID-}${GEMINI_SESSION_ID-}${CODEX_THREAD_ID-}"
+      sortie_sid="${SORTIE_SESSION:-${CLAUDE_CODE_SESSION_ID-}${GEMINI_SESSION_ID-}${CODEX_THREAD_ID-}}"
       [ -n "${SORTIE_MISSION-}$sortie_sid$sortie_m" ] || return 0
       sortie_head=; read -r sortie_head < "$sortie_gd/HEAD" || :
       sortie_sha=
@@ -71,10 +71,14 @@ sortie_main() {
       [ -n "$sortie_sha" ] || sortie_sha=$(git rev-parse HEAD)
       sortie_dir="$sortie_cd/sortie"; [ -n "${SORTIE_DB-}" ] && sortie_dir=${SORTIE_DB%/*}
       [ -d "$sortie_dir" ] || return 0
-      [ -d "$sortie_dir/pending" ] || mkdir -p "$sortie_dir/pending" || return 0
       case "$sortie_head" in "ref: refs/heads/"*) sortie_branch=${sortie_head#ref: refs/heads/} ;; *) sortie_branch= ;; esac
       # One queue entry per commit, one line ending in a newline (complete): see src/store/queue.ts.
-      printf '%s\t%s\t%s\t%s\t%s\n' "$sortie_sha" "${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" > "$sortie_dir/pending/commit-$sortie_sha"
+      # In a subshell with its own umask: never writable by others, whatever the caller's umask.
+      (
+        umask 022
+        [ -d "$sortie_dir/pending" ] || mkdir -p "$sortie_dir/pending" || exit 0
+        printf '%s\t%s\t%s\t%s\t%s\n' "$sortie_sha" "${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" > "$sortie_dir/pending/commit-$sortie_sha"
+      )
       return 0 ;;
     post-checkout)
       [ "${3-}" = "1" ] || return 0

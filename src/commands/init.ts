@@ -8,7 +8,7 @@ import { requireRepo } from '../git.js';
 import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
 import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
-import { writeFileAtomic } from '../files.js';
+import { DIR_MODE, writeFileAtomic } from '../files.js';
 import { dbPath } from '../store/open.js';
 import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
@@ -91,7 +91,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   if (!existsSync(file)) {
     if (!dry) {
       (await openWorld(ctx, { create: 'always', config: loaded }))!.close();
-      mkdirSync(queueDir(file), { recursive: true });
+      mkdirSync(queueDir(file), { recursive: true, mode: DIR_MODE });
     }
     changes.push({ file, action: 'create', detail: 'database (shared by every worktree, never committed)' });
   }
