@@ -16,6 +16,7 @@ export type ActivityKind =
   | 'task.handoff'
   | 'task.status'
   | 'task.inherited'
+  | 'task.repaired'
   | 'commit.recorded'
   | 'commit.blocked'
   | 'commit.warned';

@@ -7,6 +7,7 @@ import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task } from './parse.js';
 import { priorityRank } from './status.js';
+import { pendingIntents, settleIntents, type Settled } from './intent.js';
 
 export interface SyncProblem {
   path: string;
@@ -21,6 +22,8 @@ export interface SyncResult {
   problems: SyncProblem[];
   /** True when the directory's own mtime showed nothing changed and no file was looked at. */
   skipped: boolean;
+  /** Status changes a crash left half done, settled before the sync (tasks/intent.ts). */
+  repaired: Settled[];
 }
 
 interface Known {
@@ -36,7 +39,9 @@ interface Known {
  * CLI command, post-checkout).
  */
 export function syncTasks(db: Database, dir: string, config: SortieConfig, now: Date, opts: { quick?: boolean } = {}): SyncResult {
-  const result: SyncResult = { scanned: 0, read: 0, removed: 0, problems: [], skipped: false };
+  const result: SyncResult = { scanned: 0, read: 0, removed: 0, problems: [], skipped: false, repaired: [] };
+  // Before the files are read: a task file a crash left changed is put back first.
+  if (pendingIntents(db).length) result.repaired = write(db, () => settleIntents(db));
   const metaKey = `sync:${dir}`;
   let dirStat;
   try {

@@ -13,6 +13,8 @@ import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
 import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
+import { clearIntent, recordIntent, settleIntents } from './intent.js';
+import { testSeam } from '../seam.js';
 
 /**
  * What the task functions work on: the database, the config and the task files' folder. The world
@@ -101,11 +103,18 @@ export function claimsOf(db: Database, missionId: number): { task_id: string; cl
   }[];
 }
 
-/** Writes a new status into the task file (in place, minimal diff) and refreshes its index row. */
+/**
+ * Writes a new status into the task file (in place, minimal diff) and refreshes its index row.
+ * Called inside withTaskLocked's transaction: the intent recorded first lets the next process
+ * undo the file write if the transaction never commits (tasks/intent.ts).
+ */
 function writeStatus(w: TaskWorld, task: TaskWithBody, to: Status, now: Date): Task {
   if (task.status === to) return task;
   const text = readFileSync(task.path, 'utf8');
-  writeFileAtomic(task.path, setFrontMatterKey(text, 'status', to));
+  const after = setFrontMatterKey(text, 'status', to);
+  recordIntent(w.db, { task: task.id, path: task.path, before: text, after });
+  writeFileAtomic(task.path, after);
+  testSeam('task-file-written');
   const next = { ...task, status: to };
   indexTaskFile(w.db, next, now);
   return next;
@@ -253,7 +262,25 @@ interface Locked {
 function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
   assertTaskId(id, w.config);
   const at = iso(now);
-  return write(w.db, () => fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at }));
+  let out: T;
+  try {
+    out = write(w.db, () => {
+      // A change to this task that a crash left half done is settled first (tasks/intent.ts).
+      settleIntents(w.db, id);
+      return fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at });
+    });
+  } catch (e) {
+    // Rolled back after the file was written (an error, not a kill): put the file back now.
+    try {
+      write(w.db, () => settleIntents(w.db, id));
+    } catch {
+      // the next sortie process does it
+    }
+    throw e;
+  }
+  testSeam('task-committed');
+  clearIntent(w.db, id);
+  return out;
 }
 
 /**
