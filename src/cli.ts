@@ -1,4 +1,5 @@
 import { EXIT, errorMessage, isSortieError } from './errors.js';
+import { environmentError } from './env-errors.js';
 import { colors, printJson } from './ui.js';
 import { forTerminalBlock, nearest } from './text.js';
 import { VERSION } from './version.js';
@@ -72,7 +73,9 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     if (!parsed.ok) return usageError(ctx, parsed.message, `sortie ${spec.name} --help`);
     const run = (await LOADERS[spec.name as CommandName]()) as (o: unknown, ctx: Ctx) => Promise<number>;
     return await run(parsed.options, ctx);
-  } catch (e) {
+  } catch (caught) {
+    // The machine's problems (read-only, disk full, a file for a folder) are not sortie's bugs.
+    const e = environmentError(caught) ?? caught;
     if (isSortieError(e)) {
       if (wantsJson) printJson(ctx, { error: { code: e.code, message: e.message, hint: e.hint, ...e.data } });
       else ctx.stderr.write(`${c.red('sortie:')} ${forTerminalBlock(e.message, 2000)}\n${e.hint ? `  ${c.dim('fix:')} ${forTerminalBlock(e.hint, 2000)}\n` : ''}`);

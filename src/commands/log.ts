@@ -7,10 +7,11 @@ import { parseSince } from '../time.js';
 import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
-import { activityJson } from './task.js';
+import { activityJson, reportStale } from './task.js';
 
 export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { catchUp: true }, (ws) => {
+  return withWorld(ctx, { catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
     let since: string | undefined;
     if (o.since !== undefined) {
       since = parseSince(o.since, ctx.now());

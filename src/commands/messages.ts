@@ -17,6 +17,9 @@ export const commandMessages = {
   removed: (root: string, dryRun: boolean) => `${dryRun ? 'would remove' : 'removed'} from ${root}:`,
   keptData: (db: string) => `the database and task files were kept (${db}, tasks folder)`,
 
+  // any reading command: the world could not be brought up to date (world/messages.ts says why)
+  stale: (c: Colors, why: string) => `${c.yellow('sortie: note:')} ${why}\n`,
+
   // task
   skipped: (c: Colors, where: string, message: string) => `${c.yellow('sortie: skipped')} ${where}: ${message}\n`,
   moreSkipped: (n: number) => `sortie: ${n} more task files skipped (sortie doctor lists them)\n`,

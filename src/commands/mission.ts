@@ -8,6 +8,7 @@ import { iso, shortTime } from '../time.js';
 import { colors, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
+import { reportStale } from './task.js';
 
 function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
   return {
@@ -44,7 +45,8 @@ function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
 }
 
 export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { catchUp: true }, (ws) => {
+  return withWorld(ctx, { catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
     const rows = listMissions(ws.db, { all: o.all, limit: Number(o.limit ?? 50) || 50 });
     if (o.json) {
       printJson(ctx, { missions: rows.map((m) => missionJson(ws, m)) });
@@ -81,7 +83,8 @@ export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<numb
 }
 
 export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { catchUp: true }, (ws) => {
+  return withWorld(ctx, { catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
     const m = target(ws, ctx, o.mission);
     const commits = missionCommits(ws.db, m.id, 20);
     if (o.json) {

@@ -6,11 +6,13 @@ import { ago } from '../time.js';
 import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
+import { reportStale } from './task.js';
 import { relative } from 'node:path';
 
 export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { sync: 'full', catchUp: true }, (ws) => {
-    const sync = ws.synced!;
+  return withWorld(ctx, { sync: 'full', catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
+    const sync = ws.synced ?? { problems: [] };
     const now = ctx.now();
     const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
     const waiting = waitingTasks(ws.db);

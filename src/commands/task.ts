@@ -6,15 +6,23 @@ import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
-import { colors, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
+import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
 const TASKS = { sync: 'full', catchUp: true } as const;
+/** The reading ones also work on a database this process cannot write, and wait little on a lock. */
+const READ_TASKS = { ...TASKS, access: 'read' } as const;
+
+/** What a reading command could not bring up to date, said once on stderr. */
+export function reportStale(w: World, ctx: Ctx): void {
+  if (w.stale) ctx.stderr.write(commandMessages.stale(colors({ env: ctx.env, stdout: ctx.stderr }), forTerminal(w.stale, 600)));
+}
 
 function reportSkipped(w: World, ctx: Ctx): void {
+  reportStale(w, ctx);
   const problems = w.synced?.problems ?? [];
   if (problems.length === 0) return;
   const c = colors(ctx);
@@ -49,7 +57,7 @@ export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number
 }
 
 export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, TASKS, (ws) => {
+  return withWorld(ctx, READ_TASKS, (ws) => {
     reportSkipped(ws, ctx);
     const wanted = o.status.map((s) => s.toUpperCase());
     for (const s of wanted) {
@@ -99,7 +107,8 @@ function statusColor(c: ReturnType<typeof colors>, s: Status): string {
 }
 
 export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, TASKS, (ws) => {
+  return withWorld(ctx, READ_TASKS, (ws) => {
+    reportStale(ws, ctx);
     const id = o.id;
     const task = readTask(ws, id);
     const held = liveClaim(ws.db, id);

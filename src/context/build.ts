@@ -20,7 +20,7 @@ export interface ContextInput {
    * Set when the mission could not be written in time (the database stayed locked): `mission` is
    * then a stand-in, the start is queued, and the first section says so.
    */
-  pending?: { reason: string } | undefined;
+  pending?: { reason: string; queued: boolean } | undefined;
 }
 
 /**
@@ -45,10 +45,15 @@ export function buildContext(i: ContextInput): string {
   sections.push({
     cap: 600,
     text: i.pending
-      ? [
-          `# sortie: this ${one(m.agent, 40)} session will be recorded as a mission as soon as the database is free`,
-          `It is locked now${i.pending.reason ? ` (${one(i.pending.reason, 300)})` : ''}; the start is queued and nothing is lost. Until then sortie commands wait for the database. Commits that reference a task you have not claimed are blocked.`,
-        ].join('\n')
+      ? i.pending.queued
+        ? [
+            `# sortie: this ${one(m.agent, 40)} session will be recorded as a mission as soon as the database can be written`,
+            `It cannot be now${i.pending.reason ? ` (${one(i.pending.reason, 300)})` : ''}; the start is queued and nothing is lost. Until then sortie commands may wait for the database. Commits that reference a task you have not claimed are blocked.`,
+          ].join('\n')
+        : [
+            `# sortie: this ${one(m.agent, 40)} session is not recorded`,
+            `The database cannot be written${i.pending.reason ? ` (${one(i.pending.reason, 300)})` : ''}, and the start could not be queued either. Tell the person you work with; \`sortie doctor\` shows what is wrong. Commits that reference a task you have not claimed are blocked.`,
+          ].join('\n')
       : [
           `# sortie: you are mission #${m.id} "${one(m.codename, 60)}" (${one(m.agent, 40)})`,
           `Session ${i.source}${m.branch ? ` on branch ${one(m.branch, 80)}` : ''}. Sortie records this conversation, its task claims and its commits. Commits that reference a task you have not claimed are blocked.`,

@@ -5,6 +5,7 @@ import { queueActivity, record, type ActivityInput } from '../activity.js';
 import { Deadline } from '../deadline.js';
 import { dbPath } from '../store/paths.js';
 import { busyError, isBusy } from '../store/write.js';
+import { cannotWrite, environmentError } from '../env-errors.js';
 import { enqueue } from '../store/queue.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
@@ -87,8 +88,9 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
       default:
         return 0;
     }
-  } catch (e) {
-    logHookError(hookLogPath(repo, io.env), { hook, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });
+  } catch (caught) {
+    const e = environmentError(caught) ?? caught;
+    logHookError(hookLogPath(repo, io.env), { hook, error: errorMessage(e), code: (e as { code?: string }).code, stack: (caught as Error).stack });
     const block = guarding && config?.guard.onError === 'block';
     // Even reading is locked out (a connection in exclusive locking mode): said as a lock, with
     // who holds it, and settled by guard.onError.
@@ -171,7 +173,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
     ];
     // The verdict stands whatever the lock does; its record waits in the queue when it cannot be
     // written in time.
-    if (!tryWrite(w, () => rows.forEach((r) => record(db, r)))) queueActivity(w.dbFile, rows, `${now.getTime()}-${process.pid}`);
+    if (!tryWrite(w, () => rows.forEach((r) => record(db, r)))) tryQueue(() => queueActivity(w.dbFile, rows, `${now.getTime()}-${process.pid}`));
   }
   if (blocks.length) {
     io.stderr.write(guardMessages.blocked(blocks, c, hook));
@@ -208,7 +210,7 @@ function postCommit(w: World, io: GitHookIO): void {
   const commit = { sha, mission: actor.mission, at: iso(io.now()), branch, subject: body.split('\n')[0] ?? '', tasks: ids };
   if (!tryWrite(w, () => recordCommit(db, commit))) {
     // Under a held lock: the same queue entry the shell runner writes (missions/commits.ts).
-    enqueue(w.dbFile, 'commit', sha, [sha, actor.mission?.id ?? '', '', JSON.stringify({ mission: actor.mission?.id ?? null, tasks: ids }), branch ?? ''].join('\t'));
+    tryQueue(() => enqueue(w.dbFile, 'commit', sha, [sha, actor.mission?.id ?? '', '', JSON.stringify({ mission: actor.mission?.id ?? null, tasks: ids }), branch ?? ''].join('\t')));
   }
 }
 
@@ -219,9 +221,18 @@ function tryWrite(w: World, fn: () => void): boolean {
     write(w.db, fn);
     return true;
   } catch (e) {
-    if (!isBusy(e)) throw e;
+    if (!isBusy(e) && !cannotWrite(e)) throw e;
     w.stale = errorMessage(e);
     return false;
+  }
+}
+
+/** A queue entry, when even that can be written (not on a read-only folder or a full disk). */
+function tryQueue(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!cannotWrite(e)) throw e;
   }
 }
 

@@ -14,6 +14,7 @@ import { beginSession, type Begun, type StartEvent } from '../missions/session.j
 import { hookLogPath, logHookError } from '../store/hook-log.js';
 import { enqueue } from '../store/queue.js';
 import { isBusy } from '../store/write.js';
+import { cannotWrite } from '../env-errors.js';
 import { shellQuote } from '../text.js';
 import { iso } from '../time.js';
 import { locate } from '../world/locate.js';
@@ -75,15 +76,17 @@ export async function sessionStart(
     let begun: Begun | undefined;
     let reaped: Reaped[] = [];
     let locked: string | undefined;
+    let queued = false;
     try {
       reaped = reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: existing?.id });
       mark('reaped');
       begun = beginSession(db, start, existing);
     } catch (e) {
-      if (!isBusy(e)) throw e;
+      // Locked past the deadline, or not writable at all (read-only, disk full): queue the start.
+      if (!isBusy(e) && !cannotWrite(e)) throw e;
       locked = errorMessage(e);
-      enqueue(w.dbFile, 'start', `${now.getTime()}-${process.pid}`, JSON.stringify(start));
-      logHookError(hookLogPath(repo, env), { agent: ev.agent, event: 'SessionStart', warning: `${locked}; the start is queued` });
+      queued = tryEnqueue(w.dbFile, start, now);
+      logHookError(hookLogPath(repo, env), { agent: ev.agent, event: 'SessionStart', warning: `${locked}; the start is ${queued ? 'queued' : 'not queued either'}` });
     }
     mark('mission');
     // A resume or compact whose write had to be queued still has its mission, as it was.
@@ -108,18 +111,28 @@ export async function sessionStart(
         source: start.source,
         reaped,
         inherited: begun?.inherited,
-        pending: mission ? undefined : { reason: locked ?? '' },
+        pending: mission ? undefined : { reason: locked ?? '', queued },
       });
     } catch (e) {
       // Even reading is locked out (a connection in exclusive locking mode): one line, not nothing.
       if (!isBusy(e)) throw e;
-      context = hookMessages.lockedContext(errorMessage(e), Boolean(locked));
+      context = hookMessages.lockedContext(errorMessage(e), queued);
     }
     mark('context');
     return { mission, context, stdout: agent.startOutput(context) };
   } finally {
     w.close();
     mark('closed');
+  }
+}
+
+/** Queues a start; false when even that cannot be written (a read-only folder, a full disk). */
+function tryEnqueue(dbFile: string, start: StartEvent, now: Date): boolean {
+  try {
+    enqueue(dbFile, 'start', `${now.getTime()}-${process.pid}`, JSON.stringify(start));
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -182,12 +195,7 @@ function withoutDatabase(agent: AgentAdapter, ev: AgentEvent, env: Record<string
   const logFile = hookLogPath(at.repo, env);
   let queued = false;
   if (at.exists) {
-    try {
-      enqueue(at.dbFile, 'start', `${now.getTime()}-${process.pid}`, JSON.stringify(startEvent(ev, at.repo, env, ppid, now)));
-      queued = true;
-    } catch {
-      // a folder we cannot write: the line below says what is wrong
-    }
+    queued = tryEnqueue(at.dbFile, startEvent(ev, at.repo, env, ppid, now), now);
     const envFile = agent.envFile(env);
     if (envFile) exportSession(envFile, { session: ev.sessionId, mission: undefined, binDir: ensureShim(at.dbFile) });
   }

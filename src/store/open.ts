@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { environmentError } from '../env-errors.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import BundledDriver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
@@ -26,18 +28,43 @@ export interface OpenOptions {
    * then (store/write.ts, bindWaits).
    */
   deadline?: Deadline | undefined;
+  /**
+   * Open it read-only, as it is: no WAL switch, no migration (a database that needs one is an
+   * error saying so). For reading commands where the database cannot be written.
+   */
+  readonly?: boolean;
   /** Only for tests of migrations: stop at this version. */
   targetVersion?: number;
   migrationList?: Migration[];
 }
 
 /** A bare connection through the driver, its errors made typed. */
-function connect(file: string): Database {
+function connect(file: string, readonly = false): Database {
   const d = loadDriver();
   try {
-    return new d.ctor(file, { nativeBinding: d.binding });
+    return new d.ctor(file, readonly ? { readonly: true, fileMustExist: !file.startsWith('file:'), nativeBinding: d.binding } : { nativeBinding: d.binding });
   } catch (e) {
     throw dbError(e, file);
+  }
+}
+
+/**
+ * Whether this process can write the database: the file (when it exists) and its folder (the WAL
+ * and its index are created there). Two access() calls; root passes unless the file system is
+ * read-only.
+ */
+export function canWriteDb(file: string): boolean {
+  return writeDenied(file) === undefined;
+}
+
+/** Why this process cannot write the database (the access() error, with its path), if it cannot. */
+function writeDenied(file: string): NodeJS.ErrnoException | undefined {
+  try {
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+    if (existsSync(dirname(file))) accessSync(dirname(file), constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
   }
 }
 
@@ -51,7 +78,15 @@ export function openReadOnly(file: string): Database {
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Database {
-  mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+  if (opts.readonly) return openReadOnlyDb(file, opts);
+  // Said precisely before SQLite says "unable to open database file".
+  const denied = writeDenied(file);
+  if (denied) throw dbError(denied, file);
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+  } catch (e) {
+    throw dbError(e, file);
+  }
   const db = connect(file);
   try {
     bindWaits(db, { attemptMs: opts.busyTimeoutMs ?? 5000, deadline: opts.deadline });
@@ -63,6 +98,43 @@ export function openDb(file: string, opts: OpenOptions = {}): Database {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
+  } catch (e) {
+    db.close();
+    throw dbError(e, file);
+  }
+  return db;
+}
+
+/**
+ * A database this process cannot write, opened to read it as it is. A database in WAL mode whose
+ * folder cannot be written and that was closed cleanly (no `-wal`, no `-shm` left) cannot be
+ * opened read-only by SQLite (SQLITE_READONLY_DIRECTORY): then the file alone is complete, and it
+ * is opened as immutable. That needs URI file names, which better-sqlite3 turns on from the
+ * environment when its addon loads: set here, before the first connection of the process (a
+ * command's read-only open is its first), and harmless to sortie's paths, which never start with
+ * `file:`.
+ */
+function openReadOnlyDb(file: string, opts: OpenOptions): Database {
+  process.env.SQLITE_USE_URI ??= '1';
+  let db = connect(file, true);
+  try {
+    db.pragma('user_version');
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    db.close();
+    if (!(code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN') || existsSync(`${file}-wal`)) throw dbError(e, file);
+    db = connect(`${pathToFileURL(file).href}?immutable=1`, true);
+  }
+  try {
+    bindWaits(db, { attemptMs: opts.busyTimeoutMs ?? 5000, deadline: opts.deadline });
+    checkNotFuture(db, file, latestOf(opts.migrationList));
+    const v = schemaVersion(db);
+    if (opts.migrate !== false && v < latestOf(opts.migrationList)) {
+      throw new SortieError('READ_ONLY', `the sortie database ${file} is read-only and needs migrating (schema ${v}) before this sortie can read it`, {
+        hint: `run any sortie command once as a user who can write ${dirname(file)}`,
+        data: { path: file },
+      });
+    }
   } catch (e) {
     db.close();
     throw dbError(e, file);
@@ -168,11 +240,8 @@ function dbError(e: unknown, file: string): unknown {
     });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return busyError(file, e);
-  if (code === 'SQLITE_CANTOPEN') {
-    return new SortieError('DB_CORRUPT', `cannot open the sortie database ${file}`, {
-      hint: 'check that the directory exists and is writable, or set SORTIE_DB',
-      cause: e,
-    });
-  }
+  // Read-only, disk full, a file for a folder: the machine's problem, said as such (exit 4).
+  const env = environmentError(e, file);
+  if (env) return env;
   return e;
 }

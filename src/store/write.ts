@@ -1,5 +1,6 @@
 import { Deadline } from '../deadline.js';
 import { SortieError } from '../errors.js';
+import { environmentError } from '../env-errors.js';
 import type { Database } from 'better-sqlite3';
 import { describeHolders, lockHolders } from './lock-holder.js';
 
@@ -133,7 +134,7 @@ export function retryBusy<T>(db: Database, fn: () => T, o: WriteOptions = {}): T
     try {
       return fn();
     } catch (e) {
-      if (!isBusy(e) || e instanceof SortieError) throw e;
+      if (!isBusy(e) || e instanceof SortieError) throw environmentError(e, db.name) ?? e;
       const deadline = deadlineOf(db);
       const pause = 20 * 2 ** Math.min(i, 5) + Math.floor(Math.random() * 20);
       const left = Math.min(deadline.remaining(), o.budgetMs === undefined ? Infinity : o.budgetMs - (Date.now() - started));

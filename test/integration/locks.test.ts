@@ -68,7 +68,7 @@ for (const mode of ['immediate', 'exclusive'] as const) {
       expect(context).toContain(`pid ${holder.pid}`);
       if (mode === 'immediate') {
         // WAL readers are not blocked by a writer: the tasks are there.
-        expect(context).toContain('will be recorded as a mission as soon as the database is free');
+        expect(context).toContain('will be recorded as a mission as soon as the database can be written');
         expect(context).toContain('- TASK-1 Login [medium]');
         expect(context).toContain('TASK-2'); // held by agent A, in "Other missions"
       } else {
