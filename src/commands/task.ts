@@ -161,7 +161,8 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
-      if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
         print(ctx, commandMessages.changed(id, what, r.released && verb !== 'release' && verb !== 'handoff', r.forced ? String(r.previousHolder) : undefined));

@@ -333,6 +333,8 @@ const ENDS_CLAIM: ReadonlySet<StatusVerb> = new Set(['done', 'abort', 'block', '
 
 export interface ChangeResult {
   task: Task;
+  /** The task had that status already and nothing changed (no write, no history row). */
+  already: boolean;
   released: boolean;
   forced: boolean;
   previousHolder: string | undefined;
@@ -383,7 +385,8 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
       if (target !== task.status) {
         record(w.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
       }
-      return { task: next, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
+      const already = verb !== 'handoff' && verb !== 'release' && target === task.status && !released;
+      return { task: next, already, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
   });
 }
 
