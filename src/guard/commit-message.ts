@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { SortieConfig } from '../config/types.js';
 import { git, type Env, type Repo } from '../git.js';
+import { findIds } from '../tasks/ids.js';
 
 /**
  * The commit message git will keep, as commit-msg sees it before git cleans it up. Git 2.39
@@ -177,4 +179,15 @@ export function keptMessage(raw: string, rules: CleanupRules): string {
       .join('\n');
   }
   return text;
+}
+
+/**
+ * Whether git's cleanup could drop a line of this message that names an id: one that starts with
+ * a character that can be a comment character, or one after a cut line. A comment character may be
+ * any character, but a letter or a digit as one is taken to be absurd: such a line is judged (a
+ * block too many, never one too few).
+ */
+export function mayBeDropped(raw: string, config: SortieConfig): boolean {
+  if (raw.includes(CUT_LINE)) return true;
+  return raw.split('\n').some((l) => l.length > 0 && !/^[A-Za-z0-9]/.test(l) && findIds(l, config).length > 0);
 }

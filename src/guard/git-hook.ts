@@ -24,7 +24,7 @@ import { colors } from '../ui.js';
 import { FILE_MODE } from '../files.js';
 import { isTerminal } from '../lazy.js';
 import { findIds } from '../tasks/ids.js';
-import { cleanupRules, commitArgs, commitConfig, keptMessage } from './commit-message.js';
+import { cleanupRules, commitArgs, commitConfig, keptMessage, mayBeDropped } from './commit-message.js';
 import { stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
@@ -132,10 +132,11 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
     const msgFile = args[0] ? resolve(repo.root, args[0]) : join(repo.gitDir, 'COMMIT_EDITMSG');
     const raw = readFileSync(msgFile, 'utf8');
     // Judge the message git will keep: its cleanup mode, comment character and cut line
-    // (commit-message.ts). Only a message that names something anywhere is worth the git call.
+    // (commit-message.ts), which cost a git process to learn. They can only drop lines, so they are
+    // learnt only when a line naming something could be dropped; otherwise every line is judged.
     if (findIds(raw, config).length) {
-      const rules = cleanupRules(raw, { edited: io.env.GIT_EDITOR !== ':', config: commitConfig(repo, io.env), args: commitArgs(io.ppid) });
-      for (const id of findIds(keptMessage(raw, rules), config)) refs.push({ id, source: 'message' });
+      const kept = mayBeDropped(raw, config) ? keptMessage(raw, cleanupRules(raw, { edited: io.env.GIT_EDITOR !== ':', config: commitConfig(repo, io.env), args: commitArgs(io.ppid) })) : raw;
+      for (const id of findIds(kept, config)) refs.push({ id, source: 'message' });
     }
   } else {
     if (config.guard.checkBranch) {

@@ -104,14 +104,16 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
   }
   if (io.env.SORTIE_SKIP === '1') return 0;
   const deadlineMs = adapter.deadlineMs[kind];
-  // One deadline for the whole hook, counted from the process's start. The timer is the last
-  // resort for the steps that wait in the event loop (reading stdin); the steps that block the
-  // thread take their time from `deadline` itself.
+  // One deadline for the whole hook, counted from the process's start (the agent's own timeout
+  // counts from the spawn): the steps that block the thread (database waits, retries, git) take
+  // their time from it. The timer is only the last resort for what waits in the event loop
+  // (reading stdin, which has its own limit), counted from here as it always was: on a machine so
+  // loaded that starting Node ate the deadline, a database-free hook must still do its one write.
   const deadline = Deadline.in(deadlineMs, io.started);
   const timer = setTimeout(() => {
     logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadlineMs} ms passed` });
     io.onDeadline(hookMessages.outOfTime(event, deadlineMs));
-  }, deadline.remaining());
+  }, deadlineMs);
   timer.unref();
   try {
     const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadlineMs / 3)) };
