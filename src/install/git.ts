@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
 import { awkPattern } from '../config/pattern.js';
+import { shellQuote as shq } from '../text.js';
 import { SortieError } from '../errors.js';
 import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
 import { childProcess } from '../lazy.js';
@@ -48,9 +49,6 @@ function shellIdRegex(config: SortieConfig): string {
   return `(^|[^A-Za-z0-9_])(${awkPattern(config.tasks.idPattern)})($|[^A-Za-z0-9_])`;
 }
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The settings hooks/sortie.sh reads (shell assignments): where node, the runner and the hook
