@@ -58,7 +58,8 @@ sortie_main() {
     post-commit)
       sortie_m=
       if [ -s "$sortie_gd/sortie-commit" ]; then read -r sortie_m < "$sortie_gd/sortie-commit" || :; : > "$sortie_gd/sortie-commit"; fi
-      sortie_sid="${SORTIE_SESSION:-${CLAUDE_CODE_SESSION_ID-}${GEMINI_SESSION_ID-}${CODEX_THREAD_ID-}}"
+      # The first of the agents' session variables that is set (generated from src/agents by the build).
+      sortie_sid=${SORTIE_SESSION:-${CLAUDE_CODE_SESSION_ID:-${CODEX_THREAD_ID:-${COPILOT_AGENT_SESSION_ID:-}}}} # sortie:session-vars
       [ -n "${SORTIE_MISSION-}$sortie_sid$sortie_m" ] || return 0
       sortie_head=; read -r sortie_head < "$sortie_gd/HEAD" || :
       sortie_sha=

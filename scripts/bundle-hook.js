@@ -13,8 +13,19 @@ import { build } from 'esbuild';
 // The version is recorded so the hook uses the bundled copy only with the matching addon.
 const bsq = JSON.parse(readFileSync(new URL('../node_modules/better-sqlite3/package.json', import.meta.url), 'utf8')).version;
 
+// An agent's setup side (src/agents/<agent>/setup.ts: install, doctor, trust) is for the commands;
+// no hook ever loads it, so the hook bundles get an empty module in its place.
+const noSetup = {
+  name: 'no-agent-setup',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/setup\.js$/ }, (a) => (/[\\/]src[\\/]agents[\\/][^\\/]+$/.test(a.resolveDir) ? { path: a.path, namespace: 'no-agent-setup' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'no-agent-setup' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
+
 const common = {
   bundle: true,
+  plugins: [noSetup],
   platform: 'node',
   format: 'cjs',
   target: 'node20',

@@ -11,6 +11,7 @@ export type ActivityKind =
   | 'mission.checkpoint'
   | 'mission.branch'
   | 'task.created'
+  | 'task.edited'
   | 'task.claimed'
   | 'task.released'
   | 'task.handoff'

@@ -5,7 +5,7 @@ import { forTerminalBlock, nearest } from './text.js';
 import { VERSION } from './version.js';
 import { processCtx, type Ctx } from './ctx.js';
 import { parseCommand } from './commands/parse.js';
-import { COMMANDS, GROUPS, type CommandName, type OptionsOf } from './commands/specs.js';
+import { COMMANDS, GROUPS, VISIBLE, type CommandName, type OptionsOf } from './commands/specs.js';
 import type { CommandSpec } from './commands/types.js';
 
 /**
@@ -14,7 +14,10 @@ import type { CommandSpec } from './commands/types.js';
  */
 const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) => Promise<number>> } = {
   status: async () => (await import('./commands/status.js')).status,
+  ready: async () => (await import('./commands/ready.js')).ready,
+  next: async () => (await import('./commands/ready.js')).next,
   'task new': async () => (await import('./commands/task.js')).create,
+  'task edit': async () => (await import('./commands/task-edit.js')).edit,
   'task list': async () => (await import('./commands/task.js')).list,
   'task show': async () => (await import('./commands/task.js')).show,
   'task claim': async () => (await import('./commands/task.js')).claim,
@@ -35,6 +38,10 @@ const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) =
   init: async () => (await import('./commands/init.js')).init,
   uninstall: async () => (await import('./commands/init.js')).uninstall,
   doctor: async () => (await import('./commands/doctor.js')).doctor,
+  ui: async () => (await import('./commands/ui.js')).ui,
+  report: async () => (await import('./commands/report.js')).report,
+  completion: async () => (await import('./commands/completion.js')).completion,
+  __complete: async () => (await import('./commands/completion.js')).complete,
   hook: async () => (await import('./commands/hook.js')).hook,
   demo: async () => (await import('./commands/demo.js')).demo,
 };
@@ -58,10 +65,10 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
       if (GROUPS[argv[0]!]) {
         ctx.stdout.write(groupHelp(argv[0]!));
         if (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h') return argv[1] ? EXIT.ok : EXIT.usage;
-        const near = nearest(argv[1], COMMANDS.filter((x) => x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
+        const near = nearest(argv[1], VISIBLE.filter((x) => x.name.startsWith(`${argv[0]} `)).map((x) => x.name.split(' ')[1]!));
         return usageError(ctx, `unknown command "sortie ${argv[0]} ${argv[1]}"${near ? ` (did you mean "sortie ${argv[0]} ${near}"?)` : ''}`);
       }
-      const near = nearest(argv[0]!, [...new Set(COMMANDS.map((x) => x.name.split(' ')[0]!))]);
+      const near = nearest(argv[0]!, [...new Set(VISIBLE.map((x) => x.name.split(' ')[0]!))]);
       return usageError(ctx, `unknown command "${argv[0]}"${near ? ` (did you mean "sortie ${near}"?)` : ''}`, 'sortie --help');
     }
     const rest = argv.slice(spec.name.split(' ').length);
@@ -104,7 +111,7 @@ function rootHelp(topic?: string): string {
     'Usage: sortie <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${`${c.name} ${usage(c)}`.padEnd(26)} ${c.summary}`),
+    ...VISIBLE.map((c) => `  ${`${c.name} ${usage(c)}`.padEnd(26)} ${c.summary}`),
     '',
     'Every read command takes --json. Exit codes: 0 ok, 1 refused (claim held, blocked),',
     '2 usage or config error, 3 task or mission not found, 4 environment (not a repo, database).',
@@ -117,7 +124,7 @@ function rootHelp(topic?: string): string {
 }
 
 function groupHelp(group: string): string {
-  const cmds = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const cmds = VISIBLE.filter((c) => c.name.startsWith(`${group} `));
   return [`sortie ${group}: ${GROUPS[group]}`, '', ...cmds.map((c) => `  ${`${c.name} ${usage(c)}`.padEnd(26)} ${c.summary}`), '', `Run \`sortie ${group} <command> --help\` for options.`, ''].join('\n');
 }
 

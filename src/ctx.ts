@@ -8,8 +8,10 @@ export interface Ctx {
   now: () => Date;
   stdout: Writable;
   stderr: Writable;
+  /** This process's pid: identity by ancestry starts from it (missions/identity.ts). */
+  pid?: number | undefined;
 }
 
 export function processCtx(): Ctx {
-  return { cwd: process.cwd(), env: process.env, now: () => new Date(), stdout: process.stdout, stderr: process.stderr };
+  return { cwd: process.cwd(), env: process.env, now: () => new Date(), stdout: process.stdout, stderr: process.stderr, pid: process.pid };
 }

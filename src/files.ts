@@ -34,3 +34,10 @@ export function writeNewFile(path: string, text: string): void {
     writeFileAtomic(path, text, { fsync: false });
   }
 }
+
+/** One file that init or uninstall created, changed or removed (or would, in a dry run), for its report. */
+export interface FileChange {
+  file: string;
+  action: 'create' | 'update' | 'unchanged' | 'remove';
+  detail: string;
+}

@@ -9,7 +9,7 @@
  * | a terminal, a block (a body, notes)    | forTerminalBlock                  |
  * | the context injected into an agent     | forContext / forContextBlock      |
  * | a YAML scalar (journal front matter)   | forYaml                           |
- * | HTML (the board, reports)              | forHtml                           |
+ * | HTML (the board, reports)              | forHtml, forScriptJson            |
  * | a word of a shell script               | shellQuote                        |
  *
  * Kept apart from ui.ts so hooks that build context do not load the colour library.
@@ -94,6 +94,15 @@ export function forYaml(s: unknown): string {
 /** Text or an attribute value in HTML. */
 export function forHtml(s: unknown): string {
   return text(s).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * Data as JSON inside an HTML <script> element (the board's report page): `<`, `>` and `&` are
+ * escaped so no string in it (a task title of `</script><script>...`) can end the element, and
+ * U+2028/2029 so it stays one JavaScript-safe literal.
+ */
+export function forScriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A word of a POSIX shell script: single-quoted, a quote inside written as '\''. Nothing in it is expanded. */

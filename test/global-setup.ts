@@ -17,7 +17,8 @@ function files(dir: string, keep: (f: string) => boolean): string[] {
 }
 
 function stale(): string | undefined {
-  const sources = [...files(join(ROOT, 'src'), (f) => f.endsWith('.ts')), ...files(join(ROOT, 'scripts'), () => true), join(ROOT, 'package.json'), join(ROOT, 'tsconfig.json')];
+  // Every file under src/: the .ts modules, and the page of `sortie ui` (src/ui/assets/), copied as is.
+  const sources = [...files(join(ROOT, 'src'), () => true), ...files(join(ROOT, 'scripts'), () => true), join(ROOT, 'package.json'), join(ROOT, 'tsconfig.json')];
   const outputs = files(join(ROOT, 'dist'), (f) => /\.(js|cjs)$/.test(f));
   for (const s of sources.filter((f) => f.startsWith(join(ROOT, 'src')))) {
     const out = join(ROOT, 'dist', relative(join(ROOT, 'src'), s)).replace(/\.ts$/, '.js');

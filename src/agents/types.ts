@@ -1,40 +1,247 @@
+import type { FileChange } from '../files.js';
 import type { Env } from '../git.js';
 
-/** What sortie does for an agent event, whatever the agent calls it. */
-export type HookKind = 'start' | 'end' | 'precompact' | 'heartbeat';
+/**
+ * The adapter contract: what sortie needs to know about one coding agent. An agent lives in its
+ * own folder, `src/agents/<name>/`, with two modules:
+ *
+ * - `index.ts` exports its `AgentAdapter`: the runtime side, loaded by every hook (so it stays
+ *   small and imports nothing heavy): event names to kinds, payload parsing, output formats,
+ *   how the mission reaches its shell, deadlines.
+ * - `setup.ts` exports its `AgentSetup`: install, uninstall, doctor checks and trust gates,
+ *   loaded only by `sortie init`, `uninstall` and `doctor` (never bundled into the hook entries).
+ *
+ * The registry (`index.ts` in this folder) lists the adapters; everything else (the hook
+ * runner, init, uninstall, doctor, identity, the plugin files, the git runner's session
+ * variables) iterates it. See README.md in this folder.
+ */
 
+/**
+ * What sortie does for an agent event, whatever the agent calls it:
+ * - `start`: start, resume, clear or continue-after-compaction a mission (see StartSource), and
+ *   answer with the context;
+ * - `heartbeat`: a sign of life, once per turn; the light path (no database). It may carry
+ *   context that is waiting to be re-injected (`compaction: 'deferred'`);
+ * - `precompact`: a checkpoint before the agent compacts its context;
+ * - `end`: the session ended (the light path: one queue entry);
+ * - `pretool` / `posttool`: around a tool call. The light path, except for a `git commit` where
+ *   git hooks do not run (`gitHooksRun: false`): the guard then decides before it runs, and the
+ *   commit is recorded after.
+ */
+export type HookKind = 'start' | 'heartbeat' | 'precompact' | 'end' | 'pretool' | 'posttool';
+
+/** Why a start event fired: a new session, a resumed one, `/clear`, after compaction, a fork. */
 export type StartSource = 'startup' | 'resume' | 'clear' | 'compact' | 'fork';
+
+/** A tool call, as far as sortie cares: whether it runs a shell command, and which. */
+export interface ToolCall {
+  /** The agent's tool name (`Bash`, `run_shell_command`, `bash`, ...). */
+  name: string;
+  /** True for the agent's shell tool. */
+  shell: boolean;
+  /** The shell command line, for the shell tool. */
+  command: string | undefined;
+}
 
 /** An agent's hook payload, normalized. */
 export interface AgentEvent {
+  /** The adapter's name (what missions record as their agent). */
   agent: string;
+  /** The agent's own event name. */
+  event: string;
   kind: HookKind;
+  /**
+   * The agent's session id. For a subagent's event, its parent's session: subagents belong to
+   * their parent's mission.
+   */
   sessionId: string | undefined;
   transcriptPath: string | undefined;
-  /** The session's working directory (the payload's `cwd`): recorded as the mission's cwd. */
+  /** The session's working directory (the payload's), recorded on the mission. */
   cwd: string;
   /**
-   * The project directory the agent gave (its own variable, e.g. CLAUDE_PROJECT_DIR): where the
-   * repository is looked for. An adapter may set it; the hook frame fills it in otherwise, and it
-   * falls back to cwd.
+   * Where to look for the repository: the agent's project variable when it sets one
+   * (CLAUDE_PROJECT_DIR, GEMINI_PROJECT_DIR, COPILOT_PROJECT_DIR), else `cwd`.
    */
-  projectDir?: string | undefined;
+  projectDir: string;
+  /** `start` only. */
   source: StartSource | undefined;
+  /** Why it ended (`end`), or the compaction trigger (`precompact`). */
   reason: string | undefined;
+  /** `pretool` / `posttool` only. */
+  tool: ToolCall | undefined;
+  /**
+   * The event comes from a subagent (its session id above is already its parent's). Context
+   * waiting for the parent is not handed to a subagent's model.
+   */
+  subagent?: boolean | undefined;
+}
+
+/** What sortie answers before a tool runs. Every field is optional; an empty answer prints nothing. */
+export interface PreToolAnswer {
+  /** Block the call with this reason (the commit guard's own message). */
+  deny?: string | undefined;
+  /** Run this command line instead (a rewrite that exports the mission into the shell). */
+  command?: string | undefined;
+  /** Context for the model (re-injection after compaction). */
+  context?: string | undefined;
+}
+
+/** How the agent's shell commands carry the mission's identity. */
+export interface ShellIdentity {
+  /**
+   * The agent's own variables that its shell commands (and the git hooks they run) see, holding
+   * its session id: looked up against the missions (missions/identity.ts), and recorded by the
+   * git runner's post-commit (hooks/sortie.sh, generated from this list).
+   */
+  sessionVars: readonly string[];
+  /**
+   * Variables that show a process runs under this agent whatever its session (`CLAUDECODE`,
+   * `COPILOT_CLI`): only a process that shows one (or a session variable) is identified by
+   * process ancestry, so a person's own terminal never is.
+   */
+  markers: readonly string[];
+  /** A file the agent sources before each shell command: SessionStart appends `export SORTIE_MISSION=<id>` and the shim's PATH there. */
+  envFile?(env: Env): string | undefined;
+  /**
+   * The pre-tool hook rewrites each shell command to `export SORTIE_MISSION=<id> PATH=<shim>:$PATH; <command>`
+   * (for agents whose shell has neither an env file nor a session variable).
+   */
+  rewrite: boolean;
+  /**
+   * Whether `sortie` runs as is in the agent's shell (the shim is on PATH there through the env
+   * file or the rewrite). When false, the context names the shim by its absolute path.
+   */
+  sortieOnPath: boolean;
 }
 
 /**
- * One adapter per agent: how to read its payload, how to answer it, where its env file is, and how
- * long it gives us. Adding an agent means adding a file here and a line in the registry.
+ * The runtime side of an agent (see the top of this file). Plain data and small pure functions:
+ * every hook process loads every adapter.
  */
 export interface AgentAdapter {
-  name: string;
-  kindOf(event: string): HookKind | undefined;
+  /** What hook commands and missions call it: `claude-code`, `codex`, ... */
+  readonly name: string;
+  /** Other names accepted on the command line (`sortie init --agent claude`). */
+  readonly aliases: readonly string[];
+  /** How people call it: `Claude Code`. */
+  readonly label: string;
+  /** The agent's event names that sortie wires, and what each one is. */
+  readonly events: Readonly<Record<string, HookKind>>;
+  /** Reads one payload (already parsed JSON; `{}` when none arrived) with the hook's env and cwd. */
   toEvent(event: string, payload: Record<string, unknown>, env: Env, fallbackCwd: string): AgentEvent;
-  /** stdout for a start event carrying the context. */
-  startOutput(context: string): string;
-  /** A file the agent sources before its shell commands; sortie appends `export SORTIE_MISSION=<id>` there. */
-  envFile(env: Env): string | undefined;
-  /** Internal deadline per kind, well inside the agent's own timeout. */
-  deadlineMs: Record<HookKind, number>;
+  /**
+   * stdout giving `context` to the model on `event`, in the agent's format; undefined when that
+   * event cannot carry context. Used for `start`, and for deferred re-injection on heartbeat,
+   * pre-tool and post-tool events.
+   */
+  contextOutput(event: string, context: string): string | undefined;
+  /** stdout answering a pre-tool event; undefined prints nothing (the call goes ahead as it is). Required when `events` has a `pretool`. */
+  preToolOutput?(event: string, answer: PreToolAnswer): string | undefined;
+  readonly shell: ShellIdentity;
+  /**
+   * Whether the agent's `git commit` runs the repository's git hooks. When false (Gemini CLI
+   * disables core.hooksPath in its shell), the pre-tool hook guards commits and the post-tool
+   * hook records them.
+   */
+  readonly gitHooksRun: boolean;
+  /**
+   * How the context comes back after the agent compacted its conversation:
+   * - `start`: the agent fires its start event again (source `compact`);
+   * - `deferred`: it does not; the `precompact` handler leaves the post-compaction context in a
+   *   per-session file and the next event that can carry context (`contextOutput`) delivers it;
+   * - `none`: it cannot (no event to do either).
+   */
+  readonly compaction: 'start' | 'deferred' | 'none';
+  /**
+   * For an agent whose pre-compaction event also fires when nothing will be compacted (Gemini
+   * CLI's PreCompress fires before every request): a cheap check, on the light path, of whether
+   * this one is a real compaction. Without it every `precompact` event takes a checkpoint.
+   */
+  precompactGate?(ev: AgentEvent, env: Env): boolean;
+  /**
+   * How the agent's hook environment names the project folder, as a shell word for the hook
+   * command (`$CLAUDE_PROJECT_DIR`); `$PWD` for an agent that sets none and runs its hooks there.
+   */
+  readonly projectVar: string;
+  /** Variables holding the agent's pid in its hooks' environment, if it sets any (else the hook's first non-shell ancestor is the agent). */
+  readonly pidVars: readonly string[];
+  /** Internal deadline per kind, well inside the timeout that the agent's config gives the hook. */
+  readonly deadlineMs: Readonly<Record<HookKind, number>>;
+  /** The setup side, loaded on demand (commands only). */
+  setup(): Promise<AgentSetup>;
+}
+
+/** The one shell line a hook config runs (install/command.ts builds it; adapters only place it). */
+export interface HookLine {
+  /** The command line for one of the agent's events. */
+  command(event: string): string;
+  /** Whether a config entry's command is one of sortie's (so uninstall removes exactly those). */
+  isOurs(command: unknown): boolean;
+}
+
+export interface SetupContext {
+  /** The repository's root. */
+  root: string;
+  /** The user's environment (HOME, the agents' own home variables) for user-level files. */
+  env: Env;
+  dryRun: boolean;
+  line: HookLine;
+}
+
+/** One doctor finding (commands/doctor.ts prints them; `error` makes doctor exit non-zero). */
+export interface Finding {
+  check: string;
+  /** `info` is a note, not a problem; `warn` and `error` are problems (doctor exits 1 on either). */
+  level: 'ok' | 'info' | 'warn' | 'error';
+  message: string;
+  fix?: string | undefined;
+}
+
+/** Whether the agent will run the hooks sortie configured. */
+export interface TrustState {
+  /** true: it will; false: configured but it will not run them; undefined: sortie cannot tell. */
+  trusted: boolean | undefined;
+  /** What was found, for doctor and init. */
+  message: string;
+  /** The fix when it is not the gate's usual `steps` (a setting that turns the hooks off). */
+  fix?: string | undefined;
+}
+
+/** The trust gate an agent puts in front of project hooks. */
+export interface TrustGate {
+  /** Reads the agent's own (user-level) state. */
+  state(s: SetupContext): Promise<TrustState>;
+  /** What the user does once, in the agent's own terms. */
+  steps(root: string): string;
+  /**
+   * Meets the gate in the user's own agent config (`sortie init --trust`), the way the agent's
+   * own trust prompt would; returns what it changed, one line each.
+   */
+  apply(s: SetupContext): Promise<string[]>;
+}
+
+/** Which of sortie's entries the agent's config holds. */
+export interface EntryState {
+  event: string;
+  installed: boolean;
+  command: string | undefined;
+}
+
+/**
+ * The setup side of an agent: its project config, merged (every other key and hook kept as it
+ * was) and removed exactly; what doctor checks; the trust gate.
+ */
+export interface AgentSetup {
+  /** The files or folders (relative to the root) that show the repository uses this agent; empty when none. */
+  detect(root: string): string[];
+  /** The config file(s) sortie writes, for messages. */
+  configFiles(root: string): string[];
+  /** Adds or refreshes sortie's entries. */
+  install(s: SetupContext): FileChange[];
+  /** Removes exactly sortie's entries; deletes a file (and the folders it left empty) when init created it and nothing else is left. */
+  uninstall(s: SetupContext, createdFiles: readonly string[]): FileChange[];
+  /** Sortie's entries, event by event (for doctor). */
+  entries(root: string, line: HookLine): EntryState[];
+  /** Absent for an agent with no trust gate. */
+  trust?: TrustGate;
 }

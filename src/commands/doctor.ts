@@ -6,7 +6,9 @@ import { DEFAULT_CONFIG } from '../config/defaults.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
 import { findRepo, git } from '../git.js';
-import { inspectClaude } from '../install/claude.js';
+import { AGENT_LIST } from '../agents/index.js';
+import type { AgentAdapter, Finding } from '../agents/types.js';
+import { setupContext } from '../install/agents.js';
 import { PACKAGE_ROOT } from '../install/paths.js';
 import { BLOCK_START, GIT_HOOKS, hookBlock, hooksPathState } from '../install/git.js';
 import { dbPath, inspectDb, schemaVersion } from '../store/open.js';
@@ -20,13 +22,7 @@ import { colors, forTerminal, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 
-export interface Finding {
-  check: string;
-  /** `info` is a note, not a problem; `warn` and `error` are problems (doctor exits 1 on either). */
-  level: 'ok' | 'info' | 'warn' | 'error';
-  message: string;
-  fix?: string | undefined;
-}
+export type { Finding };
 
 /** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
 export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
@@ -71,14 +67,8 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     add({ check: 'config', level: 'error', message: errorMessage(e), fix: isSortieError(e) ? e.hint : undefined });
   }
 
-  // Claude Code hooks
-  const claude = inspectClaude(repo.root);
-  const missing = claude.filter((h) => !h.installed).map((h) => h.event);
-  if (missing.length) add({ check: 'claude hooks', level: 'error', message: `not installed for ${missing.join(', ')}`, fix: 'sortie init' });
-  else {
-    const entry = /f="([^"]+)"/.exec(claude[0]?.command ?? '')?.[1]?.replace('$CLAUDE_PROJECT_DIR', repo.root);
-    add(entry && existsSync(entry) ? { check: 'claude hooks', level: 'ok', message: `${claude.length} events wired to ${entry}` } : { check: 'claude hooks', level: 'error', message: `the hook entry ${entry} does not exist`, fix: 'npm install (then sortie init)' });
-  }
+  // the agents' hooks, and whether each agent will run them
+  out.push(...(await agentFindings(repo.root, ctx)));
 
   // git hooks
   const hp = hooksPathState(repo, ctx.env);
@@ -160,4 +150,46 @@ function repairText(x: Settled, root: string): string {
   if (x.outcome === 'rolled-back') return `${x.task}: a status change was interrupted before it was recorded; ${where} was put back as it was (the command can be run again)`;
   if (x.outcome === 'edited') return `${x.task}: a status change was interrupted, and ${where} was edited since; it was left as it is`;
   return `${x.task}: a status change was recorded but not cleaned up; nothing to undo`;
+}
+
+/** The name doctor gives an agent's checks: `claude hooks`, `codex trust`. */
+function short(a: AgentAdapter): string {
+  return a.aliases[0] ?? a.name;
+}
+
+/**
+ * Each agent whose config holds a sortie entry, or that the repository uses: every event wired,
+ * the hook entry there, and the agent willing to run them (its trust gate). Configured hooks that
+ * the agent will not run are an error.
+ */
+async function agentFindings(root: string, ctx: Ctx): Promise<Finding[]> {
+  const out: Finding[] = [];
+  let wired = 0;
+  for (const agent of AGENT_LIST) {
+    const setup = await agent.setup();
+    const s = setupContext(root, ctx.env, agent);
+    const entries = setup.entries(root, s.line);
+    const missing = entries.filter((e) => !e.installed).map((e) => e.event);
+    const check = `${short(agent)} hooks`;
+    if (missing.length === entries.length) {
+      const found = setup.detect(root);
+      if (found.length) out.push({ check, level: 'warn', message: `this repository has ${found.join(', ')} but sortie's ${agent.label} hooks are not installed`, fix: `sortie init --agent ${agent.name}` });
+      continue;
+    }
+    wired++;
+    if (missing.length) {
+      out.push({ check, level: 'error', message: `not installed for ${missing.join(', ')}`, fix: 'sortie init' });
+      continue;
+    }
+    const entry = /f="([^"]+)"/.exec(entries[0]?.command ?? '')?.[1]?.replace(agent.projectVar, root);
+    out.push(entry && existsSync(entry) ? { check, level: 'ok', message: `${entries.length} events wired to ${entry}` } : { check, level: 'error', message: `the hook entry ${entry} does not exist`, fix: 'npm install (then sortie init)' });
+    if (!setup.trust) continue;
+    const t = await setup.trust.state(s);
+    const tcheck = `${short(agent)} trust`;
+    if (t.trusted === true) out.push({ check: tcheck, level: 'ok', message: t.message });
+    else if (t.trusted === false) out.push({ check: tcheck, level: 'error', message: `${t.message}: ${agent.label} will not run sortie's hooks`, fix: t.fix ?? `${setup.trust.steps(root)}   (or: sortie init --trust)` });
+    else out.push({ check: tcheck, level: 'warn', message: t.message, fix: setup.trust.steps(root) });
+  }
+  if (wired === 0) out.push({ check: 'agent hooks', level: 'error', message: 'no agent has sortie hooks installed', fix: `sortie init   (or: sortie init --agent <${AGENT_LIST.map((a) => a.name).join('|')}>)` });
+  return out;
 }

@@ -18,6 +18,7 @@ export async function hook(o: OptionsOf<'hook'>, ctx: Ctx): Promise<number> {
     cwd: ctx.cwd,
     now: ctx.now,
     ppid: process.ppid,
+    pid: process.pid,
     onDeadline: (m) => {
       ctx.stderr.write(`${m}\n`);
       process.exit(0);

@@ -1,11 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { loadConfig, presetNames, resolveConfig } from '../config/load.js';
 import { SortieError } from '../errors.js';
 import { requireRepo } from '../git.js';
-import { installClaude, uninstallClaude, settingsPath, type FileChange } from '../install/claude.js';
+import { AGENT_LIST, agentNamed } from '../agents/index.js';
+import type { AgentAdapter, AgentSetup, TrustState } from '../agents/types.js';
+import type { FileChange } from '../files.js';
+import { setupContext } from '../install/agents.js';
+import { installMessages } from '../install/messages.js';
 import { GIT_HOOKS, hooksPathState, installGit, uninstallGit } from '../install/git.js';
 import { readManifest, removeManifest, writeManifest, type Manifest } from '../install/manifest.js';
 import { DIR_MODE, writeFileAtomic } from '../files.js';
@@ -16,8 +20,31 @@ import { colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 
 /**
- * `sortie init`: config, Claude Code hooks, git hooks through husky, the database. Idempotent: it
- * compares before writing, and a second run reports that nothing changed.
+ * The agents init sets up: those named with --agent, else those whose config the repository
+ * already has (each adapter's `detect`), else Claude Code.
+ */
+async function chooseAgents(o: OptionsOf<'init'>, root: string): Promise<{ agents: { agent: AgentAdapter; setup: AgentSetup; found: string[] }[]; defaulted: boolean }> {
+  const named = o.agent.map((n) => {
+    const a = agentNamed(n);
+    if (!a) {
+      const m = installMessages.unknownAgent(n, AGENT_LIST.map((x) => x.name));
+      throw new SortieError('USAGE', m.message, { hint: m.hint });
+    }
+    return a;
+  });
+  const all = await Promise.all(AGENT_LIST.map(async (agent) => ({ agent, setup: await agent.setup() })));
+  const withFound = all.map((x) => ({ ...x, found: x.setup.detect(root) }));
+  let chosen = named.length ? withFound.filter((x) => named.includes(x.agent)) : withFound.filter((x) => x.found.length > 0);
+  const defaulted = named.length === 0 && chosen.length === 0;
+  if (defaulted) chosen = withFound.slice(0, 1);
+  if (o.noClaude) chosen = chosen.filter((x) => x.agent.name !== 'claude-code');
+  return { agents: chosen, defaulted: defaulted && chosen.length > 0 };
+}
+
+/**
+ * `sortie init`: config, the agents' hooks, git hooks through husky, the database, then each
+ * agent's trust gate (checked, met with --trust, else explained). Idempotent: it compares before
+ * writing, and a second run reports that nothing changed.
  */
 export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   const repo = requireRepo(ctx.cwd);
@@ -27,6 +54,8 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     const m = commandMessages.unknownPreset(preset, presetNames());
     throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
+  // Chosen first: an unknown agent is a usage error before anything is written.
+  const { agents, defaulted } = await chooseAgents(o, repo.root);
   const changes: FileChange[] = [];
   const manifest: Manifest = readManifest(repo) ?? { version: 1, createdFiles: [] };
   const created = (f: FileChange) => {
@@ -44,11 +73,12 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     loaded = { config: resolveConfig({ extends: preset }, file), file };
   }
 
-  // 2. Claude Code
-  if (!o.noClaude) {
-    const c = installClaude(repo.root, dry);
-    if (c.action !== 'unchanged') changes.push(c);
-    created(c);
+  // 2. the agents' hooks
+  for (const { agent, setup } of agents) {
+    for (const c of setup.install(setupContext(repo.root, ctx.env, agent, dry))) {
+      if (c.action !== 'unchanged') changes.push(c);
+      created(c);
+    }
   }
 
   // 3. git hooks
@@ -97,18 +127,45 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
   }
   if (!dry && changes.length) writeManifest(repo, manifest);
 
+  // 6. trust gates: the agent must agree to run the hooks (after they are written: Codex trusts a hook by its hash)
+  const notes: string[] = [];
+  const trust: Record<string, (TrustState & { applied?: string[] }) | undefined> = {};
+  for (const { agent, setup } of agents) {
+    if (!setup.trust || dry) continue;
+    const s = setupContext(repo.root, ctx.env, agent);
+    let state = await setup.trust.state(s);
+    if (state.trusted !== true && o.trust) {
+      try {
+        const applied = await setup.trust.apply(s);
+        state = { ...(await setup.trust.state(s)), applied } as TrustState & { applied: string[] };
+        if (applied.length) notes.push(installMessages.trusted(agent.label, applied));
+      } catch (e) {
+        notes.push(installMessages.trustFailed(agent.label, (e as Error).message, setup.trust.steps(repo.root)));
+      }
+    }
+    if (state.trusted !== true && (state.fix || !o.trust)) notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root)));
+    trust[agent.name] = state;
+  }
+  if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));
+
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })) });
+    printJson(ctx, {
+      changed: changes.length > 0,
+      dryRun: dry,
+      changes: changes.map((c) => ({ ...c, file: relative(repo.root, c.file) || c.file })),
+      agents: agents.map(({ agent, found }) => ({ name: agent.name, found, trust: trust[agent.name] })),
+      notes,
+    });
     return 0;
   }
   const col = colors(ctx);
-  if (changes.length === 0) {
-    print(ctx, commandMessages.alreadySetUp(repo.root));
-    return 0;
+  if (changes.length === 0) print(ctx, commandMessages.alreadySetUp(repo.root));
+  else {
+    print(ctx, commandMessages.setUp(repo.root, dry));
+    for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
   }
-  print(ctx, commandMessages.setUp(repo.root, dry));
-  for (const c of changes) print(ctx, `  ${col.green(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
-  if (!dry) print(ctx, commandMessages.nextSteps());
+  for (const n of notes) print(ctx, `${col.yellow('note:')} ${n}`);
+  if (!dry && changes.length) print(ctx, commandMessages.nextSteps());
   return 0;
 }
 
@@ -117,14 +174,9 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   const dry = o.dryRun;
   const manifest = readManifest(repo);
   const changes: FileChange[] = [];
-  const claude = uninstallClaude(repo.root, dry);
-  if (claude.action !== 'unchanged') {
-    const file = settingsPath(repo.root);
-    if (manifest?.createdFiles.includes(file) && !dry && readFileSync(file, 'utf8').trim() === '{}') {
-      rmSync(file);
-      removeEmptyDir(join(repo.root, '.claude'));
-      changes.push({ file, action: 'remove', detail: 'Claude Code settings (created by sortie init)' });
-    } else changes.push(claude);
+  for (const agent of AGENT_LIST) {
+    const setup = await agent.setup();
+    for (const c of setup.uninstall(setupContext(repo.root, ctx.env, agent, dry), manifest?.createdFiles ?? [])) if (c.action !== 'unchanged') changes.push(c);
   }
   changes.push(...uninstallGit(repo, ctx.env, manifest?.git, dry));
   const pkgFile = join(repo.root, 'package.json');
@@ -158,12 +210,4 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   for (const c of changes) print(ctx, `  ${col.yellow(c.action.padEnd(7))} ${relative(repo.root, c.file) || c.file}  ${col.dim(c.detail)}`);
   print(ctx, col.dim(commandMessages.keptData(relative(repo.root, dbPath(repo, ctx.env, ctx.cwd)))));
   return 0;
-}
-
-function removeEmptyDir(dir: string): void {
-  try {
-    if (readdirSync(dir).length === 0) rmdirSync(dir);
-  } catch {
-    // not there
-  }
 }

@@ -34,6 +34,34 @@ export const commandMessages = {
   changed: (id: string, what: string, claimEnded: boolean, forcedFrom: string | undefined) =>
     `${id} ${what}${claimEnded ? ', claim ended' : ''}${forcedFrom !== undefined ? ` (forced, was held by ${forcedFrom})` : ''}`,
 
+  // task edit
+  nothingToEdit: (id: string) => ({
+    message: 'nothing to edit',
+    hint: `sortie task edit ${id} --title "..." | --priority high | --label L | --depends-on ID   (sortie task edit --help)`,
+  }),
+  unchanged: (id: string) => `${id}: nothing changed (it already says that)`,
+  edited: (c: Colors, id: string, fields: string[], path: string) => `${c.green('edited')} ${id}: ${fields.join(', ')}\n  ${path}`,
+
+  // ready, next
+  nothingReady: () => ({
+    message: 'nothing ready: no TODO task has its dependencies done, and none is waiting for pickup',
+    hint: 'sortie task list   (or create one: sortie task new "<title>")',
+  }),
+  startOne: () => 'start one: sortie next --claim   (or sortie task claim <ID>)',
+  claimNextOne: (id: string) => `  claim it: sortie task claim ${id}   (or: sortie next --claim)`,
+  claimedFor: (m: { id: number; codename: string; agent: string }) => `  for ${m.codename} (${m.agent}, mission #${m.id})`,
+  whenFinished: (id: string) => `  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
+
+  // ui, report, completion
+  badPort: (port: string) => ({ message: `--port must be a port number (1-65535), got "${port}"`, hint: 'sortie ui   (a free port is picked without --port)' }),
+  uiListening: (c: Colors, url: string) => `sortie ui: ${c.bold(url)}\n${c.dim('  read-only; only this URL (with its token) is served; Ctrl-C stops it')}`,
+  noBrowser: () => '  could not start a browser: open the URL above yourself',
+  uiStopped: () => 'sortie ui: stopped',
+  reportNeedsFile: () => ({ message: 'name the file to write', hint: 'sortie report --html sortie-report.html' }),
+  cannotWrite: (file: string, error: string) => `cannot write ${file}: ${error}`,
+  wrote: (c: Colors, file: string, kb: number) => `${c.green('wrote')} ${file} (${kb} KB)`,
+  noCompletion: (shell: string, shells: readonly string[]) => ({ message: `no completion for "${shell}"`, hint: `sortie completion ${shells.join('|')}` }),
+
   // mission
   noMissionYet: () => ({ message: 'you have no mission here yet', hint: 'name one: sortie mission show <id|codename>  (sortie mission list)' }),
   noMissions: (all: boolean) => (all ? 'no missions recorded yet' : 'no live missions (sortie mission list --all shows ended ones)'),
@@ -46,7 +74,7 @@ export const commandMessages = {
     `reaped ${r.codename} (${r.agent}): ${r.reason === 'process-gone' ? 'agent process gone' : 'no sign of life'}, ended at ${r.endedAt}${r.released.length ? `; released ${r.released.join(', ')}` : ''}`,
 
   // log, status
-  badSince: (since: string) => ({ message: `--since "${since}" is neither a duration (2h, 3d) nor a date`, hint: 'sortie log --since 2h' }),
+  badSince: (since: string, example = 'sortie log --since 2h') => ({ message: `--since "${since}" is neither a duration (2h, 3d) nor a date`, hint: example }),
   badLimit: (limit: string) => `--limit must be a positive number, got "${limit}"`,
   noActivity: (since: string | undefined) => (since ? `nothing since ${since}` : 'no activity recorded yet'),
   noTasksYet: () => 'no tasks yet: sortie task new "<title>"',

@@ -2,6 +2,7 @@ import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { describeMission, resolveActor } from '../missions/identity.js';
+import { identityHints } from '../agents/index.js';
 import { endMission, findMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
 import { iso, shortTime } from '../time.js';
@@ -36,7 +37,7 @@ function missionJson(ws: World, m: MissionRow): Record<string, unknown> {
 
 function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
-  const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now(), { create: false });
+  const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now(), { create: false });
   if (!actor) {
     const m = commandMessages.noMissionYet();
     throw new SortieError('MISSION_NOT_FOUND', m.message, { hint: m.hint });
@@ -134,7 +135,7 @@ export async function note(o: OptionsOf<'mission note'>, ctx: Ctx): Promise<numb
       const m = commandMessages.emptyNote();
       throw new SortieError('USAGE', m.message, { hint: m.hint });
     }
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const at = iso(ctx.now());
     const m = actor.mission;
     const next = o.append && m.handoff ? `${m.handoff}\n${text}` : text;

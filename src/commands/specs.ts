@@ -1,3 +1,4 @@
+import { AGENT_LIST } from '../agents/index.js';
 import { presetNames } from '../config/load.js';
 import type { StatusVerb } from '../tasks/tasks.js';
 import type { CommandSpec, Options } from './types.js';
@@ -32,6 +33,22 @@ export const COMMANDS = [
     options: { json },
   },
   {
+    name: 'ready',
+    args: [],
+    summary: 'what can be started now: ready tasks by priority, then tasks waiting for pickup with their handoff',
+    options: { limit: { type: 'string', description: 'at most n of each (default 20)', value: 'n' }, json },
+  },
+  {
+    name: 'next',
+    args: [],
+    summary: 'the first task to start (ready or waiting, by priority); --claim claims it in the same transaction',
+    options: {
+      claim: { type: 'boolean', description: 'claim it too (concurrent callers get different tasks); exit 1 when nothing is ready' },
+      json,
+    },
+    examples: ['sortie next --claim'],
+  },
+  {
     name: 'task new',
     args: [{ name: 'title', usage: '<title>', rest: 'join' }],
     summary: 'create a task file with the next free id',
@@ -46,6 +63,23 @@ export const COMMANDS = [
       json,
     },
     examples: ['sortie task new "Fix login redirect" -p high --label auth'],
+  },
+  {
+    name: 'task edit',
+    args: [{ name: 'id', usage: '<ID>' }],
+    summary: 'change a task file without opening it (only the keys named change; the rest of the file is kept byte for byte)',
+    options: {
+      title: { type: 'string', description: 'the new title', value: 'text' },
+      priority: { type: 'string', short: 'p', description: 'critical, high, medium or low', value: 'level' },
+      label: { type: 'string', multiple: true, description: 'add a label', value: 'label' },
+      'remove-label': { type: 'string', multiple: true, description: 'remove a label', value: 'label' },
+      'depends-on': { type: 'string', multiple: true, description: 'add a dependency (refused if it would make a cycle)', value: 'ID' },
+      'no-depends-on': { type: 'string', multiple: true, description: 'remove a dependency', value: 'ID' },
+      role: { type: 'string', description: 'set the role', value: 'role' },
+      body: { type: 'string', description: 'replace the markdown body', value: 'text' },
+      json,
+    },
+    examples: ['sortie task edit TASK-3 -p high --label auth --depends-on TASK-1'],
   },
   {
     name: 'task list',
@@ -137,9 +171,11 @@ export const COMMANDS = [
   {
     name: 'init',
     args: [],
-    summary: 'set sortie up in this repository (config, Claude Code hooks, git hooks, database); safe to re-run',
+    summary: "set sortie up in this repository (config, the agents' hooks, git hooks, database); safe to re-run",
     options: {
       preset: { type: 'string', description: presetChoices(), value: 'name' },
+      agent: { type: 'string', multiple: true, description: `set this agent up (${AGENT_LIST.map((a) => a.name).join(', ')}); default: the agents whose config the repository has, else claude-code`, value: 'name' },
+      trust: { type: 'boolean', description: "also trust sortie's hooks in each agent's own user config (Codex, Gemini CLI, Copilot CLI ask once)" },
       'no-claude': { type: 'boolean', description: 'do not touch .claude/settings.json' },
       'no-git': { type: 'boolean', description: 'do not install git hooks' },
       'dry-run': { type: 'boolean', description: 'show what would change, change nothing' },
@@ -159,6 +195,42 @@ export const COMMANDS = [
     options: { json },
   },
   {
+    name: 'ui',
+    args: [],
+    summary: 'a live board, mission timeline and mission pages in the browser (read-only, loopback, token in the URL)',
+    options: {
+      port: { type: 'string', description: 'listen on this port (default: a free one)', value: 'n' },
+      open: { type: 'boolean', description: 'open the page in the browser' },
+      json: { type: 'boolean', description: 'print {"url", "port"} as one JSON line' },
+    },
+    examples: ['sortie ui --open'],
+  },
+  {
+    name: 'report',
+    args: [],
+    summary: 'write the board and timeline as one self-contained HTML file (no network; for CI artifacts)',
+    options: {
+      html: { type: 'string', description: 'the file to write', value: 'file' },
+      since: { type: 'string', description: 'timeline from this long ago (3d) or this date (default: recent missions)', value: 'when' },
+      json,
+    },
+    examples: ['sortie report --html sortie-report.html'],
+  },
+  {
+    name: 'completion',
+    args: [{ name: 'shell', usage: '<bash|zsh|fish>' }],
+    summary: 'print a shell completion script (commands, flags, task ids): source <(sortie completion bash)',
+    options: { json },
+    examples: ['source <(sortie completion bash)      # in ~/.bashrc', 'sortie completion fish > ~/.config/fish/completions/sortie.fish'],
+  },
+  {
+    name: '__complete',
+    args: [{ name: 'what', usage: '<what>' }],
+    summary: 'completion plumbing: print task ids (`__complete tasks`)',
+    options: {},
+    hidden: true,
+  },
+  {
     name: 'hook',
     args: [{ name: 'agent', usage: '<agent>' }, { name: 'event', usage: '<event>' }, { name: 'args', usage: '[args...]', rest: 'list' }],
     summary: 'run a hook handler (what agent and git hook configs call; reads the JSON payload on stdin)',
@@ -176,6 +248,9 @@ export const GROUPS: Record<string, string> = {
   task: 'create, claim and close tasks',
   mission: 'agent conversations recorded by sortie',
 };
+
+/** The commands help, suggestions and completion name: all but the hidden plumbing (`__complete`). */
+export const VISIBLE: readonly CommandSpec[] = COMMANDS.filter((c: CommandSpec) => !c.hidden);
 
 export type CommandName = (typeof COMMANDS)[number]['name'];
 

@@ -3,6 +3,7 @@ import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
+import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
@@ -12,16 +13,16 @@ import { withWorld, type World } from '../world/open.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
-const TASKS = { sync: 'full', catchUp: true } as const;
+export const TASKS = { sync: 'full', catchUp: true } as const;
 /** The reading ones also work on a database this process cannot write, and wait little on a lock. */
-const READ_TASKS = { ...TASKS, access: 'read' } as const;
+export const READ_TASKS = { ...TASKS, access: 'read' } as const;
 
 /** What a reading command could not bring up to date, said once on stderr. */
 export function reportStale(w: World, ctx: Ctx): void {
   if (w.stale) ctx.stderr.write(commandMessages.stale(colors({ env: ctx.env, stdout: ctx.stderr }), forTerminal(w.stale, 600)));
 }
 
-function reportSkipped(w: World, ctx: Ctx): void {
+export function reportSkipped(w: World, ctx: Ctx): void {
   reportStale(w, ctx);
   const problems = w.synced?.problems ?? [];
   if (problems.length === 0) return;
@@ -32,14 +33,14 @@ function reportSkipped(w: World, ctx: Ctx): void {
   if (problems.length > 5) ctx.stderr.write(commandMessages.moreSkipped(problems.length - 5));
 }
 
-function reap(w: World, ctx: Ctx): void {
+export function reap(w: World, ctx: Ctx): void {
   reapMissions(w.db, { now: ctx.now(), staleAfter: w.config.missions.staleAfter });
 }
 
 
 export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now());
     const task = createTask(ws, actor?.mission, {
       title: o.title,
       priority: o.priority,
@@ -142,7 +143,7 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
   return withWorld(ctx, TASKS, (ws) => {
     reap(ws, ctx);
     const id = o.id;
-    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
     else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
@@ -159,7 +160,7 @@ export function change(verb: StatusVerb) {
         const m = commandMessages.handoffNeedsNotes(id);
         throw new SortieError('USAGE', m.message, { hint: m.hint });
       }
-      const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+      const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
       if (o.json) printJson(ctx, { task: r.task.id, status: r.task.status, already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));

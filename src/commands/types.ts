@@ -27,6 +27,8 @@ export interface CommandSpec {
   summary: string;
   options: Readonly<Record<string, OptionSpec>>;
   examples?: readonly string[];
+  /** Left out of help, suggestions and completion (plumbing for scripts, e.g. `__complete`). */
+  hidden?: boolean;
 }
 
 type Camel<S extends string> = S extends `${infer A}-${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;

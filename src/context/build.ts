@@ -21,6 +21,8 @@ export interface ContextInput {
    * then a stand-in, the start is queued, and the first section says so.
    */
   pending?: { reason: string; queued: boolean } | undefined;
+  /** How the agent's shell runs sortie (`sortie`, or the shim's path); default `sortie`. */
+  sortie?: string | undefined;
 }
 
 /**
@@ -141,14 +143,16 @@ export function buildContext(i: ContextInput): string {
     }
   }
 
-  // 7. the commands
+  // 7. the commands, as the agent's shell runs them
+  const cmd = i.sortie ?? 'sortie';
   sections.push({
-    cap: 600,
+    cap: 600 + 7 * Math.max(0, cmd.length - 6),
     text: [
       '## Commands',
-      '- claim before working on a task: `sortie task claim <ID>`',
-      '- give it back with notes: `sortie task handoff <ID> --note "what is done, what is left"` (or `sortie task release <ID>`)',
-      '- finished: `sortie task done <ID>`; notes for whoever continues: `sortie mission note "..."`',
+      ...(cmd === 'sortie' ? [] : [`Run sortie as \`${cmd}\` in your shell.`]),
+      `- claim before working on a task: \`${cmd} task claim <ID>\``,
+      `- give it back with notes: \`${cmd} task handoff <ID> --note "what is done, what is left"\` (or \`${cmd} task release <ID>\`)`,
+      `- finished: \`${cmd} task done <ID>\`; notes for whoever continues: \`${cmd} mission note "..."\``,
     ].join('\n'),
   });
 

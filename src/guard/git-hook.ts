@@ -3,17 +3,19 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { queueActivity, record, type ActivityInput } from '../activity.js';
 import { Deadline } from '../deadline.js';
-import { dbPath } from '../store/paths.js';
 import { busyError, isBusy } from '../store/write.js';
 import { cannotWrite, environmentError } from '../env-errors.js';
 import { enqueue } from '../store/queue.js';
+import { FILE_MODE } from '../files.js';
+import { cleanupRules, commitArgs, commitConfig, keptMessage, mayBeDropped } from './commit-message.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import { errorMessage, isSortieError } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
-import { hookSettingsFile } from '../store/paths.js';
+import { dbPath, hookSettingsFile, shimDir } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
+import { agentNamed, identityHints } from '../agents/index.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
 import { taskRow } from '../tasks/tasks.js';
 import { guardMessages } from './messages.js';
@@ -21,12 +23,10 @@ import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
-import { FILE_MODE } from '../files.js';
 import { isTerminal } from '../lazy.js';
 import { findIds } from '../tasks/ids.js';
-import { cleanupRules, commitArgs, commitConfig, keptMessage, mayBeDropped } from './commit-message.js';
 import { stagedTaskRefs, type Reference } from './references.js';
-import { evaluate, type Actor } from './verdict.js';
+import { evaluate, type Actor, type Check } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 
@@ -36,6 +36,8 @@ export interface GitHookIO {
   stdout: Pick<Writable, 'write'>;
   stderr: Pick<Writable, 'write'>;
   now: () => Date;
+  /** The hook process's pid, where identity by ancestry starts. */
+  pid?: number | undefined;
   /** When the hook process started (epoch ms): the guard's deadline counts from there. */
   started?: number;
   /** The hook process's parent: the `git commit` command line is found above it (commit-message.ts). */
@@ -110,22 +112,22 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
   }
 }
 
-function actorOf(db: Database, env: Env, repo: Repo): Actor {
-  const found = findActingMission(db, env);
+export function actorOf(db: Database, env: Env, repo: Repo, pid: number | undefined): Actor {
+  const found = findActingMission(db, env, identityHints(pid));
   if (found && !found.mission.ended_at) return { mission: found.mission, kind: found.mission.kind };
   // A person: their personal mission, looked up by git identity (not created: no mission, no claims).
   return { mission: livePersonMission(db, gitPersonKey(repo.root, env)), kind: 'person' };
 }
 
 /** A merge integrates work already guarded; a rebase replays it. Neither is new work on a task. */
-function inHistoryOperation(repo: Repo): 'merge' | 'rebase' | undefined {
+export function inHistoryOperation(repo: Repo): 'merge' | 'rebase' | undefined {
   if (existsSync(join(repo.gitDir, 'MERGE_HEAD'))) return 'merge';
   if (existsSync(join(repo.gitDir, 'rebase-merge')) || existsSync(join(repo.gitDir, 'rebase-apply'))) return 'rebase';
   return undefined;
 }
 
 function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: GitHookIO): number {
-  const { repo, config, db } = w;
+  const { repo, config } = w;
   if (inHistoryOperation(repo)) return 0;
   const refs: Reference[] = [];
   if (hook === 'commit-msg') {
@@ -138,46 +140,18 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
       const kept = mayBeDropped(raw, config) ? keptMessage(raw, cleanupRules(raw, { edited: io.env.GIT_EDITOR !== ':', config: commitConfig(repo, io.env), args: commitArgs(io.ppid) })) : raw;
       for (const id of findIds(kept, config)) refs.push({ id, source: 'message' });
     }
-  } else {
-    if (config.guard.checkBranch) {
-      const branch = currentBranch(repo);
-      if (branch) for (const id of findIds(branch, config)) refs.push({ id, source: 'branch' });
-    }
-    if (config.guard.checkStagedTasks) refs.push(...stagedTaskRefs(repo, config, io.env));
-  }
+  } else refs.push(...preCommitRefs(w, io.env));
   if (refs.length === 0) return 0;
   const now = io.now();
   // Catching up and reaping write; under a held lock they give up and the verdict is made from
   // what can be read.
   refresh(w, { sync: 'quick', catchUp: true, skipWhenBusy: CATCH_UP_MS }, { env: io.env, now: () => now });
-  const actor = actorOf(db, io.env, repo);
-  // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
-  // live agent mission; this path runs only for commits that name a task).
-  if (!w.stale) {
-    try {
-      reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
-    } catch (e) {
-      if (!isBusy(e)) throw e;
-      w.stale = errorMessage(e);
-    }
-  }
-  const checks = evaluate(db, config, actor, refs);
-  const blocks = checks.filter((k) => k.verdict === 'block');
-  const warns = checks.filter((k) => k.verdict === 'warn');
+  const actor = actorOf(w.db, io.env, repo, io.pid);
+  const { checks, blocks, warns } = judge(w, actor, refs, hook, now);
   const c = colors({ env: io.env, stdout: { isTTY: isTerminal(2) } });
-  const at = iso(now);
   if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
-  if (blocks.length || warns.length) {
-    const rows: ActivityInput[] = [
-      ...blocks.map((k): ActivityInput => ({ kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } })),
-      ...warns.map((k): ActivityInput => ({ kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } })),
-    ];
-    // The verdict stands whatever the lock does; its record waits in the queue when it cannot be
-    // written in time.
-    if (!tryWrite(w, () => rows.forEach((r) => record(db, r)))) tryQueue(() => queueActivity(w.dbFile, rows, `${now.getTime()}-${process.pid}`));
-  }
   if (blocks.length) {
-    io.stderr.write(guardMessages.blocked(blocks, c, hook));
+    io.stderr.write(guardMessages.blocked(blocks, c, hook, sortieFor(actor, w)));
     return 1;
   }
   if (hook === 'commit-msg') {
@@ -188,12 +162,63 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   return 0;
 }
 
+/** How the committing agent's shell runs sortie: the shim's path where `sortie` is not on its PATH. */
+function sortieFor(actor: Actor, w: World): string {
+  const agent = actor.kind === 'agent' && actor.mission ? agentNamed(actor.mission.agent) : undefined;
+  return agent && !agent.shell.sortieOnPath ? join(shimDir(w.dbFile), 'sortie') : 'sortie';
+}
+
+/** What pre-commit checks: task ids in the branch name, and task files in progress that the commit changes (`all`: `git commit -a`, which stages tracked changes itself). */
+export function preCommitRefs(w: World, env: Env, opts: { all?: boolean } = {}): Reference[] {
+  const { repo, config } = w;
+  const refs: Reference[] = [];
+  if (config.guard.checkBranch) {
+    const branch = currentBranch(repo);
+    if (branch) for (const id of findIds(branch, config)) refs.push({ id, source: 'branch' });
+  }
+  if (config.guard.checkStagedTasks) refs.push(...stagedTaskRefs(repo, config, env, opts));
+  return refs;
+}
+
+/**
+ * The guard's verdict on `refs` for `actor`, blocks and warnings recorded in the activity log.
+ * The one decision the git hooks and the agents' pre-tool hooks share (hooks/pre-tool.ts).
+ */
+export function judge(w: World, actor: Actor, refs: Reference[], hook: string, now: Date): { checks: Check[]; blocks: Check[]; warns: Check[] } {
+  const { config, db } = w;
+  // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
+  // live agent mission; this path runs only for commits that name a task).
+  // Under a held lock (the refresh already met it, or the reap does) the verdict is made without.
+  if (!w.stale) {
+    try {
+      reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
+    } catch (e) {
+      if (!isBusy(e) && !cannotWrite(e)) throw e;
+      w.stale = errorMessage(e);
+    }
+  }
+  const checks = evaluate(db, config, actor, refs);
+  const blocks = checks.filter((k) => k.verdict === 'block');
+  const warns = checks.filter((k) => k.verdict === 'warn');
+  const at = iso(now);
+  if (blocks.length || warns.length) {
+    const rows: ActivityInput[] = [
+      ...blocks.map((k): ActivityInput => ({ kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } })),
+      ...warns.map((k): ActivityInput => ({ kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } })),
+    ];
+    // The verdict stands whatever the lock does; its record waits in the queue when it cannot be
+    // written in time.
+    if (!tryWrite(w, () => rows.forEach((r) => record(db, r)))) tryQueue(() => queueActivity(w.dbFile, rows, `${now.getTime()}-${process.pid}`));
+  }
+  return { checks, blocks, warns };
+}
+
 function postCommit(w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   const log = git(['log', '-1', '--format=%H%x00%B'], { cwd: repo.root, env: io.env, indexFrom: repo });
   if (!log.ok) return;
   const [sha = '', body = ''] = log.out.split('\0');
-  let actor = actorOf(db, io.env, repo);
+  let actor = actorOf(db, io.env, repo, io.pid);
   const marker = markerFile(repo);
   if (existsSync(marker)) {
     try {
@@ -244,13 +269,13 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   refresh(w, { sync: 'full', catchUp: true, skipWhenBusy: CATCH_UP_MS }, { env: io.env, now: () => now });
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);
-  const actor = actorOf(db, io.env, repo);
+  const actor = actorOf(db, io.env, repo, io.pid);
   if (actor.mission && actor.kind === 'agent' && !w.stale) {
     // Under a held lock the branch is not recorded now; the next checkout or start records it.
     try {
       recordBranch(db, actor.mission, { at: iso(now), branch, worktree: repo.root, from: args[0], to: args[1] });
     } catch (e) {
-      if (!isBusy(e)) throw e;
+      if (!isBusy(e) && !cannotWrite(e)) throw e;
     }
   }
   if (!branch) return;

@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { AGENTS } from '../agents/index.js';
+import { AGENT_LIST, agentNamed } from '../agents/index.js';
 import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
 import { Deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
@@ -21,6 +20,8 @@ export interface HookIO {
   now: () => Date;
   /** The hook process's parent pid, to find the agent's pid. */
   ppid: number;
+  /** This process's pid. */
+  pid: number;
   /** When the hook process started (epoch ms): the agent's deadline counts from there. */
   started?: number;
   /** Called if the internal deadline passes: the entry exits 0 there and then. */
@@ -44,6 +45,7 @@ export function processHookIO(argv: string[]): HookIO {
     cwd: process.cwd(),
     now: () => new Date(),
     ppid: process.ppid,
+    pid: process.pid,
     started: performance.timeOrigin,
     onDeadline: (message) => {
       stderr.write(`${message}\n`);
@@ -53,33 +55,30 @@ export function processHookIO(argv: string[]): HookIO {
 }
 
 /**
- * A handler's arguments: `deadline` is the one every blocking step of the handler takes its time
- * from (database waits, retries, git), since the frame's timer cannot fire while they block.
+ * A handler; returning 'full' hands the event (with the payload already read) to the full bundle.
+ * `deadline` is the one every blocking step of the handler takes its time from (database waits,
+ * retries, git), since the frame's timer cannot fire while they block.
  */
-export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date, deadline: Deadline) => Promise<void> | void;
+export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date, deadline: Deadline) => Promise<void | 'full'> | void | 'full';
 
 /**
- * The project directories agents give their hooks. The repository is looked for there, whatever
- * the payload's cwd says (that stays the mission's cwd): a session that has cd'd elsewhere still
- * belongs to the project it was started for.
+ * The light entry and the full bundle run in one process (dist/hook.cjs loads the full one when
+ * the light one declines). An event the light entry read but cannot finish (a `git commit` to
+ * guard) is handed over with its payload here, since stdin cannot be read twice.
  */
-const PROJECT_DIR_VARS = ['CLAUDE_PROJECT_DIR', 'GEMINI_PROJECT_DIR', 'CURSOR_PROJECT_DIR'];
-
-export function projectDirOf(ev: AgentEvent, env: Env): string {
-  if (ev.projectDir) return ev.projectDir;
-  for (const k of PROJECT_DIR_VARS) {
-    const v = env[k];
-    if (v && isDirectory(v)) return v;
-  }
-  return ev.cwd;
+interface Handed {
+  agent: string;
+  event: string;
+  payload: Record<string, unknown>;
 }
+const HANDED = '__sortieHookHanded';
 
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
+function takeHanded(agent: string, event: string): Record<string, unknown> | undefined {
+  const g = globalThis as { [HANDED]?: Handed };
+  const h = g[HANDED];
+  if (!h || h.agent !== agent || h.event !== event) return undefined;
+  delete g[HANDED];
+  return h.payload;
 }
 
 /**
@@ -89,13 +88,19 @@ function isDirectory(p: string): boolean {
  * model's context but the context itself. `accepts` lets an entry decline an event before stdin
  * is touched (the light entry hands other events to the full one).
  */
-export async function runHookFrame(agentName: string, event: string, io: HookIO, dispatch: Dispatch, accepts: (k: HookKind) => boolean = () => true): Promise<number | undefined> {
-  const adapter = AGENTS[agentName];
-  const kind = adapter?.kindOf(event);
-  if (kind && !accepts(kind)) return undefined;
+export async function runHookFrame(
+  agentName: string,
+  event: string,
+  io: HookIO,
+  dispatch: Dispatch,
+  accepts: (k: HookKind, a: AgentAdapter) => boolean = () => true,
+): Promise<number | undefined> {
+  const adapter = agentNamed(agentName);
+  const kind = adapter && Object.hasOwn(adapter.events, event) ? adapter.events[event] : undefined;
+  if (adapter && kind && !accepts(kind, adapter)) return undefined;
   const logFile = () => hookLogPath(findRepo(io.cwd), io.env);
   if (!adapter) {
-    io.stderr.write(hookMessages.unknownAgent(agentName, Object.keys(AGENTS)));
+    io.stderr.write(hookMessages.unknownAgent(agentName, AGENT_LIST.map((a) => a.name)));
     return 0;
   }
   if (!kind) {
@@ -116,18 +121,23 @@ export async function runHookFrame(agentName: string, event: string, io: HookIO,
   }, deadlineMs);
   timer.unref();
   try {
-    const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadlineMs / 3)) };
-    const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
-    let payload = input.payload;
+    let payload = takeHanded(agentName, event);
     if (!payload) {
-      payload = salvageFields(input.head);
-      if (input.problem !== 'tty' && input.problem !== 'empty') {
-        logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
+      const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadlineMs / 3)) };
+      const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
+      payload = input.payload;
+      if (!payload) {
+        payload = salvageFields(input.head);
+        if (input.problem !== 'tty' && input.problem !== 'empty') {
+          logHookError(logFile(), { agent: agentName, event, warning: `hook input ${input.problem} (${input.bytes} bytes); used the fields that could be recovered and the environment` });
+        }
       }
     }
     mark('stdin');
-    const ev = adapter.toEvent(event, payload, io.env, io.cwd);
-    await dispatch(kind, { ...ev, projectDir: projectDirOf(ev, io.env) }, adapter, io.now(), deadline);
+    if ((await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now(), deadline)) === 'full') {
+      (globalThis as { [HANDED]?: Handed })[HANDED] = { agent: agentName, event, payload };
+      return undefined;
+    }
   } catch (e) {
     const file = logFile();
     logHookError(file, { agent: agentName, event, error: errorMessage(e), code: (e as { code?: string }).code, stack: (e as Error).stack });

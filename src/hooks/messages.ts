@@ -25,6 +25,10 @@ export const hookMessages = {
   unusableContext(error: string, hint: string | undefined, queued: boolean): string {
     return `sortie: no context this time: ${term(error, 400)}${hint ? ` (fix: ${term(hint, 200)})` : ''}. ${queued ? 'This session is queued and will be recorded once that is fixed. ' : 'This session is not recorded. '}Tell the person you work with; \`sortie doctor\` shows what is wrong.`;
   },
+  /** Appended to a pre-tool block whose command line also claims: the whole line is judged before any of it runs. */
+  claimFirst(): string {
+    return '  (this command line is judged before it runs, so its claim has not happened yet: run the claim on its own, then commit)\n';
+  },
   failed(event: string, error: string, logFile: string | undefined): string {
     return `sortie: ${term(event, 40)} hook failed: ${term(error, 300)}${logFile ? ` (details: ${term(logFile, 300)})` : ''}; the agent continues\n`;
   },

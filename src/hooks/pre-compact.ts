@@ -1,4 +1,5 @@
-import type { AgentEvent } from '../agents/types.js';
+import type { AgentAdapter, AgentEvent } from '../agents/types.js';
+import { buildContext } from '../context/build.js';
 import { Deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { git } from '../git.js';
@@ -6,10 +7,13 @@ import { writeJournal } from '../missions/journal.js';
 import { queueCheckpoint, takeCheckpoint, type Checkpoint } from '../missions/checkpoint.js';
 import { getMission, missionBySession } from '../missions/missions.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
+import { shimDir } from '../store/paths.js';
+import { writeSessionState } from '../store/session-state.js';
 import { isBusy } from '../store/write.js';
 import { iso } from '../time.js';
 import { locate } from '../world/locate.js';
 import { openWorld, type World } from '../world/open.js';
+import { sortieCommand } from './session-start.js';
 
 /** How PreCompact spends its deadline: see session-start.ts. */
 const DB_MS = 4000;
@@ -19,13 +23,15 @@ const RESERVE_MS = 1500;
 
 /**
  * PreCompact: remember what the mission holds and has done, so the post-compaction context can
- * say it. Never blocks past its deadline: `git status` and the database waits take their time
- * from it, and a checkpoint that cannot be written in time is queued for the next sortie process.
+ * say it. For an agent that fires no start event after compacting (`compaction: 'deferred'`), that
+ * context is built now and left for the session's next event that can carry it. Never blocks past
+ * its deadline: `git status` and the database waits take their time from it, and a checkpoint that
+ * cannot be written in time is queued for the next sortie process.
  */
-export async function preCompact(ev: AgentEvent, env: Record<string, string | undefined>, now: Date, deadline: Deadline = Deadline.none()): Promise<Checkpoint | undefined> {
+export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, deadline: Deadline = Deadline.none()): Promise<Checkpoint | undefined> {
   if (!ev.sessionId) return undefined;
   const session = ev.sessionId;
-  const where = ev.projectDir ?? ev.cwd;
+  const where = ev.projectDir;
   const at = iso(now);
   const changed = (root: string): string[] => {
     const status = git(['status', '--porcelain', '--untracked-files=normal'], { cwd: root, env, timeoutMs: deadline.within({ reserveMs: RESERVE_MS }).remaining() });
@@ -72,12 +78,17 @@ export async function preCompact(ev: AgentEvent, env: Record<string, string | un
       queue(w.dbFile, w.repo.root, e);
       return undefined;
     }
+    const mission = getMission(db, m.id)!;
     if (w.config.missions.journal) {
       try {
-        writeJournal(db, w.journalDir, getMission(db, m.id)!);
+        writeJournal(db, w.journalDir, mission);
       } catch {
         // view only
       }
+    }
+    if (agent.compaction === 'deferred') {
+      const context = buildContext({ db, config: w.config, mission, source: 'compact', sortie: sortieCommand(agent, shimDir(w.dbFile)) });
+      writeSessionState(w.dbFile, session, 'context', context);
     }
     return checkpoint;
   } finally {

@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import type { AgentAdapter, AgentEvent } from '../agents/types.js';
 import { buildContext } from '../context/build.js';
@@ -12,7 +12,10 @@ import { missionBySession, reapMissions, type MissionRow, type Reaped } from '..
 import { agentPid, processStart } from '../missions/process.js';
 import { beginSession, type Begun, type StartEvent } from '../missions/session.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
+import { shimDir } from '../store/paths.js';
 import { enqueue } from '../store/queue.js';
+import { clearSessionState, writeSessionState } from '../store/session-state.js';
+import { processKey } from './light.js';
 import { isBusy } from '../store/write.js';
 import { cannotWrite } from '../env-errors.js';
 import { shellQuote } from '../text.js';
@@ -42,8 +45,9 @@ const RESERVE_MS = 1500;
 
 /**
  * SessionStart: reap the dead, then start, reattach to, or continue a mission depending on the
- * source, export SORTIE_SESSION (and SORTIE_MISSION once the mission exists) for the agent's
- * shell commands, and return the context. It never loses the event and never outlives its
+ * source, give the agent's shell commands the session and the mission (its env file: SORTIE_SESSION,
+ * and SORTIE_MISSION once the mission exists; or the per-session file its command rewrite reads),
+ * and return the context in the agent's format. It never loses the event and never outlives its
  * deadline: when the database stays locked, the start is queued (store/queue.ts, kind `start`) for
  * the next sortie process to apply, and the agent still gets the best context that can be read
  * (WAL readers are not blocked by a writer), or one line saying why there is none.
@@ -57,7 +61,7 @@ export async function sessionStart(
   deadline: Deadline = Deadline.none(),
 ): Promise<StartResult | undefined> {
   mark('start');
-  const where = ev.projectDir ?? ev.cwd;
+  const where = ev.projectDir;
   const dbDeadline = deadline.within({ reserveMs: RESERVE_MS, maxMs: DB_MS });
   let w: World | undefined;
   try {
@@ -71,7 +75,7 @@ export async function sessionStart(
   if (!w) return undefined;
   const { db, repo, config } = w;
   try {
-    const start = startEvent(ev, repo, env, ppid, now);
+    const start = startEvent(agent, ev, repo, env, ppid, now);
     const existing = ev.sessionId ? missionBySession(db, ev.sessionId) : undefined;
     let begun: Begun | undefined;
     let reaped: Reaped[] = [];
@@ -91,8 +95,15 @@ export async function sessionStart(
     mark('mission');
     // A resume or compact whose write had to be queued still has its mission, as it was.
     const known = begun?.mission ?? ((start.source === 'resume' || start.source === 'compact') && existing ? existing : undefined);
-    const envFile = agent.envFile(env);
-    if (envFile) exportSession(envFile, { session: ev.sessionId, mission: known?.id, binDir: ensureShim(w.dbFile) });
+    const bin = ensureShim(w.dbFile);
+    const envFile = agent.shell.envFile?.(env);
+    if (envFile) exportSession(envFile, { session: ev.sessionId, mission: known?.id, binDir: bin });
+    if (known) {
+      if (agent.shell.rewrite && start.pid && start.pidStart) writeSessionState(w.dbFile, processKey(start.pid), 'mission', `${known.id}\n${start.pidStart}`);
+      if (ev.sessionId && agent.shell.rewrite) writeSessionState(w.dbFile, ev.sessionId, 'mission', `${known.id}\n`);
+    }
+    // This start gives the whole context: nothing is left to re-inject.
+    if (ev.sessionId && agent.compaction === 'deferred') clearSessionState(w.dbFile, ev.sessionId, ['context']);
     let mission = known;
     if (begun && config.missions.journal) {
       try {
@@ -112,6 +123,7 @@ export async function sessionStart(
         reaped,
         inherited: begun?.inherited,
         pending: mission ? undefined : { reason: locked ?? '', queued },
+        sortie: sortieCommand(agent, bin),
       });
     } catch (e) {
       // Even reading is locked out (a connection in exclusive locking mode): one line, not nothing.
@@ -119,7 +131,7 @@ export async function sessionStart(
       context = hookMessages.lockedContext(errorMessage(e), queued);
     }
     mark('context');
-    return { mission, context, stdout: agent.startOutput(context) };
+    return { mission, context, stdout: agent.contextOutput(ev.event, context) ?? '' };
   } finally {
     w.close();
     mark('closed');
@@ -137,8 +149,8 @@ function tryEnqueue(dbFile: string, start: StartEvent, now: Date): boolean {
 }
 
 /** What SessionStart records about this session, written now or queued. */
-function startEvent(ev: AgentEvent, repo: Repo | undefined, env: Record<string, string | undefined>, ppid: number, now: Date): StartEvent {
-  const pid = agentPid(env, ppid);
+function startEvent(agent: AgentAdapter, ev: AgentEvent, repo: Repo | undefined, env: Record<string, string | undefined>, ppid: number, now: Date): StartEvent {
+  const pid = agentPid(env, ppid, agent.pidVars);
   return {
     type: 'start',
     agent: ev.agent,
@@ -190,18 +202,18 @@ function pendingMission(s: StartEvent): MissionRow {
  * where sortie's state exists the start is queued, so the mission is recorded once it can be.
  */
 function withoutDatabase(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, ppid: number, e: unknown): StartResult | undefined {
-  const at = locate(ev.projectDir ?? ev.cwd, env);
+  const at = locate(ev.projectDir, env);
   if (!at) throw e;
   const logFile = hookLogPath(at.repo, env);
   let queued = false;
   if (at.exists) {
-    queued = tryEnqueue(at.dbFile, startEvent(ev, at.repo, env, ppid, now), now);
-    const envFile = agent.envFile(env);
+    queued = tryEnqueue(at.dbFile, startEvent(agent, ev, at.repo, env, ppid, now), now);
+    const envFile = agent.shell.envFile?.(env);
     if (envFile) exportSession(envFile, { session: ev.sessionId, mission: undefined, binDir: ensureShim(at.dbFile) });
   }
   logHookError(logFile, { agent: ev.agent, event: 'SessionStart', error: errorMessage(e), code: (e as { code?: string }).code, queued });
   const context = isBusy(e) ? hookMessages.lockedContext(errorMessage(e), queued) : hookMessages.unusableContext(errorMessage(e), isSortieError(e) ? e.hint : undefined, queued);
-  return { mission: undefined, context, stdout: agent.startOutput(context) };
+  return { mission: undefined, context, stdout: agent.contextOutput(ev.event, context) ?? '' };
 }
 
 /**
@@ -232,13 +244,25 @@ function exportSession(file: string, o: { session: string | undefined; mission: 
 }
 
 /**
+ * How the context names sortie: `sortie` where the agent's shell has the shim on PATH (its env
+ * file or its command rewrite put it there), else the shim's absolute path (Codex runs a login
+ * shell that re-derives PATH; Copilot's shell has the user's PATH, which may lack sortie), quoted
+ * for the shell when it needs to be.
+ */
+export function sortieCommand(agent: AgentAdapter, bin: string | undefined): string {
+  if (agent.shell.sortieOnPath || !bin) return 'sortie';
+  const path = join(bin, 'sortie');
+  return /^[A-Za-z0-9_./-]+$/.test(path) ? path : shellQuote(path);
+}
+
+/**
  * The context tells the agent to run `sortie ...`, which must then work in its shell whether
  * sortie is installed in the project, globally, or run from a checkout: a two-line shim beside the
  * database (machine-local, never committed) that runs this very install. Both paths are quoted
  * for the shell, and the modes are set whatever the umask.
  */
 function ensureShim(dbFile: string): string | undefined {
-  const dir = join(dirname(dbFile), 'bin');
+  const dir = shimDir(dbFile);
   const shim = join(dir, 'sortie');
   const text = `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(join(packageRoot(), 'bin', 'sortie.js'))} "$@"\n`;
   try {

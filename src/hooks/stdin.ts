@@ -172,7 +172,7 @@ export function fdWriter(fd: number): { write(s: string): boolean } {
  */
 export function salvageFields(head: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const re = /"(session_id|transcript_path|cwd|hook_event_name|source|reason|trigger|conversation_id)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+  const re = /"(session_id|sessionId|transcript_path|transcriptPath|cwd|hook_event_name|source|reason|trigger|conversation_id|parentAgentId)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
   for (let m = re.exec(head); m; m = re.exec(head)) {
     try {
       out[m[1]!] = JSON.parse(`"${m[2]}"`) as string;

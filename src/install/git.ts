@@ -9,7 +9,7 @@ import { SortieError } from '../errors.js';
 import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
 import { childProcess } from '../lazy.js';
 import { writeFileAtomic } from '../files.js';
-import type { FileChange } from './claude.js';
+import type { FileChange } from '../files.js';
 import { hookSettingsFile } from '../store/paths.js';
 import { installMessages } from './messages.js';
 import { HOOK_ENTRY, PACKAGE_ROOT } from './paths.js';

@@ -1,8 +1,5 @@
 /** What installing says when it cannot do its job: what is in the way, and the choices. */
 export const installMessages = {
-  notJson(file: string, error: string): { message: string; hint: string } {
-    return { message: `${file} is not valid JSON (${error}); it was left as it is`, hint: 'fix the file (or move it aside) and run `sortie init` again' };
-  },
   anotherHookManager(o: { hooksPath: string | undefined; foreignHooks: string[]; hookEntry: string }): { message: string; hint: string } {
     const where = o.hooksPath ? `core.hooksPath is set to "${o.hooksPath}"` : `.git/hooks already holds ${o.foreignHooks.join(', ')}`;
     return {
@@ -20,5 +17,23 @@ export const installMessages = {
   },
   hooksPathNotSet(gitError: string): string {
     return `could not set core.hooksPath: ${gitError}`;
+  },
+  unknownAgent(name: string, known: string[]): { message: string; hint: string } {
+    return { message: `unknown agent "${name}"`, hint: `use one of: ${known.join(', ')}` };
+  },
+  defaultAgent(label: string, others: string[]): string {
+    return `no agent config found here, so sortie set up ${label}; for another agent: sortie init --agent <name> (${others.join(', ')})`;
+  },
+  trustNeeded(label: string, steps: string): string {
+    return `${label} will not run sortie's hooks until you trust them once: ${steps}\n  or let sortie do it in your ${label} config: sortie init --trust`;
+  },
+  hooksOff(label: string, found: string, fix: string): string {
+    return `${label} will not run sortie's hooks: ${found}; ${fix}`;
+  },
+  trusted(label: string, changes: string[]): string {
+    return `${label}: ${changes.join('; ')}`;
+  },
+  trustFailed(label: string, error: string, steps: string): string {
+    return `${label}: could not record the trust (${error}); do it once yourself: ${steps}`;
   },
 };

@@ -4,32 +4,37 @@ import { SortieError } from '../errors.js';
 import { gitPersonKey, type Env } from '../git.js';
 import { iso } from '../time.js';
 import { getMission, insertMission, missionBySession, reopenMission, type MissionRow } from './missions.js';
-import { isAlive } from './process.js';
+import { ancestors, isAlive } from './process.js';
 
-/**
- * Session variables, visible in the shells agents run commands in: SORTIE_SESSION first (what
- * SessionStart exports through the agent's env file, for every agent, even when the mission could
- * not be created yet because the database was locked), then the agents' own.
- */
-const SESSION_VARS: { env: string; agent: string }[] = [
-  { env: 'SORTIE_SESSION', agent: '*' },
-  { env: 'CLAUDE_CODE_SESSION_ID', agent: 'claude-code' },
-  { env: 'GEMINI_SESSION_ID', agent: 'gemini-cli' },
-  { env: 'CODEX_THREAD_ID', agent: 'codex' },
-];
+/** What the caller knows beyond the environment, to tell which mission is acting. */
+export interface IdentityHints {
+  /** The agents' session variables, in order (agents/index.ts SESSION_VARS: the domain does not know the agents). */
+  sessionVars: readonly string[];
+  /** Variables that show a process runs under an agent (the session variables and the agents' markers). */
+  agentVars: readonly string[];
+  /** The acting process (the sortie command, the git hook): its ancestors are matched against the live missions' agent pids. */
+  pid?: number | undefined;
+}
 
 export interface Actor {
   mission: MissionRow;
   /** How it was identified, for messages and tests. */
-  via: 'SORTIE_MISSION' | 'session' | 'person';
+  via: 'SORTIE_MISSION' | 'session' | 'ancestry' | 'person';
 }
 
 /**
- * Which mission is acting: SORTIE_MISSION, else SORTIE_SESSION or the agent's session variable
- * looked up against the missions, else the person at the terminal (their personal mission, keyed by git identity).
+ * Which mission is acting, in order:
+ * 1. SORTIE_MISSION (exported into the agent's shell by its env file or a command rewrite);
+ * 2. the agent's own session variable (CLAUDE_CODE_SESSION_ID, CODEX_THREAD_ID, ...) looked up
+ *    against the missions;
+ * 3. process ancestry, for a process whose environment shows it runs under an agent (one of
+ *    `agentVars` is set): the nearest ancestor that is a live mission's recorded agent process
+ *    (pid and start time). This covers agent shells that carry no identity sortie knows, such as
+ *    a Copilot subagent's, whose session variable is an id no hook ever saw;
+ * 4. else the person at the terminal (their personal mission, keyed by git identity).
  * Never by branch or cwd: stale shells and shared branches would misroute.
  */
-export function findActingMission(db: Database, env: Env): { mission: MissionRow; via: Actor['via'] } | undefined {
+export function findActingMission(db: Database, env: Env, hints: IdentityHints): { mission: MissionRow; via: Actor['via'] } | undefined {
   const explicit = env.SORTIE_MISSION?.trim();
   let stale: MissionRow | undefined;
   if (explicit) {
@@ -38,18 +43,35 @@ export function findActingMission(db: Database, env: Env): { mission: MissionRow
     if (m && !m.ended_at) return { mission: m, via: 'SORTIE_MISSION' };
     stale = m;
   }
-  for (const v of SESSION_VARS) {
-    const sid = env[v.env]?.trim();
+  for (const name of hints.sessionVars) {
+    const sid = env[name]?.trim();
     if (!sid) continue;
     const m = missionBySession(db, sid);
     // A live session beats a SORTIE_MISSION left over from an ended mission (a stale shell).
     if (m && (!m.ended_at || !stale)) return { mission: m, via: 'session' };
   }
+  if (hints.pid && hints.agentVars.some((name) => env[name])) {
+    const m = missionByAncestry(db, hints.pid);
+    if (m) return { mission: m, via: 'ancestry' };
+  }
   return stale ? { mission: stale, via: 'SORTIE_MISSION' } : undefined;
 }
 
-export function resolveActor(db: Database, env: Env, cwd: string, now: Date, opts: { create?: boolean } = {}): Actor | undefined {
-  const found = findActingMission(db, env);
+/** The live agent mission whose recorded agent process is an ancestor of `pid` (the nearest one). */
+export function missionByAncestry(db: Database, pid: number): MissionRow | undefined {
+  const live = db.prepare("SELECT * FROM missions WHERE ended_at IS NULL AND kind = 'agent' AND pid IS NOT NULL ORDER BY id DESC").all() as MissionRow[];
+  if (live.length === 0) return undefined;
+  const byPid = new Map<number, MissionRow>();
+  for (const m of live) if (!byPid.has(m.pid!)) byPid.set(m.pid!, m);
+  for (const p of ancestors(pid)) {
+    const m = byPid.get(p);
+    if (m && isAlive(p, m.pid_start)) return m;
+  }
+  return undefined;
+}
+
+export function resolveActor(db: Database, hints: IdentityHints, env: Env, cwd: string, now: Date, opts: { create?: boolean } = {}): Actor | undefined {
+  const found = findActingMission(db, env, hints);
   if (found) {
     let m = found.mission;
     if (m.ended_at) {

@@ -359,13 +359,14 @@ export interface CommitRow {
   sha: string;
   subject: string;
   at: string;
+  branch: string | null;
   /** JSON list of task ids. */
   tasks: string;
 }
 
 /** A mission's last commits, newest first. */
 export function missionCommits(db: Database, missionId: number, limit: number): CommitRow[] {
-  return db.prepare('SELECT sha, subject, at, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT ?').all(missionId, limit) as CommitRow[];
+  return db.prepare('SELECT sha, subject, at, branch, tasks FROM commits WHERE mission_id = ? ORDER BY at DESC LIMIT ?').all(missionId, limit) as CommitRow[];
 }
 
 export function countLiveAgentMissions(db: Database): number {

@@ -43,11 +43,23 @@ function parentOf(pid: number): { ppid: number; comm: string } | undefined {
 const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'fish', 'ash', 'busybox', 'env', 'timeout']);
 
 /**
- * The agent's pid for a hook process: the agent's own variable when it gives one (`CLAUDE_PID`),
- * else the first ancestor that is not a shell wrapper (agents run hooks through `sh -c`).
+ * The ancestors of `pid` (its parent first), as far as /proc shows them, at most `max`. Linux
+ * only: elsewhere there are none, and identity by ancestry does not apply.
  */
-export function agentPid(env: Record<string, string | undefined>, selfPpid: number): number | undefined {
-  for (const k of ['CLAUDE_PID', 'GEMINI_CLI_PID', 'CODEX_PID', 'OPENCODE_PID']) {
+export function ancestors(pid: number, max = 32): number[] {
+  const out: number[] = [];
+  for (let p = parentOf(pid)?.ppid; p && p > 1 && out.length < max; p = parentOf(p)?.ppid) out.push(p);
+  return out;
+}
+
+/**
+ * The agent's pid for a hook process: the agent's own variable when it gives one (`pidVars`, from
+ * its adapter), else the first ancestor that is not a shell wrapper (agents run hooks through
+ * `sh -c`). Copilot's process is named `MainThread`, Codex's native binary `codex`: a name is
+ * never what identifies an agent here.
+ */
+export function agentPid(env: Record<string, string | undefined>, selfPpid: number, pidVars: readonly string[] = []): number | undefined {
+  for (const k of pidVars) {
     const v = Number(env[k]);
     if (Number.isInteger(v) && v > 1) return v;
   }

@@ -33,3 +33,19 @@ export function beatFile(dbFile: string, sessionId: string): string {
 export function hookSettingsFile(repo: Repo): string {
   return join(repo.commonDir, 'sortie', 'hooks.env');
 }
+
+/** The folder of the `sortie` shim (see hooks/session-start.ts): put on an agent's PATH, or named by its absolute path. */
+export function shimDir(dbFile: string): string {
+  return join(stateDir(dbFile), 'bin');
+}
+
+/**
+ * What the light hooks keep per session, beside the database (store/session-state.ts):
+ * `mission` (the mission id, for command rewrites), `context` (context waiting to be re-injected
+ * after compaction), `head` (HEAD before a guarded `git commit`, for recording it after).
+ */
+export type SessionStateKind = 'mission' | 'context' | 'head';
+
+export function sessionStateFile(dbFile: string, sessionId: string, kind: SessionStateKind): string {
+  return join(stateDir(dbFile), 'sessions', `${sessionId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120)}.${kind}`);
+}

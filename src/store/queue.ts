@@ -64,3 +64,13 @@ export function takeQueue(dbFile: string, kind: string, now: Date): Taken {
   }
   return { entries, done: (file) => rmSync(file, { force: true }) };
 }
+
+/**
+ * A commit for the next sortie process to record (missions/commits.ts), in the line format the
+ * git runner's post-commit writes (hooks/sortie.sh): sha, SORTIE_MISSION, the session id, what
+ * commit-msg learned, the branch, tab-separated.
+ */
+export function enqueueCommit(dbFile: string, c: { sha: string; mission: string; session: string; branch: string; marker?: string }): void {
+  const clean = (s: string) => s.replace(/[\t\n]/g, ' ');
+  enqueue(dbFile, 'commit', c.sha, [c.sha, c.mission, c.session, c.marker ?? '', c.branch].map(clean).join('\t'));
+}

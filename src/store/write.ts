@@ -24,6 +24,14 @@ export function write<T>(db: Database, fn: () => T, o: WriteOptions = {}): T {
   return retryBusy(db, () => immediate(db, fn), o);
 }
 
+/**
+ * Reads that must agree with each other (a board's counts and its cards) run in one read
+ * transaction: every query in fn sees the same state of the database, whatever commits meanwhile.
+ */
+export function read<T>(db: Database, fn: () => T): T {
+  return db.transaction(fn)();
+}
+
 function immediate<T>(db: Database, fn: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {

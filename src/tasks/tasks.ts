@@ -11,7 +11,7 @@ import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../files.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
 import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
 import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
-import { PRIORITY_LETTER, assertTransition, isStatus, parsePriority, type Priority, type Status } from './status.js';
+import { PRIORITY_LETTER, TERMINAL, assertTransition, canTransition, isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
 import { clearIntent, recordIntent, settleIntents } from './intent.js';
 import { testSeam } from '../seam.js';
@@ -39,7 +39,7 @@ export interface TaskRow {
   path: string;
 }
 
-function rowToTask(r: TaskRow): Task {
+export function rowToTask(r: TaskRow): Task {
   return {
     id: r.id,
     title: r.title,
@@ -94,6 +94,30 @@ export function liveClaim(db: Database, taskId: string): LiveClaim | undefined {
   if (!c) return undefined;
   const mission = db.prepare('SELECT * FROM missions WHERE id = ?').get(c.mission_id) as MissionRow;
   return { claim_id: c.id, task_id: c.task_id, claimed_at: c.claimed_at, mission };
+}
+
+/** The live claims on these tasks, with their holders, in one query (a board page's worth). */
+export function liveClaimsOn(db: Database, taskIds: readonly string[]): LiveClaim[] {
+  if (taskIds.length === 0) return [];
+  const rows = db
+    .prepare(
+      `SELECT c.id AS c_id, c.task_id AS c_task, c.claimed_at AS c_at, m.* FROM claims c JOIN missions m ON m.id = c.mission_id
+       WHERE c.released_at IS NULL AND c.task_id IN (${taskIds.map(() => '?').join(',')})`,
+    )
+    .all(...taskIds) as (MissionRow & { c_id: number; c_task: string; c_at: string })[];
+  return rows.map(({ c_id, c_task, c_at, ...mission }) => ({ claim_id: c_id, task_id: c_task, claimed_at: c_at, mission }));
+}
+
+export interface ClaimRecord {
+  task_id: string;
+  claimed_at: string;
+  released_at: string | null;
+  release_reason: string | null;
+}
+
+/** Every claim a mission made, held or released, oldest first. */
+export function missionClaims(db: Database, missionId: number): ClaimRecord[] {
+  return db.prepare('SELECT task_id, claimed_at, released_at, release_reason FROM claims WHERE mission_id = ? ORDER BY claimed_at').all(missionId) as ClaimRecord[];
 }
 
 export function claimsOf(db: Database, missionId: number): { task_id: string; claimed_at: string }[] {
@@ -248,7 +272,7 @@ export interface ClaimResult {
   already: boolean;
 }
 
-interface Locked {
+export interface Locked {
   task: TaskWithBody;
   held: LiveClaim | undefined;
   now: Date;
@@ -259,7 +283,7 @@ interface Locked {
  * Reads a task and its live claim under the database's write lock (BEGIN IMMEDIATE), so whatever
  * fn decides from them cannot be raced by another writer: every claim and status change goes here.
  */
-function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
+export function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
   assertTaskId(id, w.config);
   const at = iso(now);
   let out: T;
@@ -288,32 +312,94 @@ function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) 
  * lock. The partial unique index on live claims backs it up in the schema.
  */
 export function claimTask(w: TaskWorld, actor: MissionRow, id: string, now: Date, opts: { force?: boolean } = {}): ClaimResult {
-  return withTaskLocked(w, id, now, ({ task, held, now, at }) => {
-      if (held && held.mission.id === actor.id) return { task, already: true };
-      if (held) {
-        throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
-          hint:
-            held.mission.kind === 'person'
-              ? `ask ${held.mission.person ?? 'them'} to run \`sortie task release ${id}\`, or pick another task (sortie status)`
-              : `pick another task (sortie status), or wait for ${held.mission.codename} to hand it off; a person can force it: sortie task release ${id} --force`,
-          data: {
-            task: id,
-            holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, person: held.mission.person, since: held.claimed_at },
-          },
-        });
+  return withTaskLocked(w, id, now, (l) => claimLocked(w, actor, l, opts));
+}
+
+/** The claim itself, given a task and its live claim read under the write lock. */
+function claimLocked(w: TaskWorld, actor: MissionRow, { task, held, now, at }: Locked, opts: { force?: boolean }): ClaimResult {
+  const id = task.id;
+  if (held && held.mission.id === actor.id) return { task, already: true };
+  if (held) {
+    throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
+      hint:
+        held.mission.kind === 'person'
+          ? `ask ${held.mission.person ?? 'them'} to run \`sortie task release ${id}\`, or pick another task (sortie status)`
+          : `pick another task (sortie status), or wait for ${held.mission.codename} to hand it off; a person can force it: sortie task release ${id} --force`,
+      data: {
+        task: id,
+        holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, person: held.mission.person, since: held.claimed_at },
+      },
+    });
+  }
+  if (task.status === 'COMPLETE' || task.status === 'ABORTED') {
+    throw new SortieError('NOT_CLAIMABLE', `${id} is ${task.status}; closed tasks cannot be claimed`, {
+      hint: `to reopen it for repair: sortie task claim ${id} --force`,
+      data: { task: id, status: task.status },
+    });
+  }
+  if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
+  w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
+  const next = writeStatus(w, task, 'UNDERWAY', now);
+  record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
+  return { task: next, already: false };
+}
+
+export interface NextPick {
+  task: Task;
+  /** `waiting`: UNDERWAY with nobody holding it (a mission ended mid-way); `ready`: TODO with its dependencies done. */
+  kind: 'ready' | 'waiting';
+}
+
+/**
+ * What can be started now, best first: ready and waiting tasks merged by priority, a task waiting
+ * for pickup before a fresh one of the same priority (finish what was started).
+ */
+export function startable(db: Database, limit: number): NextPick[] {
+  const ready = readyTasks(db, limit).map((task) => ({ task, kind: 'ready' as const }));
+  const waiting = waitingTasks(db, limit).map((task) => ({ task, kind: 'waiting' as const }));
+  const rank = (p: NextPick) => priorityRank(p.task.priority) * 2 + (p.kind === 'waiting' ? 0 : 1);
+  return [...waiting, ...ready].sort((a, b) => rank(a) - rank(b) || a.task.id.localeCompare(b.task.id)).slice(0, limit);
+}
+
+/**
+ * `sortie next --claim`: picks the first startable task and claims it in ONE write transaction,
+ * through the same compare-and-swap as `task claim`. Concurrent callers queue on the write lock,
+ * and each sees the claims of those before it, so they get different tasks. Returns undefined
+ * when nothing can be started.
+ */
+export function claimNext(w: TaskWorld, actor: MissionRow, now: Date): (ClaimResult & { kind: NextPick['kind'] }) | undefined {
+  const at = iso(now);
+  let out: (ClaimResult & { kind: NextPick['kind'] }) | undefined;
+  try {
+    out = write(w.db, () => {
+      // Whatever a crash left half done is settled before the files are read (tasks/intent.ts).
+      settleIntents(w.db);
+      // A handful of candidates: one whose file no longer agrees with the index (edited by hand,
+      // unreadable) is skipped rather than failing the pick.
+      for (const pick of startable(w.db, 20)) {
+        let task: TaskWithBody;
+        try {
+          task = readTask(w, pick.task.id);
+        } catch (e) {
+          if (e instanceof SortieError && (e.code === 'TASK_PARSE' || e.code === 'TASK_NOT_FOUND')) continue;
+          throw e;
+        }
+        const held = liveClaim(w.db, task.id);
+        if (held || TERMINAL.has(task.status) || !canTransition(task.status, 'UNDERWAY')) continue;
+        return { ...claimLocked(w, actor, { task, held, now, at }, {}), kind: pick.kind };
       }
-      if (task.status === 'COMPLETE' || task.status === 'ABORTED') {
-        throw new SortieError('NOT_CLAIMABLE', `${id} is ${task.status}; closed tasks cannot be claimed`, {
-          hint: `to reopen it for repair: sortie task claim ${id} --force`,
-          data: { task: id, status: task.status },
-        });
-      }
-      if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
-      w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
-      const next = writeStatus(w, task, 'UNDERWAY', now);
-      record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
-      return { task: next, already: false };
-  });
+      return undefined;
+    });
+  } catch (e) {
+    try {
+      write(w.db, () => settleIntents(w.db));
+    } catch {
+      // the next sortie process does it
+    }
+    throw e;
+  }
+  if (out) clearIntent(w.db, out.task.id);
+  return out;
 }
 
 export type StatusVerb = 'done' | 'abort' | 'block' | 'pause' | 'review' | 'release' | 'handoff';
@@ -447,6 +533,46 @@ export function countWaiting(db: Database): number {
   return db.prepare(`SELECT COUNT(*) ${WAITING}`).pluck().get() as number;
 }
 
+/** The most recent claim on a task, live or released, with its mission: who had it last. */
+export function lastClaim(db: Database, taskId: string): { claimed_at: string; released_at: string | null; release_reason: string | null; mission: MissionRow } | undefined {
+  const c = db.prepare('SELECT mission_id, claimed_at, released_at, release_reason FROM claims WHERE task_id = ? ORDER BY claimed_at DESC, id DESC LIMIT 1').get(taskId) as
+    | { mission_id: number; claimed_at: string; released_at: string | null; release_reason: string | null }
+    | undefined;
+  if (!c) return undefined;
+  const mission = db.prepare('SELECT * FROM missions WHERE id = ?').get(c.mission_id) as MissionRow;
+  return { claimed_at: c.claimed_at, released_at: c.released_at, release_reason: c.release_reason, mission };
+}
+
+export interface PickupNote {
+  note: string;
+  /** Codename of the mission that left it. */
+  from: string | null;
+  at: string;
+}
+
+/**
+ * The notes for whoever picks a task up: its last `task handoff` note, unless the task was taken
+ * and let go again since, in which case the handoff (or summary) of the mission that let it go.
+ */
+export function pickupNote(db: Database, taskId: string): PickupNote | undefined {
+  const h = db
+    .prepare(
+      `SELECT a.detail, a.at, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id
+       WHERE a.task_id = ? AND a.kind = 'task.handoff' ORDER BY a.at DESC LIMIT 1`,
+    )
+    .get(taskId) as { detail: string | null; at: string; codename: string | null } | undefined;
+  const note = h?.detail ? (JSON.parse(h.detail) as { note?: string }).note : undefined;
+  const last = lastClaim(db, taskId);
+  if (note && (!last?.released_at || h!.at >= last.released_at)) return { note, from: h!.codename, at: h!.at };
+  const text = last?.released_at ? (last.mission.handoff ?? last.mission.summary) : undefined;
+  if (last?.released_at && text) return { note: text, from: last.mission.codename, at: last.released_at };
+  return note ? { note, from: h!.codename, at: h!.at } : undefined;
+}
+
+/** Task ids for completion: open tasks first, then closed ones, each by id, at most `limit`. */
+export function taskIdsOpenFirst(db: Database, limit: number): string[] {
+  return db.prepare("SELECT id FROM tasks ORDER BY status IN ('COMPLETE', 'ABORTED'), id LIMIT ?").pluck().all(limit) as string[];
+}
 
 /** Whether any task id starts with this prefix and a dash: `UTF-8` is not a task id where no `UTF-` task exists. */
 export function prefixInUse(db: Database, prefix: string): boolean {

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { CLAUDE_EVENTS } from '../../dist/agents/claude-code.js';
+import { CLAUDE_EVENTS } from '../../dist/agents/claude-code/setup.js';
 import { claudeAvailable, claudeVersion, runClaude } from '../helpers/claude.js';
 import { inspect } from '../helpers/db.js';
 import { startFakeModel } from '../helpers/fake-model.js';

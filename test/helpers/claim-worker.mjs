@@ -4,6 +4,7 @@
 import { main } from '../../dist/cli.js';
 // Preload the command modules so the barrier releases processes that are ready to write.
 await import('../../dist/commands/task.js');
+await import('../../dist/commands/ready.js');
 
 const [startAt, cwd, ...args] = process.argv.slice(2);
 const out = [];

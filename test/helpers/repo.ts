@@ -13,7 +13,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (k.startsWith('GIT_') || k.startsWith('SORTIE_') || k.startsWith('CLAUDE') || k.startsWith('GEMINI_') || k.startsWith('CODEX_') || k === 'HUSKY') continue;
+    if (k.startsWith('GIT_') || k.startsWith('SORTIE_') || k.startsWith('CLAUDE') || k.startsWith('GEMINI_') || k.startsWith('CODEX_') || k.startsWith('COPILOT_') || k === 'HUSKY') continue;
     env[k] = v;
   }
   Object.assign(env, {

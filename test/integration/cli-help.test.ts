@@ -33,7 +33,12 @@ describe('--help', () => {
   it('root and group help', () => {
     const root = repo.sortie(['--help']);
     expect(root.code).toBe(0);
-    for (const c of COMMANDS) expect(root.stdout).toContain(`  ${c.name}`);
+    for (const c of COMMANDS.filter((x) => !x.hidden)) expect(root.stdout).toContain(`  ${c.name}`);
+    for (const c of COMMANDS.filter((x) => x.hidden)) expect(root.stdout).not.toContain(c.name);
+    // Nor is a hidden command suggested for a mistyped one.
+    const typo = repo.sortie(['__complet']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).not.toContain('__complete"');
     expect(repo.sortie(['help', 'task']).stdout).toContain('sortie task: create, claim and close tasks');
     expect(repo.sortie(['task', '--help']).code).toBe(0);
     expect(repo.sortie(['mission', '--help']).stdout).toContain('mission reap');
@@ -76,7 +81,7 @@ describe('exit codes', () => {
 });
 
 describe('NO_COLOR', () => {
-  const cases: string[][] = [['status'], ['task', 'list'], ['task', 'show', 'TASK-1'], ['task', 'claim', 'NOPE-9'], ['mission', 'list', '--all'], ['log']];
+  const cases: string[][] = [['status'], ['ready'], ['next'], ['task', 'list'], ['task', 'show', 'TASK-1'], ['task', 'claim', 'NOPE-9'], ['mission', 'list', '--all'], ['log']];
   it('FORCE_COLOR alone colours the output (so the check below can fail)', () => {
     const r = repo.sortie(['task', 'list'], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(r.stdout).toContain(ESC);

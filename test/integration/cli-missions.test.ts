@@ -20,9 +20,9 @@ describe('sortie mission / log / status', () => {
     for (const t of ['Alpha', 'Beta', 'Gamma']) expect(repo.sortie(['task', 'new', t]).code).toBe(0);
     [a] = agentMissions(db(), 1, { sessionPrefix: 'claude' }) as [typeof a];
     [b] = agentMissions(db(), 1, { agent: 'gemini-cli', sessionPrefix: 'gemini' }) as [typeof b];
-    expect(repo.sortie(['task', 'claim', 'TASK-1'], { env: { SORTIE_MISSION: String(a.id) } }).code).toBe(0);
     // Identity through the agent's own session variable.
-    expect(repo.sortie(['task', 'claim', 'TASK-2'], { env: { GEMINI_SESSION_ID: 'gemini-1' } }).code).toBe(0);
+    expect(repo.sortie(['task', 'claim', 'TASK-1'], { env: { CLAUDE_CODE_SESSION_ID: 'claude-1' } }).code).toBe(0);
+    expect(repo.sortie(['task', 'claim', 'TASK-2'], { env: { SORTIE_MISSION: String(b.id) } }).code).toBe(0);
     expect(repo.sortie(['task', 'claim', 'TASK-3']).code).toBe(0); // the person
   });
 

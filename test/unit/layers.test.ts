@@ -27,6 +27,7 @@ const FOLDERS: Record<string, Layer> = {
   install: 'handlers',
   commands: 'handlers',
   demo: 'handlers',
+  ui: 'handlers',
   import: 'handlers',
 };
 

@@ -17,10 +17,17 @@ const verb = (v: string): [string, string[], Record<string, unknown>] => [`task 
 
 const TABLE: [string, string[], Record<string, unknown>][] = [
   ['status', ['--json'], { json: true }],
+  ['ready', ['--limit', '5', '--json'], { limit: '5', json: true }],
+  ['next', ['--claim'], { claim: true, json: false }],
   [
     'task new',
     ['Fix', 'the', 'login', '-p', 'high', '--label', 'auth', '--label', 'web', '--depends-on', 'AUTH-3', '--role', 'OPR', '--prefix', 'WEB', '--body', 'Text', '--status', 'BLOCKED'],
     { title: 'Fix the login', priority: 'high', role: 'OPR', prefix: 'WEB', label: ['auth', 'web'], dependsOn: ['AUTH-3'], body: 'Text', status: 'BLOCKED', json: false },
+  ],
+  [
+    'task edit',
+    ['AUTH-1', '--title', 'Fix it', '-p', 'high', '--label', 'auth', '--remove-label', 'web', '--depends-on', 'AUTH-3', '--no-depends-on', 'AUTH-2', '--role', 'OPR', '--body', 'Text'],
+    { id: 'AUTH-1', title: 'Fix it', priority: 'high', label: ['auth'], removeLabel: ['web'], dependsOn: ['AUTH-3'], noDependsOn: ['AUTH-2'], role: 'OPR', body: 'Text', json: false },
   ],
   ['task list', ['--status', 'TODO', '--status', 'REVIEW', '-a', '--role', 'OPR', '--label', 'auth'], { status: ['TODO', 'REVIEW'], role: 'OPR', label: 'auth', all: true, json: false }],
   ['task show', ['AUTH-1', '--json'], { id: 'AUTH-1', json: true }],
@@ -39,9 +46,13 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['mission reap', [], { json: false }],
   ['log', ['--since', '2h', '--mission', '#3', '--agent', 'claude-code', '--task', 'AUTH-1', '--limit', '10'], { since: '2h', mission: '#3', agent: 'claude-code', task: 'AUTH-1', limit: '10', json: false }],
   ['import', ['site-nine', 'old/project.db', '--apply', '--map-ids', '--json'], { source: 'site-nine', path: 'old/project.db', apply: true, mapIds: true, presetCheck: false, json: true }],
-  ['init', ['--preset', 'strict', '--no-claude', '--no-git', '--dry-run', '--json'], { preset: 'strict', noClaude: true, noGit: true, dryRun: true, json: true }],
+  ['init', ['--preset', 'strict', '--agent', 'codex', '--agent', 'gemini-cli', '--trust', '--no-claude', '--no-git', '--dry-run', '--json'], { preset: 'strict', agent: ['codex', 'gemini-cli'], trust: true, noClaude: true, noGit: true, dryRun: true, json: true }],
   ['uninstall', ['--keep-config', '--dry-run'], { keepConfig: true, dryRun: true, json: false }],
   ['doctor', [], { json: false }],
+  ['ui', ['--port', '8080', '--open', '--json'], { port: '8080', open: true, json: true }],
+  ['report', ['--html', 'r.html', '--since', '3d'], { html: 'r.html', since: '3d', json: false }],
+  ['completion', ['zsh'], { shell: 'zsh', json: false }],
+  ['__complete', ['tasks'], { what: 'tasks' }],
   ['hook', ['git', 'commit-msg', '.git/COMMIT_EDITMSG'], { agent: 'git', event: 'commit-msg', args: ['.git/COMMIT_EDITMSG'] }],
   ['demo', ['--keep'], { keep: true }],
 ];
@@ -62,6 +73,8 @@ describe('usage errors come back as messages', () => {
     ['task show', ['A-1', 'B-2'], 'unexpected argument "B-2"'],
     ['task list', ['--nope'], "Unknown option '--nope'"],
     ['hook', ['claude-code'], 'missing <event>'],
+    ['completion', [], 'missing <bash|zsh|fish>'],
+    ['task edit', ['AUTH-1', '--label'], "Option '--label <value>' argument missing"],
     ['import', [], 'missing <source>'],
     ['import', ['sessions', 'a', 'b'], 'unexpected argument "b"'],
     ['task claim', ['AUTH-1', '--force=yes'], "Option '--force' does not take an argument"],

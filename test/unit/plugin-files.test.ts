@@ -1,6 +1,7 @@
 /**
  * Single sources: the build writes the Claude Code plugin's files from the Claude adapter's event
- * table and package.json (scripts/plugin-files.js). They are committed (the package root is the
+ * table and package.json, and the git runner's session-variable line from the agent registry
+ * (scripts/plugin-files.js). They are committed (the package root is the
  * plugin), so the committed copies are compared with what the build makes: a changed adapter
  * whose regenerated hooks.json was not committed fails here. The CLI's version is package.json's.
  */
@@ -8,7 +9,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { pluginHooksJson } from '../../dist/install/claude.js';
+import { pluginHooksJson } from '../../dist/agents/claude-code/setup.js';
+import { sessionVarsLine, SESSION_VARS } from '../../dist/agents/index.js';
 import { VERSION } from '../../dist/version.js';
 import { ROOT, cleanEnv } from '../helpers/repo.js';
 
@@ -27,4 +29,10 @@ test('the committed hooks/hooks.json is what the Claude adapter generates (the b
 test("the committed plugin manifest and the CLI carry package.json's version", () => {
   expect(JSON.parse(committed('.claude-plugin/plugin.json')).version).toBe(pkg.version);
   expect(VERSION).toBe(pkg.version);
+});
+
+test("the committed git runner's post-commit takes every agent's session variable, in registry order", () => {
+  const runner = committed('hooks/sortie.sh');
+  expect(runner.split('\n')).toContain(sessionVarsLine());
+  for (const v of SESSION_VARS) expect(runner).toContain(`\${${v}:-`);
 });

@@ -75,3 +75,13 @@ describe('forYaml keeps plain words plain', () => {
     expect(yaml.load(`k: ${forYaml(w)}`)).toEqual({ k: w });
   });
 });
+
+describe('forScriptJson', () => {
+  it('reads back as the same value and cannot end a <script> element', async () => {
+    const { forScriptJson } = await import('../../src/text.js');
+    const value = { title: `</script><script>alert(1)</script>${HOSTILE}\u2028` };
+    const out = forScriptJson(value);
+    expect(out).not.toMatch(/<|>|&|\u2028/);
+    expect(JSON.parse(out)).toEqual(value);
+  });
+});

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openDb } from '../../dist/store/open.js';
-import { bindWaits, retryBusy, within, write } from '../../dist/store/write.js';
+import { bindWaits, read, retryBusy, within, write } from '../../dist/store/write.js';
 import { Deadline } from '../../dist/deadline.js';
 import { SortieError } from '../../dist/errors.js';
 
@@ -166,6 +166,29 @@ describe('a deadline bound to the connection', () => {
       bindWaits(db, { attemptMs: 2000, deadline: Deadline.in(50) });
       expect(within(db, Deadline.in(60_000), () => db.pragma('busy_timeout', { simple: true }) as number)).toBeLessThanOrEqual(50);
     } finally {
+      db.close();
+    }
+  });
+});
+
+describe('read', () => {
+  test('every query in fn sees one state of the database, whatever another connection commits meanwhile', () => {
+    const file = join(tmp, `db-${++n}`, 'sortie.db');
+    const db = openDb(file);
+    const other = openDb(file);
+    try {
+      const count = () => db.prepare('SELECT COUNT(*) FROM meta').pluck().get() as number;
+      const before = count();
+      const [first, second] = read(db, () => {
+        const a = count();
+        other.prepare("INSERT INTO meta (key, value) VALUES ('r', '1')").run();
+        return [a, count()];
+      });
+      expect([first, second]).toEqual([before, before]);
+      expect(db.inTransaction).toBe(false);
+      expect(count()).toBe(before + 1);
+    } finally {
+      other.close();
       db.close();
     }
   });

@@ -5,9 +5,9 @@
  * `trusted_hash`, written through Codex's own `codex app-server` (hooks/list, config/batchWrite).
  * See AGENTS-HARNESS.md.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { listCodexHooks as listHooks, trustCodexHooks as trustHooks, withCodexAppServer as withServer, type CodexHookInfo, type CodexRpc } from '../../../dist/agents/codex/app-server.js';
 import type { StandIn } from '../stand-in/core.js';
 import { checkAvailable, launch, makeHome, NODE_MODULES, once, scrubbedEnv, type AgentProcess, type AgentResult, type Home } from './common.js';
 
@@ -100,113 +100,25 @@ export function runCodex(opts: CodexRunOptions): Promise<AgentResult> {
   return startCodex(opts).result;
 }
 
-// ---- trust through `codex app-server` (stdio JSON-RPC) ----
+// ---- trust through `codex app-server` (stdio JSON-RPC): sortie's own implementation ----
 
-export interface CodexHookInfo {
-  /** `<source file>:<event_snake_case>:<group index>:<handler index>`: the hooks.state key. */
-  key: string;
-  eventName: string;
-  command?: string;
-  source: string;
-  sourcePath: string;
-  currentHash: string;
-  trustStatus: 'managed' | 'untrusted' | 'trusted' | 'modified';
-  enabled: boolean;
-}
+export type { CodexHookInfo, CodexRpc };
 
-export interface CodexRpc {
-  request(method: string, params: unknown): Promise<any>;
-  notify(method: string, params: unknown): void;
-}
-
-/**
- * Run `codex app-server` over stdio for the length of `fn`: `initialize`, `initialized`, then
- * whatever `fn` asks. Messages are JSON lines `{id, method, params}` / `{id, result|error}`.
- */
-export async function withCodexAppServer<T>(home: CodexHome, fn: (rpc: CodexRpc) => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const child = spawn(CODEX_BIN, ['app-server'], { env: codexEnv(home), stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  let buffer = '';
-  let stderr = '';
-  let nextId = 1;
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buffer += d;
-    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      let msg: any;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      const waiter = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
-      if (!waiter || msg.method !== undefined) continue; // notifications and server requests
-      pending.delete(msg.id);
-      if (msg.error) waiter.reject(new Error(`codex app-server: ${JSON.stringify(msg.error)}`));
-      else waiter.resolve(msg.result);
-    }
-  });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const failAll = (why: string) => {
-    for (const w of pending.values()) w.reject(new Error(`codex app-server ${why}; stderr: ${stderr}`));
-    pending.clear();
-  };
-  child.once('close', (code) => failAll(`exited (${code})`));
-  child.once('error', (err) => failAll(`failed to start: ${String(err)}`));
-  const timer = setTimeout(() => failAll(`did not answer within ${timeoutMs} ms`), timeoutMs);
-  const rpc: CodexRpc = {
-    request: (method, params) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        child.stdin.write(JSON.stringify({ id, method, params }) + '\n');
-      }),
-    notify: (method, params) => {
-      child.stdin.write(JSON.stringify({ method, params }) + '\n');
-    },
-  };
-  try {
-    await rpc.request('initialize', { clientInfo: { name: 'sortie-test', version: '0' } });
-    rpc.notify('initialized', {});
-    return await fn(rpc);
-  } finally {
-    clearTimeout(timer);
-    child.stdin.end();
-    const gone = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-    try {
-      if (!gone || child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await closed;
-  }
+/** Run `codex app-server` for the length of `fn` (src/agents/codex/app-server.ts), with this HOME and CODEX_HOME. */
+export function withCodexAppServer<T>(home: CodexHome, fn: (rpc: CodexRpc) => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  return withServer(CODEX_BIN, codexEnv(home), fn, timeoutMs);
 }
 
 /** The hooks Codex sees for `repo` (project hooks appear only once the project is trusted). */
-export async function listCodexHooks(home: CodexHome, repo: string): Promise<CodexHookInfo[]> {
-  return withCodexAppServer(home, async (rpc) => {
-    const result = await rpc.request('hooks/list', { cwds: [repo] });
-    return (result.data ?? []).flatMap((entry: any) => entry.hooks ?? []) as CodexHookInfo[];
-  });
+export function listCodexHooks(home: CodexHome, repo: string): Promise<CodexHookInfo[]> {
+  return listHooks(CODEX_BIN, codexEnv(home), repo);
 }
 
 /**
- * What `sortie init` would do for a user: trust the project, then trust each hook of `repo` that
- * is not trusted yet (optionally only those `select` picks) by writing its current hash as
- * `hooks.state."<key>".trusted_hash` in $CODEX_HOME/config.toml through Codex's own config
- * writer. Returns the hooks as Codex lists them afterwards.
+ * What `sortie init --trust` does for a user (the same function): trust the project, then each
+ * hook of `repo` that is not trusted yet (optionally only those `select` picks). Returns the
+ * hooks as Codex lists them afterwards.
  */
 export async function trustCodexHooks(home: CodexHome, repo: string, select: (h: CodexHookInfo) => boolean = () => true): Promise<CodexHookInfo[]> {
-  return withCodexAppServer(home, async (rpc) => {
-    await rpc.request('config/batchWrite', { edits: [{ keyPath: 'projects', mergeStrategy: 'upsert', value: { [repo]: { trust_level: 'trusted' } } }] });
-    const list = async () => ((await rpc.request('hooks/list', { cwds: [repo] })).data ?? []).flatMap((e: any) => e.hooks ?? []) as CodexHookInfo[];
-    const untrusted = (await list()).filter((h) => h.trustStatus !== 'trusted' && h.trustStatus !== 'managed' && select(h));
-    if (untrusted.length > 0) {
-      const state = Object.fromEntries(untrusted.map((h) => [h.key, { trusted_hash: h.currentHash }]));
-      await rpc.request('config/batchWrite', { edits: [{ keyPath: 'hooks.state', mergeStrategy: 'upsert', value: state }] });
-    }
-    return list();
-  });
+  return (await trustHooks(CODEX_BIN, codexEnv(home), repo, select)).after;
 }
