@@ -42,26 +42,26 @@ sortie_main() {
     commit-msg)
       # Clear what an aborted earlier commit may have left for post-commit.
       [ -s "$sortie_gd/sortie-commit" ] && : > "$sortie_gd/sortie-commit"
+      # Every line counts here, comment lines and a cut line's tail included: what git keeps of
+      # them depends on its cleanup mode, comment character and -v, which Node works out
+      # (src/guard/commit-message.ts). The shell only settles messages that name nothing at all.
       if [ "$sortie_prefilter" = 1 ]; then
         # The shipped id patterns always hold "-<digit>": a message without one is settled here,
-        # with no process at all.
-        sortie_hit=
+        # with no process at all. After 200 lines (a -v diff) awk reads the rest faster.
+        sortie_hit=''; sortie_n=0
         while IFS= read -r sortie_line || [ -n "$sortie_line" ]; do
-          case "$sortie_line" in
-            '# '*'>8'*) break ;;
-            '#'|'# '*|'#	'*) ;;
-            *-[0-9]*) sortie_hit=1; break ;;
-          esac
+          case "$sortie_line" in *-[0-9]*) sortie_hit=1; break ;; esac
+          sortie_n=$((sortie_n + 1)); [ "$sortie_n" -lt 200 ] || { sortie_hit=1; break; }
         done < "$1"
         [ -n "$sortie_hit" ] || return 0
       fi
-      awk -v re="$sortie_re" '/^# -+ >8 -+$/{exit} /^#([ \t]|$)/{next} $0 ~ re {f=1; exit} END{exit !f}' "$1" || return 0
+      awk -v re="$sortie_re" '$0 ~ re {f=1; exit} END{exit !f}' "$1" || return 0
       sortie_run "$@"; return $? ;;
     post-commit)
       sortie_m=
       if [ -s "$sortie_gd/sortie-commit" ]; then read -r sortie_m < "$sortie_gd/sortie-commit" || :; : > "$sortie_gd/sortie-commit"; fi
       # The first of the agents' session variables that is set (generated from src/agents by the build).
-      sortie_sid=${CLAUDE_CODE_SESSION_ID:-${CODEX_THREAD_ID:-${COPILOT_AGENT_SESSION_ID:-}}} # sortie:session-vars
+      sortie_sid=${SORTIE_SESSION:-${CLAUDE_CODE_SESSION_ID:-${CODEX_THREAD_ID:-${COPILOT_AGENT_SESSION_ID:-}}}} # sortie:session-vars
       [ -n "${SORTIE_MISSION-}$sortie_sid$sortie_m" ] || return 0
       sortie_head=; read -r sortie_head < "$sortie_gd/HEAD" || :
       sortie_sha=
@@ -74,10 +74,14 @@ sortie_main() {
       [ -n "$sortie_sha" ] || sortie_sha=$(git rev-parse HEAD)
       sortie_dir="$sortie_cd/sortie"; [ -n "${SORTIE_DB-}" ] && sortie_dir=${SORTIE_DB%/*}
       [ -d "$sortie_dir" ] || return 0
-      [ -d "$sortie_dir/pending" ] || mkdir -p "$sortie_dir/pending" || return 0
       case "$sortie_head" in "ref: refs/heads/"*) sortie_branch=${sortie_head#ref: refs/heads/} ;; *) sortie_branch= ;; esac
       # One queue entry per commit, one line ending in a newline (complete): see src/store/queue.ts.
-      printf '%s\t%s\t%s\t%s\t%s\n' "$sortie_sha" "${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" > "$sortie_dir/pending/commit-$sortie_sha"
+      # In a subshell with its own umask: never writable by others, whatever the caller's umask.
+      (
+        umask 022
+        [ -d "$sortie_dir/pending" ] || mkdir -p "$sortie_dir/pending" || exit 0
+        printf '%s\t%s\t%s\t%s\t%s\n' "$sortie_sha" "${SORTIE_MISSION-}" "$sortie_sid" "$sortie_m" "$sortie_branch" > "$sortie_dir/pending/commit-$sortie_sha"
+      )
       return 0 ;;
     post-checkout)
       [ "${3-}" = "1" ] || return 0

@@ -1,4 +1,6 @@
 import type { Database } from './store/open.js';
+import { enqueue } from './store/queue.js';
+import { write } from './store/write.js';
 
 export type ActivityKind =
   | 'mission.started'
@@ -15,6 +17,7 @@ export type ActivityKind =
   | 'task.handoff'
   | 'task.status'
   | 'task.inherited'
+  | 'task.repaired'
   | 'commit.recorded'
   | 'commit.blocked'
   | 'commit.warned';
@@ -48,6 +51,33 @@ export function record(db: Database, a: ActivityInput): void {
     a.taskId ?? null,
     a.detail ? JSON.stringify(a.detail) : null,
   );
+}
+
+/**
+ * Activity a handler could not write in time (the commit guard under a held lock): queued
+ * (store/queue.ts, kind `activity`) and recorded by the next catch-up as of when it happened.
+ */
+export function queueActivity(dbFile: string, rows: ActivityInput[], unique: string): void {
+  if (rows.length) enqueue(dbFile, 'activity', unique, JSON.stringify(rows));
+}
+
+/** Records a queued batch once: a row already there (same kind, time, mission, task) is not added again. */
+export function applyQueuedActivity(db: Database, line: string): void {
+  let rows: ActivityInput[];
+  try {
+    rows = JSON.parse(line) as ActivityInput[];
+  } catch {
+    return;
+  }
+  if (!Array.isArray(rows)) return;
+  const seen = db.prepare('SELECT 1 FROM activity WHERE kind = ? AND at = ? AND mission_id IS ? AND task_id IS ? LIMIT 1');
+  write(db, () => {
+    for (const a of rows) {
+      if (typeof a?.kind !== 'string' || typeof a.at !== 'string') continue;
+      if (seen.get(a.kind, a.at, a.missionId ?? null, a.taskId ?? null)) continue;
+      record(db, a);
+    }
+  });
 }
 
 export interface ActivityQuery {

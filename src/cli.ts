@@ -1,6 +1,7 @@
 import { EXIT, errorMessage, isSortieError } from './errors.js';
+import { environmentError } from './env-errors.js';
 import { colors, printJson } from './ui.js';
-import { nearest } from './text.js';
+import { forTerminalBlock, nearest } from './text.js';
 import { VERSION } from './version.js';
 import { processCtx, type Ctx } from './ctx.js';
 import { parseCommand } from './commands/parse.js';
@@ -80,15 +81,17 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     if (!parsed.ok) return usageError(ctx, parsed.message, `sortie ${spec.name} --help`);
     const run = (await LOADERS[spec.name as CommandName]()) as (o: unknown, ctx: Ctx) => Promise<number>;
     return await run(parsed.options, ctx);
-  } catch (e) {
+  } catch (caught) {
+    // The machine's problems (read-only, disk full, a file for a folder) are not sortie's bugs.
+    const e = environmentError(caught) ?? caught;
     if (isSortieError(e)) {
       if (wantsJson) printJson(ctx, { error: { ...e.data, code: e.code, message: e.message, hint: e.hint ?? null } });
-      else ctx.stderr.write(`${c.red('sortie:')} ${e.message}\n${e.hint ? `  ${c.dim('fix:')} ${e.hint}\n` : ''}`);
+      else ctx.stderr.write(`${c.red('sortie:')} ${forTerminalBlock(e.message, 2000)}\n${e.hint ? `  ${c.dim('fix:')} ${forTerminalBlock(e.hint, 2000)}\n` : ''}`);
       return e.exitCode;
     }
     const msg = errorMessage(e);
     ctx.stderr.write(
-      `${c.red('sortie: internal error:')} ${msg}\n  please report it with: sortie ${VERSION}, node ${process.version}, ${process.platform}\n${ctx.env.SORTIE_DEBUG ? `${(e as Error).stack}\n` : '  (set SORTIE_DEBUG=1 for the stack trace)\n'}`,
+      `${c.red('sortie: internal error:')} ${forTerminalBlock(msg, 2000)}\n  please report it with: sortie ${VERSION}, node ${process.version}, ${process.platform}\n${ctx.env.SORTIE_DEBUG ? `${(e as Error).stack}\n` : '  (set SORTIE_DEBUG=1 for the stack trace)\n'}`,
     );
     return EXIT.internal;
   }

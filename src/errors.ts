@@ -17,7 +17,11 @@ export type ErrorCode =
   | 'NOTHING_READY'
   | 'MISSION_NOT_FOUND'
   | 'MISSION_ENDED'
-  | 'INSTALL';
+  | 'INSTALL'
+  | 'READ_ONLY'
+  | 'DISK_FULL'
+  | 'DISK_IO'
+  | 'NOT_A_FOLDER';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -25,7 +29,7 @@ export const EXIT = {
   failure: 1, // a refused operation (claim held, transition not allowed, commit blocked)
   usage: 2, // bad arguments or config
   notFound: 3, // the named task or mission does not exist
-  environment: 4, // not a git repo, database unusable
+  environment: 4, // not a git repo, database unusable, read-only or full disk, a file where a folder should be
   internal: 70,
 } as const;
 
@@ -40,6 +44,10 @@ const exitFor: Record<ErrorCode, number> = {
   DB_CORRUPT: EXIT.environment,
   DB_BUSY: EXIT.environment,
   INSTALL: EXIT.environment,
+  READ_ONLY: EXIT.environment,
+  DISK_FULL: EXIT.environment,
+  DISK_IO: EXIT.environment,
+  NOT_A_FOLDER: EXIT.environment,
   TASK_NOT_FOUND: EXIT.notFound,
   MISSION_NOT_FOUND: EXIT.notFound,
   TRANSITION: EXIT.failure,

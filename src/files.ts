@@ -1,10 +1,18 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+/**
+ * The modes of everything sortie creates, set explicitly: under a permissive umask (000) nothing
+ * it writes may become writable by others. The umask can only take bits away from these.
+ */
+export const FILE_MODE = 0o644;
+export const DIR_MODE = 0o755;
+export const EXEC_MODE = 0o755;
+
 /** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const fd = openSync(tmp, 'w', FILE_MODE);
   try {
     writeSync(fd, text);
     if (opts.fsync !== false) fsyncSync(fd);
@@ -20,7 +28,7 @@ export function writeFileAtomic(path: string, text: string, opts: { fsync?: bool
  */
 export function writeNewFile(path: string, text: string): void {
   try {
-    writeFileSync(path, text, { flag: 'wx' });
+    writeFileSync(path, text, { flag: 'wx', mode: FILE_MODE });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     writeFileAtomic(path, text, { fsync: false });

@@ -37,6 +37,13 @@ export interface GitOptions {
    * when it lies inside this repository's git dirs: anything else is a decoy.
    */
   indexFrom?: Repo;
+  /**
+   * Keep what `git -c key=value` put in the environment (GIT_CONFIG_PARAMETERS, GIT_CONFIG_COUNT
+   * and its pairs), for reading the config the outer git command runs with.
+   */
+  keepConfigEnv?: boolean;
+  /** Kill git after this long (a hook's deadline); it then counts as failed. */
+  timeoutMs?: number | undefined;
 }
 
 export interface GitResult {
@@ -56,6 +63,9 @@ export interface GitResult {
  */
 export function git(args: string[], o: GitOptions): GitResult {
   const env = scrubGitEnv(o.env);
+  if (o.keepConfigEnv) {
+    for (const [k, v] of Object.entries(o.env)) if (k === 'GIT_CONFIG_PARAMETERS' || /^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) env[k] = v;
+  }
   const index = o.env.GIT_INDEX_FILE;
   if (o.indexFrom && index) {
     const repo = o.indexFrom;
@@ -68,6 +78,7 @@ export function git(args: string[], o: GitOptions): GitResult {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
+    ...(o.timeoutMs !== undefined && Number.isFinite(o.timeoutMs) ? { timeout: Math.max(1, Math.floor(o.timeoutMs)), killSignal: 'SIGKILL' as const } : {}),
   });
   return { ok: r.status === 0, code: r.status, out: (r.stdout ?? '').trimEnd(), err: r.stderr ?? '' };
 }

@@ -33,4 +33,4 @@ function visible(s: string): string {
 }
 
 
-export { clean, oneLine } from './text.js';
+export { forTerminal, forTerminalBlock } from './text.js';

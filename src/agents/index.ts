@@ -20,11 +20,13 @@ export function agentNamed(name: string): AgentAdapter | undefined {
 }
 
 /**
- * The agents' session variables, as their shells see them, in registry order: the identity
- * lookup tries them after SORTIE_MISSION (missions/identity.ts), and the git runner's
- * post-commit records the first one set (hooks/sortie.sh, generated from this list).
+ * The session variables, as agents' shells see them: SORTIE_SESSION first (SessionStart exports
+ * it through every agent's env file, even when the mission could not be created yet: the
+ * database was locked), then the agents' own, in registry order. The identity lookup tries them
+ * after SORTIE_MISSION (missions/identity.ts), and the git runner's post-commit records the first
+ * one set (hooks/sortie.sh, generated from this list).
  */
-export const SESSION_VARS: readonly string[] = [...new Set(AGENT_LIST.flatMap((a) => a.shell.sessionVars))];
+export const SESSION_VARS: readonly string[] = ['SORTIE_SESSION', ...new Set(AGENT_LIST.flatMap((a) => a.shell.sessionVars))];
 
 /** Every variable that shows a process runs under some agent: the session variables and the markers. */
 export const AGENT_VARS: readonly string[] = [...new Set([...SESSION_VARS, ...AGENT_LIST.flatMap((a) => a.shell.markers)])];

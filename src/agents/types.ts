@@ -206,7 +206,8 @@ export interface SetupContext {
 /** One doctor finding (commands/doctor.ts prints them; `error` makes doctor exit non-zero). */
 export interface Finding {
   check: string;
-  level: 'ok' | 'warn' | 'error';
+  /** `info` is a note, not a problem; `warn` and `error` are problems (doctor exits 1 on either). */
+  level: 'ok' | 'info' | 'warn' | 'error';
   message: string;
   fix?: string | undefined;
 }

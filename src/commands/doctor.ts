@@ -18,9 +18,11 @@ import { projectInstallDir } from '../install/paths.js';
 import { checkDriver, dbPath, inspectDb, schemaVersion } from '../store/open.js';
 import { hookSettingsFile } from '../store/paths.js';
 import { orphanClaims } from '../tasks/tasks.js';
+import { claimDrift, dependencyCycles, releaseClaimsOnClosed } from '../tasks/consistency.js';
+import type { Settled } from '../tasks/intent.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
-import { colors, print, printJson } from '../ui.js';
+import { colors, forTerminal, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 import { findingJson } from './json.js';
@@ -30,16 +32,19 @@ export type { Finding };
 /** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
 export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
   const findings = await diagnose(ctx);
-  const bad = findings.filter((f) => f.level === 'error').length;
+  // Something wrong is something wrong, whatever its level: a script checking `sortie doctor`
+  // must not be told "fine" about stale missions, unreadable task files or repaired drift.
+  const bad = findings.filter((f) => f.level === 'error' || f.level === 'warn').length;
   if (o.json) {
     printJson(ctx, { ok: bad === 0, findings: findings.map(findingJson) });
     return bad ? 1 : 0;
   }
   const c = colors(ctx);
   for (const f of findings) {
-    const mark = f.level === 'ok' ? c.green('ok  ') : f.level === 'warn' ? c.yellow('warn') : c.red('FAIL');
-    print(ctx, `${mark} ${f.check}: ${f.message}`);
-    if (f.fix) print(ctx, `     ${c.dim('fix:')} ${f.fix}`);
+    const mark = f.level === 'ok' ? c.green('ok  ') : f.level === 'info' ? c.dim('note') : f.level === 'warn' ? c.yellow('warn') : c.red('FAIL');
+    // Findings quote task files, paths and the database: made safe for the terminal here, once.
+    print(ctx, `${mark} ${f.check}: ${forTerminal(f.message, 2000)}`);
+    if (f.fix) print(ctx, `     ${c.dim('fix:')} ${forTerminal(f.fix, 2000)}`);
   }
   print(ctx, bad ? c.red(`\n${bad} problem(s) need fixing`) : c.green('\nall good'));
   return bad ? 1 : 0;
@@ -109,7 +114,7 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
 
   // the hook's V8 code cache for this Node (see scripts/hook-loader.cjs)
   const cache = join(PACKAGE_ROOT, 'dist', `hook-bundle.${process.arch}-${process.versions.v8}.cache`);
-  add(existsSync(cache) ? { check: 'hook code cache', level: 'ok', message: `for Node ${process.version}` } : { check: 'hook code cache', level: 'warn', message: `none for Node ${process.version} yet (hooks compile on each start, a few ms slower)`, fix: 'it is written by the next hook run, or by rebuilding sortie (npm rebuild sortie)' });
+  add(existsSync(cache) ? { check: 'hook code cache', level: 'ok', message: `for Node ${process.version}` } : { check: 'hook code cache', level: 'info', message: `none for Node ${process.version} yet (hooks compile on each start, a few ms slower)`, fix: 'it is written by the next hook run, or by rebuilding sortie (npm rebuild sortie)' });
 
   // database
   const file = dbPath(repo, ctx.env, ctx.cwd);
@@ -144,7 +149,21 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
       if (r.problems.length) {
         for (const prob of r.problems.slice(0, 20)) add({ check: 'task file', level: 'warn', message: `${relative(repo.root, prob.path)}${prob.line ? `:${prob.line}` : ''}: ${prob.message}`, fix: `edit ${relative(repo.root, prob.path)}` });
       } else add({ check: 'task files', level: 'ok', message: `${r.scanned} task file(s) readable` });
+      // A status change a crash left half done was settled by this very sync (tasks/intent.ts).
+      for (const x of r.repaired.filter((y) => y.outcome !== 'committed')) add({ check: 'task write', level: 'warn', message: repairText(x, repo.root), fix: x.outcome === 'edited' ? `check ${relative(repo.root, x.path)} and sortie task show ${x.task}` : undefined });
     }
+
+    // claims against the task files: a closed task held is released; the rest is reported
+    const fixed = releaseClaimsOnClosed(db, ctx.now());
+    for (const d of fixed) add({ check: 'claims', level: 'warn', message: `${d.task} is ${d.status} but was still held by ${d.codename}: its claim is released now` });
+    const drift = claimDrift(db);
+    for (const d of drift) add({ check: 'claims', level: 'warn', message: `${d.task} is held by ${d.codename} but its task file here says ${d.status} (edited by hand, merged, or claimed on another branch)`, fix: `sortie task release ${d.task} --force   (or set its status back: sortie task claim ${d.task} --force)` });
+    if (fixed.length === 0 && drift.length === 0) add({ check: 'claims', level: 'ok', message: 'every live claim is on an UNDERWAY or REVIEW task' });
+
+    // dependencies
+    const cycles = dependencyCycles(db);
+    for (const cy of cycles) add({ check: 'dependencies', level: 'warn', message: `a dependency cycle: ${cy.join(' -> ')} (none of these can ever be ready)`, fix: `remove one of these from a depends_on: ${cy.slice(0, -1).join(', ')}` });
+    if (cycles.length === 0) add({ check: 'dependencies', level: 'ok', message: 'no dependency cycles' });
 
     // stale missions: what `sortie mission reap` would close
     const stale = deadOrSilent(db, { now: ctx.now(), staleAfter: config?.missions.staleAfter ?? '2h' }).map((d) => d.m);
@@ -157,6 +176,13 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     w.close();
   }
   return out;
+}
+
+function repairText(x: Settled, root: string): string {
+  const where = relative(root, x.path);
+  if (x.outcome === 'rolled-back') return `${x.task}: a status change was interrupted before it was recorded; ${where} was put back as it was (the command can be run again)`;
+  if (x.outcome === 'edited') return `${x.task}: a status change was interrupted, and ${where} was edited since; it was left as it is`;
+  return `${x.task}: a status change was recorded but not cleaned up; nothing to undo`;
 }
 
 /** The name doctor gives an agent's checks: `claude hooks`, `codex trust`. */

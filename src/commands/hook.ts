@@ -6,7 +6,7 @@ export async function hook(o: OptionsOf<'hook'>, ctx: Ctx): Promise<number> {
   const { agent, event, args: rest } = o;
   if (agent === 'git') {
     const { runGitHook } = await import('../guard/git-hook.js');
-    return runGitHook(event, rest, ctx);
+    return runGitHook(event, rest, { ...ctx, ppid: process.ppid });
   }
   const { runAgentHook } = await import('../hooks/runner.js');
   return runAgentHook(agent, event, {

@@ -8,7 +8,7 @@ import { applyPlan, resolvePlan, type ApplyResult, type ResolvedPlan } from '../
 import { fileHistory } from '../import/read.js';
 import { SOURCES, type Origin, type ReadContext, type Source, type SourceName } from '../import/types.js';
 import { nearest } from '../text.js';
-import { clean, colors, print, printJson } from '../ui.js';
+import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import { refresh, withWorld, type World } from '../world/open.js';
 
 const loaders: Record<SourceName, () => Promise<Source>> = {
@@ -179,13 +179,13 @@ function printPlan(ws: World, ctx: Ctx, again: string, r: ResolvedPlan, result?:
   if (r.ids.mapped.length) {
     print(ctx, `\n${c.bold(`ids mapped (old -> new), dependencies rewritten (${r.ids.mapped.length}):`)}`);
     const w = Math.max(...r.ids.mapped.map((m) => m.from.length));
-    for (const m of r.ids.mapped) print(ctx, `  ${m.from.padEnd(w)}  -> ${m.to}${m.key !== m.from ? c.dim(`  (${m.key})`) : ''}`);
+    for (const m of r.ids.mapped) print(ctx, `  ${term(m.from, 80).padEnd(w)}  -> ${m.to}${m.key !== m.from ? c.dim(`  (${term(m.key, 80)})`) : ''}`);
   }
   if (r.tasks.length) {
     print(ctx, `\n${c.bold(`tasks to create (${r.tasks.length}):`)}`);
     for (const t of r.tasks) {
-      print(ctx, `  ${t.id}  ${t.status}  ${t.priority}  ${clean(t.title, 70)}${t.labels.length ? c.dim(`  [${t.labels.join(', ')}]`) : ''}${t.dependsOn.length ? c.dim(`  after ${t.dependsOn.join(', ')}`) : ''}`);
-      print(ctx, c.dim(`      from ${where(ws, t.origin)}`));
+      print(ctx, `  ${term(t.id, 80)}  ${t.status}  ${t.priority}  ${term(t.title, 70)}${t.labels.length ? c.dim(`  [${term(t.labels.join(', '), 200)}]`) : ''}${t.dependsOn.length ? c.dim(`  after ${term(t.dependsOn.join(', '), 200)}`) : ''}`);
+      print(ctx, c.dim(`      from ${term(where(ws, t.origin), 300)}`));
     }
   }
   if (r.missions.length) {
@@ -193,16 +193,16 @@ function printPlan(ws: World, ctx: Ctx, again: string, r: ResolvedPlan, result?:
     for (const a of r.missions) {
       const m = a.mission;
       const who = [m.agent, m.persona && m.persona !== m.codename ? m.persona : undefined, m.role ? `(${m.role})` : undefined].filter(Boolean).join(' ');
-      const span = `${m.startedAt.slice(0, 16).replace('T', ' ')}Z -> ${m.endedAt ? `${m.endedAt.slice(0, 16).replace('T', ' ')}Z ${m.endReason ?? 'ended'}` : c.green('live')}`;
+      const span = `${term(m.startedAt.slice(0, 16).replace('T', ' '), 20)}Z -> ${m.endedAt ? `${term(m.endedAt.slice(0, 16).replace('T', ' '), 20)}Z ${term(m.endReason ?? 'ended', 60)}` : c.green('live')}`;
       const extra = [m.handoff ? 'handoff' : undefined, a.events.length ? `${a.events.length} history events` : undefined, a.holds.length ? `holds ${a.holds.join(', ')}` : undefined].filter(Boolean).join(', ');
-      print(ctx, `  ${m.codename ?? c.dim('(codename from its id)')}  ${who}  ${span}${extra ? c.dim(`  ${extra}`) : ''}`);
-      print(ctx, c.dim(`      from ${where(ws, m.origin)}`));
+      print(ctx, `  ${m.codename ? term(m.codename, 60) : c.dim('(codename from its id)')}  ${term(who, 120)}  ${span}${extra ? c.dim(`  ${term(extra, 200)}`) : ''}`);
+      print(ctx, c.dim(`      from ${term(where(ws, m.origin), 300)}`));
     }
   }
   if (r.events.length) print(ctx, `\n${c.bold(`history events to add on their own: ${r.events.length}`)}`);
   if (r.labels.length) {
     print(ctx, `\n${c.bold(`tasks to change (${r.labels.length}):`)}`);
-    for (const l of r.labels) print(ctx, `  ${l.task}: add labels ${l.add.join(', ')} ${c.dim(`(${l.why.join('; ')})`)}`);
+    for (const l of r.labels) print(ctx, `  ${term(l.task, 80)}: add labels ${term(l.add.join(', '), 200)} ${c.dim(`(${term(l.why.join('; '), 300)})`)}`);
   }
   if (r.already.length) {
     const by = (k: string) => r.already.filter((a) => a.kind === k).length;
@@ -210,11 +210,11 @@ function printPlan(ws: World, ctx: Ctx, again: string, r: ResolvedPlan, result?:
   }
   if (r.skipped.length) {
     print(ctx, `\n${c.yellow(`skipped (${r.skipped.length}):`)}`);
-    for (const s of r.skipped) print(ctx, `  ${where(ws, s.origin)}: ${s.what}: ${s.why}`);
+    for (const s of r.skipped) print(ctx, `  ${term(where(ws, s.origin), 300)}: ${term(s.what, 200)}: ${term(s.why, 300)}`);
   }
   if (r.defects.length) {
     print(ctx, `\n${c.bold(`known defects met, and what was done (${r.defects.length}):`)}`);
-    for (const d of r.defects) print(ctx, `  ${where(ws, d.origin)}: ${d.defect}\n      -> ${d.handled}`);
+    for (const d of r.defects) print(ctx, `  ${term(where(ws, d.origin), 300)}: ${term(d.defect, 300)}\n      -> ${term(d.handled, 300)}`);
   }
   print(ctx, `\n${n.create} to create (${n.tasks} tasks, ${n.missions} missions, ${n.events} history events), ${n.change} to change, ${n.already} already imported, ${n.skipped} skipped`);
   if (result) {

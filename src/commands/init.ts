@@ -7,7 +7,7 @@ import { SortieError, errorMessage, isSortieError } from '../errors.js';
 import { findRepo, requireRepo, type Env, type Repo } from '../git.js';
 import { AGENT_LIST, agentNamed } from '../agents/index.js';
 import type { AgentAdapter, AgentSetup, RepoFiles, TrustState } from '../agents/types.js';
-import type { FileChange } from '../files.js';
+import { DIR_MODE, type FileChange } from '../files.js';
 import { setupContext } from '../install/agents.js';
 import { GIT_HOOKS, installGit, machineFiles, prepareGit, removeBlock } from '../install/git.js';
 import { detectHookManagers, preCommitStageName, snippetFor, wireEdits, type HookManager, type WireEdit } from '../install/hook-managers.js';
@@ -233,7 +233,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     if (!existsSync(dbFile)) {
       await tx.createDb(dbFile, async () => {
         (await openWorld(ctx, { create: 'always', config: loaded }))!.close();
-        mkdirSync(queueDir(dbFile), { recursive: true });
+        mkdirSync(queueDir(dbFile), { recursive: true, mode: DIR_MODE });
       });
       changes.push({ file: dbFile, action: 'create', detail: 'database (shared by every worktree, never committed)' });
     }

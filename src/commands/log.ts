@@ -4,13 +4,15 @@ import { SortieError } from '../errors.js';
 import { queryActivity } from '../activity.js';
 import { findMission, getMission } from '../missions/missions.js';
 import { parseSince } from '../time.js';
-import { clean, colors, print, printJson } from '../ui.js';
+import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { activityJson } from './json.js';
+import { reportStale } from './task.js';
 
 export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { catchUp: true }, (ws) => {
+  return withWorld(ctx, { catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
     let since: string | undefined;
     if (o.since !== undefined) {
       since = parseSince(o.since, ctx.now());
@@ -45,7 +47,7 @@ export async function log(o: OptionsOf<'log'>, ctx: Ctx): Promise<number> {
       return names.get(id)!;
     };
     for (const a of rows) {
-      print(ctx, `${c.dim(a.at.slice(0, 19).replace('T', ' '))}  ${a.kind.padEnd(17)} ${(a.task_id ?? '').padEnd(12)} ${nameOf(a.mission_id)}${a.agent ? c.dim(` (${a.agent})`) : ''}${a.detail ? c.dim(`  ${clean(a.detail, 160)}`) : ''}`);
+      print(ctx, `${c.dim(a.at.slice(0, 19).replace('T', ' '))}  ${a.kind.padEnd(17)} ${term(a.task_id ?? '', 80).padEnd(12)} ${term(nameOf(a.mission_id), 60)}${a.agent ? c.dim(` (${term(a.agent, 40)})`) : ''}${a.detail ? c.dim(`  ${term(a.detail, 160)}`) : ''}`);
     }
     return 0;
   });

@@ -21,6 +21,9 @@ export const commandMessages = {
   removed: (root: string, dryRun: boolean) => `${dryRun ? 'would remove' : 'removed'} from ${root}:`,
   keptData: (db: string) => `the database and task files were kept (${db}, tasks folder)`,
 
+  // any reading command: the world could not be brought up to date (world/messages.ts says why)
+  stale: (c: Colors, why: string) => `${c.yellow('sortie: note:')} ${why}\n`,
+
   // task
   skipped: (c: Colors, where: string, message: string) => `${c.yellow('sortie: skipped')} ${where}: ${message}\n`,
   moreSkipped: (n: number) => `sortie: ${n} more task files skipped (sortie doctor lists them)\n`,
@@ -30,6 +33,7 @@ export const commandMessages = {
   alreadyYours: (id: string, codename: string) => `${id} is already yours (${codename})`,
   claimed: (c: Colors, id: string, m: { id: number; codename: string; agent: string }) =>
     `${c.green('claimed')} ${id} for ${m.codename} (${m.agent}, mission #${m.id})\n  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
+  alreadyStatus: (id: string, status: string) => `${id} is already ${status}; nothing changed`,
   handoffNeedsNotes: (id: string) => ({ message: 'a handoff needs notes for whoever picks the task up', hint: `sortie task handoff ${id} --note "what is done, what is left"` }),
   changed: (id: string, what: string, claimEnded: boolean, forcedFrom: string | undefined) =>
     `${id} ${what}${claimEnded ? ', claim ended' : ''}${forcedFrom !== undefined ? ` (forced, was held by ${forcedFrom})` : ''}`,

@@ -6,10 +6,11 @@ import { identityHints } from '../agents/index.js';
 import { endMission, findMission, getMission, listMissions, missionCommits, reapMissions, setHandoff, type MissionRow } from '../missions/missions.js';
 import { claimsOf } from '../tasks/tasks.js';
 import { iso, shortTime } from '../time.js';
-import { clean, colors, print, printJson, table } from '../ui.js';
+import { colors, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { commitJson, missionJson, reapedJson } from './json.js';
+import { reportStale } from './task.js';
 
 function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
   if (ref) return findMission(ws.db, ref);
@@ -22,7 +23,8 @@ function target(ws: World, ctx: Ctx, ref: string | undefined): MissionRow {
 }
 
 export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { catchUp: true }, (ws) => {
+  return withWorld(ctx, { catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
     const rows = listMissions(ws.db, { all: o.all, limit: Number(o.limit ?? 50) || 50 });
     if (o.json) {
       printJson(ctx, { missions: rows.map((m) => missionJson(ws.db, m)) });
@@ -40,14 +42,17 @@ export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<numb
         ['#', 'CODENAME', 'AGENT', 'BRANCH', 'STARTED', 'STATE', 'HOLDS'].map((h) => c.dim(h)),
         ...rows.map((m) => [
           String(m.id),
-          c.bold(m.codename),
-          m.kind === 'person' ? `${m.person}` : m.agent,
-          m.branch ?? '',
+          c.bold(term(m.codename, 60)),
+          term(m.kind === 'person' ? m.person : m.agent, 60),
+          term(m.branch ?? '', 60),
           shortTime(m.started_at, now),
-          m.ended_at ? c.dim(`ended (${m.end_reason})`) : c.green('live'),
-          claimsOf(ws.db, m.id)
-            .map((x) => x.task_id)
-            .join(', '),
+          m.ended_at ? c.dim(`ended (${term(m.end_reason, 40)})`) : c.green('live'),
+          term(
+            claimsOf(ws.db, m.id)
+              .map((x) => x.task_id)
+              .join(', '),
+            200,
+          ),
         ]),
       ]),
     );
@@ -56,7 +61,8 @@ export async function list(o: OptionsOf<'mission list'>, ctx: Ctx): Promise<numb
 }
 
 export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { catchUp: true }, (ws) => {
+  return withWorld(ctx, { catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
     const m = target(ws, ctx, o.mission);
     const commits = missionCommits(ws.db, m.id, 20);
     if (o.json) {
@@ -64,18 +70,18 @@ export async function show(o: OptionsOf<'mission show'>, ctx: Ctx): Promise<numb
       return 0;
     }
     const c = colors(ctx);
-    print(ctx, `${c.bold(m.codename)}  mission #${m.id}  ${m.kind === 'person' ? `person ${m.person}` : m.agent}`);
-    print(ctx, `started ${m.started_at}${m.branch ? ` on ${m.branch}` : ''}; last seen ${m.last_seen_at}`);
-    print(ctx, m.ended_at ? `ended ${m.ended_at} (${m.end_reason})` : c.green('live'));
-    if (m.source) print(ctx, c.dim(`imported from ${m.source}${m.persona ? `; persona ${m.persona}${m.role ? ` (${m.role})` : ''}` : m.role ? `; role ${m.role}` : ''}`));
+    print(ctx, `${c.bold(term(m.codename, 60))}  mission #${m.id}  ${m.kind === 'person' ? `person ${term(m.person, 80)}` : term(m.agent, 40)}`);
+    print(ctx, `started ${term(m.started_at, 40)}${m.branch ? ` on ${term(m.branch, 120)}` : ''}; last seen ${term(m.last_seen_at, 40)}`);
+    print(ctx, m.ended_at ? `ended ${term(m.ended_at, 40)} (${term(m.end_reason, 80)})` : c.green('live'));
+    if (m.source) print(ctx, c.dim(term(`imported from ${m.source}${m.persona ? `; persona ${m.persona}${m.role ? ` (${m.role})` : ''}` : m.role ? `; role ${m.role}` : ''}`, 300)));
     const held = claimsOf(ws.db, m.id);
-    print(ctx, `holds: ${held.length ? held.map((h) => h.task_id).join(', ') : 'nothing'}`);
+    print(ctx, `holds: ${held.length ? term(held.map((h) => h.task_id).join(', '), 400) : 'nothing'}`);
     if (commits.length) {
       print(ctx, '\ncommits:');
-      for (const k of commits) print(ctx, `  ${k.sha.slice(0, 10)}  ${clean(k.subject, 80)}`);
+      for (const k of commits) print(ctx, `  ${k.sha.slice(0, 10)}  ${term(k.subject, 80)}`);
     }
-    if (m.handoff) print(ctx, `\nhandoff:\n${clean(m.handoff, 4000)}`);
-    else if (m.summary) print(ctx, `\nsummary: ${clean(m.summary, 1000)}`);
+    if (m.handoff) print(ctx, `\nhandoff:\n${forTerminalBlock(m.handoff, 4000)}`);
+    else if (m.summary) print(ctx, `\nsummary: ${forTerminalBlock(m.summary, 1000)}`);
     return 0;
   });
 }

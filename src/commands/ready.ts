@@ -5,7 +5,7 @@ import { identityHints } from '../agents/index.js';
 import { resolveActor } from '../missions/identity.js';
 import { claimNext, pickupNote, readyTasks, startable, waitingTasks, type PickupNote } from '../tasks/tasks.js';
 import type { Task } from '../tasks/parse.js';
-import { clean, colors, oneLine, print, printJson } from '../ui.js';
+import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { TASKS, reap, reportSkipped } from './task.js';
@@ -21,7 +21,7 @@ const taskJson = (t: Task) => ({ id: t.id, title: t.title, priority: t.priority,
 const noteJson = (n: PickupNote | undefined) => (n ? { note: n.note, from: n.from, at: n.at } : null);
 
 function noteLine(n: PickupNote | undefined): string | undefined {
-  return n ? `    from ${n.from ?? 'someone'}, ${n.at.slice(0, 16).replace('T', ' ')} UTC: ${oneLine(n.note, 160)}` : undefined;
+  return n ? `    from ${n.from ?? 'someone'}, ${n.at.slice(0, 16).replace('T', ' ')} UTC: ${term(n.note, 160)}` : undefined;
 }
 
 /** `sortie ready`: what can be started now. */
@@ -45,12 +45,12 @@ export async function ready(o: OptionsOf<'ready'>, ctx: Ctx): Promise<number> {
     const c = colors(ctx);
     print(ctx, `${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (readyList.length === 0) print(ctx, c.dim('  none'));
-    for (const t of readyList) print(ctx, `  ${c.bold(t.id)}  ${clean(t.title, 70)}  ${c.dim(t.priority)}${t.labels.length ? c.dim(`  [${t.labels.map((l) => oneLine(l, 30)).join(', ')}]`) : ''}`);
+    for (const t of readyList) print(ctx, `  ${c.bold(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${t.labels.length ? c.dim(`  [${t.labels.map((l) => term(l, 30)).join(', ')}]`) : ''}`);
     if (allReady.length > limit) print(ctx, c.dim(`  ... and ${allReady.length - limit} more (sortie ready --limit ${allReady.length})`));
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
     for (const { t, note } of waiting) {
-      print(ctx, `  ${c.yellow(t.id)}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+      print(ctx, `  ${c.yellow(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}`);
       const line = noteLine(note);
       if (line) print(ctx, c.dim(line));
     }
@@ -78,7 +78,7 @@ export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
       const note = pick.kind === 'waiting' ? pickupNote(ws.db, pick.task.id) : undefined;
       if (o.json) printJson(ctx, { task: taskJson(pick.task), kind: pick.kind, claimed: false, handoff: noteJson(note) });
       else {
-        print(ctx, `next: ${c.bold(pick.task.id)}  ${clean(pick.task.title, 70)}  ${c.dim(`${pick.task.priority}, ${pick.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
+        print(ctx, `next: ${c.bold(pick.task.id)}  ${term(pick.task.title, 70)}  ${c.dim(`${pick.task.priority}, ${pick.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
         const line = noteLine(note);
         if (line) print(ctx, line);
         print(ctx, commandMessages.claimNextOne(pick.task.id));
@@ -94,7 +94,7 @@ export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
     if (o.json) {
       printJson(ctx, { task: taskJson(r.task), kind: r.kind, claimed: true, mission: { id: m.id, codename: m.codename, agent: m.agent }, handoff: noteJson(note) });
     } else {
-      print(ctx, `${c.green('claimed')} ${c.bold(r.task.id)}  ${clean(r.task.title, 70)}  ${c.dim(`${r.task.priority}, was ${r.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
+      print(ctx, `${c.green('claimed')} ${c.bold(r.task.id)}  ${term(r.task.title, 70)}  ${c.dim(`${r.task.priority}, was ${r.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
       print(ctx, commandMessages.claimedFor(m));
       const line = noteLine(note);
       if (line) print(ctx, line);

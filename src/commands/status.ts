@@ -3,14 +3,17 @@ import type { OptionsOf } from './specs.js';
 import { liveMissions } from '../missions/missions.js';
 import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
 import { ago } from '../time.js';
-import { clean, colors, print, printJson } from '../ui.js';
+import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { missionJson, problemJson, taskJson } from './json.js';
+import { reportStale } from './task.js';
+import { relative } from 'node:path';
 
 export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { sync: 'full', catchUp: true }, (ws) => {
-    const sync = ws.synced!;
+  return withWorld(ctx, { sync: 'full', catchUp: true, access: 'read' }, (ws) => {
+    reportStale(ws, ctx);
+    const sync = ws.synced ?? { problems: [] };
     const now = ctx.now();
     const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
     const waiting = waitingTasks(ws.db);
@@ -30,16 +33,16 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     print(ctx, c.bold('Live missions'));
     if (missions.length === 0) print(ctx, c.dim('  none'));
     for (const { m, holds } of missions) {
-      const who = m.kind === 'person' ? `${m.person} (person)` : m.agent;
-      print(ctx, `  ${c.bold(m.codename)} #${m.id}  ${who}${m.branch ? ` on ${m.branch}` : ''}  seen ${ago(m.last_seen_at, now)}`);
-      print(ctx, `    holds: ${holds.length ? holds.map((h) => h.task_id).join(', ') : c.dim('nothing')}`);
+      const who = m.kind === 'person' ? `${term(m.person, 80)} (person)` : term(m.agent, 40);
+      print(ctx, `  ${c.bold(term(m.codename, 60))} #${m.id}  ${who}${m.branch ? ` on ${term(m.branch, 80)}` : ''}  seen ${ago(m.last_seen_at, now)}`);
+      print(ctx, `    holds: ${holds.length ? term(holds.map((h) => h.task_id).join(', '), 400) : c.dim('nothing')}`);
     }
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
-    for (const t of waiting) print(ctx, `  ${c.yellow(t.id)}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+    for (const t of waiting) print(ctx, `  ${c.yellow(term(t.id, 80))}  ${term(t.title, 70)}  ${c.dim(t.priority)}`);
     print(ctx, `\n${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (ready.length === 0) print(ctx, c.dim('  none'));
-    for (const t of ready) print(ctx, `  ${t.id}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+    for (const t of ready) print(ctx, `  ${term(t.id, 80)}  ${term(t.title, 70)}  ${c.dim(t.priority)}`);
     const summary = Object.entries(counts)
       .map(([s, n]) => `${s} ${n}`)
       .join(' · ');

@@ -7,7 +7,7 @@ import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
 import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
-import { clean, colors, print, printJson, table } from '../ui.js';
+import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { activityJson, taskJson } from './json.js';
@@ -15,8 +15,16 @@ import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
 export const TASKS = { sync: 'full', catchUp: true } as const;
+/** The reading ones also work on a database this process cannot write, and wait little on a lock. */
+export const READ_TASKS = { ...TASKS, access: 'read' } as const;
+
+/** What a reading command could not bring up to date, said once on stderr. */
+export function reportStale(w: World, ctx: Ctx): void {
+  if (w.stale) ctx.stderr.write(commandMessages.stale(colors({ env: ctx.env, stdout: ctx.stderr }), forTerminal(w.stale, 600)));
+}
 
 export function reportSkipped(w: World, ctx: Ctx): void {
+  reportStale(w, ctx);
   const problems = w.synced?.problems ?? [];
   if (problems.length === 0) return;
   const c = colors(ctx);
@@ -51,7 +59,7 @@ export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number
 }
 
 export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, TASKS, (ws) => {
+  return withWorld(ctx, READ_TASKS, (ws) => {
     reportSkipped(ws, ctx);
     const wanted = o.status.map((s) => s.toUpperCase());
     for (const s of wanted) {
@@ -71,11 +79,11 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
       return 0;
     }
     const rows = tasks.map((t) => [
-      c.bold(t.id),
+      c.bold(term(t.id, 80)),
       statusColor(c, t.status),
       t.priority,
-      clean(t.title, 60),
-      t.holder ? `${t.holder.codename} (${t.holder.agent})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
+      term(t.title, 60),
+      t.holder ? `${term(t.holder.codename, 60)} (${term(t.holder.agent, 40)})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
     ]);
     print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER'].map((h) => c.dim(h)), ...rows]));
     return 0;
@@ -101,7 +109,8 @@ function statusColor(c: ReturnType<typeof colors>, s: Status): string {
 }
 
 export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, TASKS, (ws) => {
+  return withWorld(ctx, READ_TASKS, (ws) => {
+    reportStale(ws, ctx);
     const id = o.id;
     const task = readTask(ws, id);
     const held = liveClaim(ws.db, id);
@@ -113,15 +122,15 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
       return 0;
     }
     const c = colors(ctx);
-    print(ctx, `${c.bold(task.id)}  ${clean(task.title, 200)}`);
-    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${task.role}` : ''}${task.labels.length ? `  labels ${task.labels.join(', ')}` : ''}`);
-    if (task.dependsOn.length) print(ctx, `depends on ${task.dependsOn.join(', ')}`);
-    print(ctx, `held by ${holder ? `${holder.codename} (${holder.agent}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
-    print(ctx, c.dim(relative(ctx.cwd, task.path)));
-    if (task.body.trim()) print(ctx, `\n${clean(task.body.trim(), 4000)}`);
+    print(ctx, `${c.bold(term(task.id, 80))}  ${term(task.title, 200)}`);
+    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${term(task.role, 40)}` : ''}${task.labels.length ? `  labels ${term(task.labels.join(', '), 200)}` : ''}`);
+    if (task.dependsOn.length) print(ctx, `depends on ${term(task.dependsOn.join(', '), 400)}`);
+    print(ctx, `held by ${holder ? `${term(holder.codename, 60)} (${term(holder.agent, 40)}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
+    print(ctx, c.dim(term(relative(ctx.cwd, task.path), 400)));
+    if (task.body.trim()) print(ctx, `\n${forTerminalBlock(task.body.trim(), 4000)}`);
     if (history.length) {
       print(ctx, `\n${c.dim('history')}`);
-      for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${clean(a.detail, 120)}` : ''}`);
+      for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${term(a.detail, 120)}` : ''}`);
     }
     return 0;
   });
@@ -150,7 +159,8 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
-      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
         print(ctx, commandMessages.changed(id, what, r.released && verb !== 'release' && verb !== 'handoff', r.forced ? String(r.previousHolder) : undefined));

@@ -5,6 +5,7 @@ import { packageRoot } from '../package-root.js';
 import { nearest } from '../text.js';
 import { SortieError } from '../errors.js';
 import { DEFAULT_CONFIG, SCHEMA } from './defaults.js';
+import { patternProblem } from './pattern.js';
 import type { SortieConfig, SortieConfigInput } from './types.js';
 
 const presetsDir = () => join(packageRoot(), 'presets');
@@ -65,11 +66,19 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
 /** Merges defaults ← presets (in `extends` order) ← the file, validating each layer. */
 export function resolveConfig(raw: unknown, file: string, seen: string[] = []): SortieConfig {
   const out = merge(structuredClone(DEFAULT_CONFIG), layer(raw, file, seen));
-  // Fail early on a pattern that is not a valid regular expression.
+  // Fail early on a pattern that is not a valid regular expression, or whose matching could blow
+  // up on untrusted text (config/pattern.ts).
   try {
     new RegExp(out.tasks.idPattern);
   } catch (e) {
     throw new SortieError('CONFIG', `${file}: tasks.idPattern is not a valid regular expression: ${(e as Error).message}`);
+  }
+  const problem = patternProblem(out.tasks.idPattern);
+  if (problem) {
+    throw new SortieError('CONFIG', `${file}: tasks.idPattern ${JSON.stringify(out.tasks.idPattern)} is refused: ${problem}`, {
+      hint: 'patterns run on every commit message in JavaScript and in awk; keep to classes, literals and simple repetitions, like [A-Z][A-Z0-9]+-[0-9]+',
+      data: { key: 'tasks.idPattern', file },
+    });
   }
   return out;
 }

@@ -3,7 +3,7 @@ import type { Checkpoint } from '../missions/checkpoint.js';
 import { previousHandoff, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
-import { clean, oneLine } from '../text.js';
+import { forContext as one, forContextBlock } from '../text.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
 const HARD_CAP = 9500;
@@ -16,6 +16,11 @@ export interface ContextInput {
   /** Missions reaped on the way in, to say so. */
   reaped?: { codename: string; agent: string; released: string[] }[];
   inherited?: { from: string; tasks: string[] } | undefined;
+  /**
+   * Set when the mission could not be written in time (the database stayed locked): `mission` is
+   * then a stand-in, the start is queued, and the first section says so.
+   */
+  pending?: { reason: string; queued: boolean } | undefined;
   /** How the agent's shell runs sortie (`sortie`, or the shim's path); default `sortie`. */
   sortie?: string | undefined;
 }
@@ -35,28 +40,38 @@ export function buildContext(i: ContextInput): string {
   const title = db.prepare('SELECT title, status FROM tasks WHERE id = ?');
   const describe = (id: string) => {
     const t = title.get(id) as { title: string; status: string } | undefined;
-    return t ? `${id} ${oneLine(t.title, 100)} (${t.status})` : id;
+    return t ? `${one(id, 80)} ${one(t.title, 100)} (${one(t.status, 20)})` : one(id, 80);
   };
 
   // 1. who you are
   sections.push({
     cap: 600,
-    text: [
-      `# sortie: you are mission #${m.id} "${m.codename}" (${m.agent})`,
-      `Session ${i.source}${m.branch ? ` on branch ${oneLine(m.branch, 80)}` : ''}. Sortie records this conversation, its task claims and its commits. Commits that reference a task you have not claimed are blocked.`,
-    ].join('\n'),
+    text: i.pending
+      ? i.pending.queued
+        ? [
+            `# sortie: this ${one(m.agent, 40)} session will be recorded as a mission as soon as the database can be written`,
+            `It cannot be now${i.pending.reason ? ` (${one(i.pending.reason, 300)})` : ''}; the start is queued and nothing is lost. Until then sortie commands may wait for the database. Commits that reference a task you have not claimed are blocked.`,
+          ].join('\n')
+        : [
+            `# sortie: this ${one(m.agent, 40)} session is not recorded`,
+            `The database cannot be written${i.pending.reason ? ` (${one(i.pending.reason, 300)})` : ''}, and the start could not be queued either. Tell the person you work with; \`sortie doctor\` shows what is wrong. Commits that reference a task you have not claimed are blocked.`,
+          ].join('\n')
+      : [
+          `# sortie: you are mission #${m.id} "${one(m.codename, 60)}" (${one(m.agent, 40)})`,
+          `Session ${i.source}${m.branch ? ` on branch ${one(m.branch, 80)}` : ''}. Sortie records this conversation, its task claims and its commits. Commits that reference a task you have not claimed are blocked.`,
+        ].join('\n'),
   });
 
   // 2. tasks you hold, and the checkpoint
   const lines2: string[] = [];
-  if (i.inherited?.tasks.length) lines2.push(`Inherited from ${i.inherited.from} (before /clear): ${i.inherited.tasks.join(', ')}.`);
+  if (i.inherited?.tasks.length) lines2.push(`Inherited from ${one(i.inherited.from, 60)} (before /clear): ${i.inherited.tasks.map((id) => one(id, 80)).join(', ')}.`);
   if (held.length) lines2.push(...held.map((h) => `- ${describe(h.task_id)}, yours since ${h.claimed_at.slice(0, 16)}Z`));
   if (m.checkpoint && (i.source === 'compact' || i.source === 'resume' || i.source === 'clear')) {
     try {
       const cp = JSON.parse(m.checkpoint) as Checkpoint;
       lines2.push(`Checkpoint before compaction (${cp.at.slice(0, 16)}Z):`);
-      if (cp.commits.length) lines2.push(`- your commits: ${cp.commits.slice(0, 8).map((c) => `${c.sha.slice(0, 8)} ${oneLine(c.subject, 70)}`).join('; ')}`);
-      if (cp.changedFiles.length) lines2.push(`- uncommitted changes: ${cp.changedFiles.slice(0, 20).map((f) => oneLine(f, 100)).join(', ')}`);
+      if (cp.commits.length) lines2.push(`- your commits: ${cp.commits.slice(0, 8).map((c) => `${c.sha.slice(0, 8)} ${one(c.subject, 70)}`).join('; ')}`);
+      if (cp.changedFiles.length) lines2.push(`- uncommitted changes: ${cp.changedFiles.slice(0, 20).map((f) => one(f, 100)).join(', ')}`);
     } catch {
       // a damaged checkpoint is skipped, not fatal
     }
@@ -70,8 +85,8 @@ export function buildContext(i: ContextInput): string {
   const prev = previousHandoff(db, m);
   if (prev) {
     const from = prev.source ? `, imported from ${prev.source.split(':')[0]}` : '';
-    handoffLines.push(`From ${prev.codename} (${prev.agent}, ended ${prev.ended_at.slice(0, 16)}Z, ${prev.end_reason}${from}):`);
-    handoffLines.push(indent(clean(prev.handoff ?? prev.summary ?? '', 1200)));
+    handoffLines.push(`From ${one(prev.codename, 60)} (${one(prev.agent, 40)}, ended ${one(prev.ended_at.slice(0, 16), 20)}Z, ${one(prev.end_reason, 60)}${one(from, 80)}):`);
+    handoffLines.push(indent(forContextBlock(prev.handoff ?? prev.summary ?? '', 1200)));
   }
   const noteFor = db.prepare(
     `SELECT a.detail, a.at, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id
@@ -80,7 +95,7 @@ export function buildContext(i: ContextInput): string {
   for (const id of [...heldIds, ...waiting.map((t) => t.id)].slice(0, 8)) {
     const n = noteFor.get(id) as { detail: string | null; at: string; codename: string | null } | undefined;
     const note = n?.detail ? (JSON.parse(n.detail) as { note?: string }).note : undefined;
-    if (note) handoffLines.push(`- ${id} (from ${n!.codename ?? 'someone'}, ${n!.at.slice(0, 16)}Z): ${oneLine(note, 400)}`);
+    if (note) handoffLines.push(`- ${one(id, 80)} (from ${one(n!.codename ?? 'someone', 60)}, ${one(n!.at.slice(0, 16), 20)}Z): ${one(note, 400)}`);
   }
   if (handoffLines.length) sections.push({ cap: 1800, text: `## Handoff notes\n${handoffLines.join('\n')}` });
 
@@ -88,13 +103,13 @@ export function buildContext(i: ContextInput): string {
   const lines4: string[] = [];
   if (waiting.length) {
     lines4.push('Waiting for pickup (UNDERWAY, nobody holds them; a previous mission ended mid-way):');
-    lines4.push(...waiting.slice(0, 8).map((t) => `- ${t.id} ${oneLine(t.title, 100)} [${t.priority}]`));
+    lines4.push(...waiting.slice(0, 8).map((t) => `- ${one(t.id, 80)} ${one(t.title, 100)} [${t.priority}]`));
     if (waitingCount > 8) lines4.push(`- ... and ${waitingCount - 8} more (sortie status)`);
   }
   const ready = readyTasks(db, 8);
   if (ready.length) {
     lines4.push('Ready (TODO, dependencies done, by priority):');
-    lines4.push(...ready.map((t) => `- ${t.id} ${oneLine(t.title, 100)} [${t.priority}]`));
+    lines4.push(...ready.map((t) => `- ${one(t.id, 80)} ${one(t.title, 100)} [${t.priority}]`));
   }
   if (lines4.length) sections.push({ cap: 1800, text: `## Tasks to pick from\n${lines4.join('\n')}` });
 
@@ -103,10 +118,10 @@ export function buildContext(i: ContextInput): string {
   if (others.length || i.reaped?.length) {
     const lines5 = others.slice(0, 10).map((o) => {
       const h = claimsOf(db, o.id).map((c) => c.task_id);
-      return `- ${o.codename} (${o.kind === 'person' ? oneLine(o.person ?? 'a person', 60) : o.agent}${o.branch ? `, ${oneLine(o.branch, 60)}` : ''}): ${h.length ? `holds ${h.join(', ')}` : 'holds nothing'}`;
+      return `- ${one(o.codename, 60)} (${o.kind === 'person' ? one(o.person ?? 'a person', 60) : one(o.agent, 40)}${o.branch ? `, ${one(o.branch, 60)}` : ''}): ${h.length ? `holds ${h.map((id) => one(id, 80)).join(', ')}` : 'holds nothing'}`;
     });
     if (others.length > 10) lines5.push(`- ... and ${others.length - 10} more (sortie status)`);
-    for (const r of i.reaped ?? []) lines5.push(`- ${r.codename} (${r.agent}) was found dead and closed${r.released.length ? `; its tasks ${r.released.join(', ')} are waiting for pickup` : ''}`);
+    for (const r of i.reaped ?? []) lines5.push(`- ${one(r.codename, 60)} (${one(r.agent, 40)}) was found dead and closed${r.released.length ? `; its tasks ${r.released.map((id) => one(id, 80)).join(', ')} are waiting for pickup` : ''}`);
     sections.push({ cap: 1000, text: `## Other missions\nDo not work on tasks another mission holds.\n${lines5.join('\n')}` });
   }
 
@@ -123,7 +138,7 @@ export function buildContext(i: ContextInput): string {
       )
       .all(last.started_at) as { kind: string; task_id: string | null; at: string; detail: string | null; codename: string | null }[];
     if (rows.length) {
-      const lines6 = rows.map((r) => `- ${r.at.slice(0, 16)}Z ${r.codename ?? ''} ${describeActivity(r.kind, r.task_id, r.detail)}`);
+      const lines6 = rows.map((r) => `- ${one(r.at.slice(0, 16), 20)}Z ${one(r.codename ?? '', 60)} ${describeActivity(r.kind, r.task_id === null ? null : one(r.task_id, 80), r.detail)}`);
       sections.push({ cap: 1200, text: `## Changed since your agent's last mission (${last.started_at.slice(0, 16)}Z)\n${lines6.join('\n')}` });
     }
   }
@@ -162,9 +177,9 @@ function describeActivity(kind: string, task: string | null, detail: string | nu
   const d = detail ? (JSON.parse(detail) as Record<string, unknown>) : {};
   switch (kind) {
     case 'commit.recorded':
-      return `committed ${String(d.sha ?? '').slice(0, 8)} ${oneLine(String(d.subject ?? ''), 70)}`;
+      return `committed ${one(String(d.sha ?? '').slice(0, 8), 8)} ${one(d.subject ?? '', 70)}`;
     case 'task.status':
-      return `${task} ${String(d.from)} -> ${String(d.to)}`;
+      return `${task} ${one(d.from, 20)} -> ${one(d.to, 20)}`;
     case 'task.claimed':
       return `claimed ${task}`;
     case 'task.created':
@@ -174,7 +189,7 @@ function describeActivity(kind: string, task: string | null, detail: string | nu
     case 'mission.reaped':
       return 'was reaped (agent gone)';
     default:
-      return kind;
+      return one(kind, 40);
   }
 }
 

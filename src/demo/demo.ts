@@ -65,7 +65,7 @@ export async function runDemo(ctx: Ctx, o: { keep: boolean }): Promise<number> {
   const hook = (a: { sid: string; pid: number }, event: string, payload: Record<string, unknown>) => {
     const envFile = join(dir, '.git', `env-${a.sid}`);
     const r = run(process.execPath, [HOOK_ENTRY, 'claude-code', event], { ...agentEnv(a), CLAUDE_ENV_FILE: envFile, CLAUDE_PROJECT_DIR: dir }, JSON.stringify({ session_id: a.sid, cwd: dir, hook_event_name: event, transcript_path: join(dir, '.git', `${a.sid}.jsonl`), ...payload }));
-    const mission = /SORTIE_MISSION=(\d+)/.exec(run('cat', [envFile]).text)?.[1];
+    const mission = /SORTIE_MISSION='?(\d+)/.exec(run('cat', [envFile]).text)?.[1];
     return { ...r, mission };
   };
 

@@ -1,13 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { record } from '../activity.js';
+import { queueActivity, record, type ActivityInput } from '../activity.js';
+import { Deadline } from '../deadline.js';
+import { busyError, isBusy } from '../store/write.js';
+import { cannotWrite, environmentError } from '../env-errors.js';
+import { enqueue } from '../store/queue.js';
+import { FILE_MODE } from '../files.js';
+import { cleanupRules, commitArgs, commitConfig, keptMessage, mayBeDropped } from './commit-message.js';
 import { loadConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, isSortieError } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
-import { hookSettingsFile, shimDir } from '../store/paths.js';
+import { dbPath, hookSettingsFile, shimDir } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
 import { agentNamed, identityHints } from '../agents/index.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
@@ -18,7 +24,7 @@ import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import { colors } from '../ui.js';
 import { isTerminal } from '../lazy.js';
-import { findIds, messageBody } from '../tasks/ids.js';
+import { findIds } from '../tasks/ids.js';
 import { stagedTaskRefs, type Reference } from './references.js';
 import { evaluate, type Actor, type Check } from './verdict.js';
 import { markerFile, recordCommit } from '../missions/commits.js';
@@ -32,18 +38,38 @@ export interface GitHookIO {
   now: () => Date;
   /** The hook process's pid, where identity by ancestry starts. */
   pid?: number | undefined;
+  /** When the hook process started (epoch ms): the guard's deadline counts from there. */
+  started?: number;
+  /** The hook process's parent: the `git commit` command line is found above it (commit-message.ts). */
+  ppid?: number;
 }
 
 /**
- * Entry for git hooks. pre-commit and commit-msg return 1 only for a real block (or an internal
- * error under `guard.onError: block`); the recording hooks always return 0.
+ * The guard's own deadline: a commit waits on sortie at most this long, whatever the database
+ * does. Each wait on the lock lasts at most ATTEMPT_MS; catching up on the queue gives up after
+ * CATCH_UP_MS (the verdict only needs reads); RESERVE_MS is kept for what follows a wait that came
+ * to nothing (queueing the record, saying why).
+ */
+const DEADLINE_MS = 3000;
+const ATTEMPT_MS = 500;
+const CATCH_UP_MS = 800;
+const RESERVE_MS = 500;
+
+/**
+ * Entry for git hooks. pre-commit and commit-msg return 1 only for a real block (or, under
+ * `guard.onError: block`, an internal error or a database locked even for reading); the recording
+ * hooks always return 0. A held write lock does not stop the guard: its verdict needs only reads
+ * (WAL readers are not blocked by a writer), and what it records is queued when it cannot be
+ * written in time.
  */
 export async function runGitHook(hook: string, args: string[], io: GitHookIO): Promise<number> {
   if (io.env.SORTIE_SKIP === '1') return 0;
   const repo = findRepo(io.cwd);
   if (!repo) return 0;
+  const deadline = Deadline.in(DEADLINE_MS, io.started);
   let config: SortieConfig | undefined;
   let w: World | undefined;
+  const guarding = hook === 'pre-commit' || hook === 'commit-msg';
   try {
     // Loaded first: guard.onError decides what an error opening the database does to the commit.
     const loaded = await loadConfig(repo.root);
@@ -51,7 +77,7 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
     // A fresh clone of a repository that opted in (its sortie config is committed) has no database
     // yet: the first hook that needs one creates it, so the guard is never silently off there.
     // A repository that never opted in gets nothing written.
-    w = await openWorld(io, { create: 'if-opted-in', busyMs: 3000, config: loaded });
+    w = await openWorld(io, { create: 'if-opted-in', busyMs: ATTEMPT_MS, deadline: deadline.within({ reserveMs: RESERVE_MS }), config: loaded });
     if (!w) return 0;
     switch (hook) {
       case 'pre-commit':
@@ -66,10 +92,18 @@ export async function runGitHook(hook: string, args: string[], io: GitHookIO): P
       default:
         return 0;
     }
-  } catch (e) {
-    logHookError(hookLogPath(repo, io.env), { hook, error: errorMessage(e), stack: (e as Error).stack });
-    const guarding = hook === 'pre-commit' || hook === 'commit-msg';
-    if (guarding && config?.guard.onError === 'block') {
+  } catch (caught) {
+    const e = environmentError(caught) ?? caught;
+    logHookError(hookLogPath(repo, io.env), { hook, error: errorMessage(e), code: (e as { code?: string }).code, stack: (caught as Error).stack });
+    const block = guarding && config?.guard.onError === 'block';
+    // Even reading is locked out (a connection in exclusive locking mode): said as a lock, with
+    // who holds it, and settled by guard.onError.
+    const locked = isBusy(e) ? (isSortieError(e) ? e : busyError(dbPath(repo, io.env, io.cwd), e)) : undefined;
+    if (locked && guarding) {
+      io.stderr.write(guardMessages.locked(locked.message, block));
+      return block ? 1 : 0;
+    }
+    if (block) {
       io.stderr.write(guardMessages.internalBlocked(errorMessage(e)));
       return 1;
     }
@@ -100,12 +134,20 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   const refs: Reference[] = [];
   if (hook === 'commit-msg') {
     const msgFile = args[0] ? resolve(repo.root, args[0]) : join(repo.gitDir, 'COMMIT_EDITMSG');
-    const text = messageBody(readFileSync(msgFile, 'utf8'));
-    for (const id of findIds(text, config)) refs.push({ id, source: 'message' });
+    const raw = readFileSync(msgFile, 'utf8');
+    // Judge the message git will keep: its cleanup mode, comment character and cut line
+    // (commit-message.ts), which cost a git process to learn. They can only drop lines, so they are
+    // learnt only when a line naming something could be dropped; otherwise every line is judged.
+    if (findIds(raw, config).length) {
+      const kept = mayBeDropped(raw, config) ? keptMessage(raw, cleanupRules(raw, { edited: io.env.GIT_EDITOR !== ':', config: commitConfig(repo, io.env), args: commitArgs(io.ppid) })) : raw;
+      for (const id of findIds(kept, config)) refs.push({ id, source: 'message' });
+    }
   } else refs.push(...preCommitRefs(w, io.env));
   if (refs.length === 0) return 0;
   const now = io.now();
-  refresh(w, { sync: 'quick', catchUp: true }, { env: io.env, now: () => now });
+  // Catching up and reaping write; under a held lock they give up and the verdict is made from
+  // what can be read.
+  refresh(w, { sync: 'quick', catchUp: true, skipWhenBusy: CATCH_UP_MS }, { env: io.env, now: () => now });
   const actor = actorOf(w.db, io.env, repo, io.pid);
   const { checks, blocks, warns } = judge(w, actor, refs, hook, now);
   const c = colors({ env: io.env, stdout: { isTTY: isTerminal(2) } });
@@ -117,7 +159,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   if (hook === 'commit-msg') {
     // For post-commit, which records the commit without starting Node (missions/commits.ts).
     const tasks = checks.filter((k) => k.reason !== 'unknown').map((k) => k.id);
-    writeFileSync(markerFile(repo), `${JSON.stringify({ mission: actor.mission?.id ?? null, tasks })}\n`);
+    writeFileSync(markerFile(repo), `${JSON.stringify({ mission: actor.mission?.id ?? null, tasks })}\n`, { mode: FILE_MODE });
   }
   return 0;
 }
@@ -148,16 +190,27 @@ export function judge(w: World, actor: Actor, refs: Reference[], hook: string, n
   const { config, db } = w;
   // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
   // live agent mission; this path runs only for commits that name a task).
-  reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
+  // Under a held lock (the refresh already met it, or the reap does) the verdict is made without.
+  if (!w.stale) {
+    try {
+      reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
+    } catch (e) {
+      if (!isBusy(e) && !cannotWrite(e)) throw e;
+      w.stale = errorMessage(e);
+    }
+  }
   const checks = evaluate(db, config, actor, refs);
   const blocks = checks.filter((k) => k.verdict === 'block');
   const warns = checks.filter((k) => k.verdict === 'warn');
   const at = iso(now);
   if (blocks.length || warns.length) {
-    write(db, () => {
-      for (const k of blocks) record(db, { kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } });
-      for (const k of warns) record(db, { kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } });
-    });
+    const rows: ActivityInput[] = [
+      ...blocks.map((k): ActivityInput => ({ kind: 'commit.blocked', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source, holder: k.holder?.codename } })),
+      ...warns.map((k): ActivityInput => ({ kind: 'commit.warned', at, missionId: actor.mission?.id, agent: actor.mission?.agent ?? 'human', taskId: k.id, detail: { hook, reason: k.reason, source: k.source } })),
+    ];
+    // The verdict stands whatever the lock does; its record waits in the queue when it cannot be
+    // written in time.
+    if (!tryWrite(w, () => rows.forEach((r) => record(db, r)))) tryQueue(() => queueActivity(w.dbFile, rows, `${now.getTime()}-${process.pid}`));
   }
   return { checks, blocks, warns };
 }
@@ -178,22 +231,54 @@ function postCommit(w: World, io: GitHookIO): void {
     }
     writeFileSync(marker, '');
   }
-  const ids = findIds(messageBody(body), config).filter((id) => taskRow(db, id));
+  // %B is the message git kept (cleaned up already): every line of it counts.
+  const ids = findIds(body, config).filter((id) => taskRow(db, id));
   if (!actor.mission && ids.length === 0) return;
-  const commit = { sha, mission: actor.mission, at: iso(io.now()), branch: currentBranch(repo) ?? null, subject: body.split('\n')[0] ?? '', tasks: ids };
-  write(db, () => recordCommit(db, commit));
+  const branch = currentBranch(repo) ?? null;
+  const commit = { sha, mission: actor.mission, at: iso(io.now()), branch, subject: body.split('\n')[0] ?? '', tasks: ids };
+  if (!tryWrite(w, () => recordCommit(db, commit))) {
+    // Under a held lock: the same queue entry the shell runner writes (missions/commits.ts).
+    tryQueue(() => enqueue(w.dbFile, 'commit', sha, [sha, actor.mission?.id ?? '', '', JSON.stringify({ mission: actor.mission?.id ?? null, tasks: ids }), branch ?? ''].join('\t')));
+  }
+}
+
+/** Runs a write unless the database is known to be locked; false when it could not be done in time. */
+function tryWrite(w: World, fn: () => void): boolean {
+  if (w.stale) return false;
+  try {
+    write(w.db, fn);
+    return true;
+  } catch (e) {
+    if (!isBusy(e) && !cannotWrite(e)) throw e;
+    w.stale = errorMessage(e);
+    return false;
+  }
+}
+
+/** A queue entry, when even that can be written (not on a read-only folder or a full disk). */
+function tryQueue(fn: () => void): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!cannotWrite(e)) throw e;
+  }
 }
 
 function postCheckout(args: string[], w: World, io: GitHookIO): void {
   const { repo, config, db } = w;
   if (args[2] !== '1') return; // a file checkout, not a branch change
   const now = io.now();
-  refresh(w, { sync: 'full', catchUp: true }, { env: io.env, now: () => now });
+  refresh(w, { sync: 'full', catchUp: true, skipWhenBusy: CATCH_UP_MS }, { env: io.env, now: () => now });
   ensureAbsoluteHooksPath(repo, io.env);
   const branch = currentBranch(repo);
   const actor = actorOf(db, io.env, repo, io.pid);
-  if (actor.mission && actor.kind === 'agent') {
-    recordBranch(db, actor.mission, { at: iso(now), branch, worktree: repo.root, from: args[0], to: args[1] });
+  if (actor.mission && actor.kind === 'agent' && !w.stale) {
+    // Under a held lock the branch is not recorded now; the next checkout or start records it.
+    try {
+      recordBranch(db, actor.mission, { at: iso(now), branch, worktree: repo.root, from: args[0], to: args[1] });
+    } catch (e) {
+      if (!isBusy(e) && !cannotWrite(e)) throw e;
+    }
   }
   if (!branch) return;
   const ids = findIds(branch, config);

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { AGENT_LIST, agentNamed } from '../agents/index.js';
 import type { AgentAdapter, AgentEvent, HookKind } from '../agents/types.js';
+import { Deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { findRepo, type Env } from '../git.js';
 import { flushTrace, mark } from '../trace.js';
@@ -21,6 +22,8 @@ export interface HookIO {
   ppid: number;
   /** This process's pid. */
   pid: number;
+  /** When the hook process started (epoch ms): the agent's deadline counts from there. */
+  started?: number;
   /** Called if the internal deadline passes: the entry exits 0 there and then. */
   onDeadline: (message: string) => void;
 }
@@ -43,6 +46,7 @@ export function processHookIO(argv: string[]): HookIO {
     now: () => new Date(),
     ppid: process.ppid,
     pid: process.pid,
+    started: performance.timeOrigin,
     onDeadline: (message) => {
       stderr.write(`${message}\n`);
       process.exit(0);
@@ -50,8 +54,12 @@ export function processHookIO(argv: string[]): HookIO {
   };
 }
 
-/** A handler; returning 'full' hands the event (with the payload already read) to the full bundle. */
-export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date) => Promise<void | 'full'> | void | 'full';
+/**
+ * A handler; returning 'full' hands the event (with the payload already read) to the full bundle.
+ * `deadline` is the one every blocking step of the handler takes its time from (database waits,
+ * retries, git), since the frame's timer cannot fire while they block.
+ */
+export type Dispatch = (kind: HookKind, ev: AgentEvent, adapter: AgentAdapter, now: Date, deadline: Deadline) => Promise<void | 'full'> | void | 'full';
 
 /**
  * The light entry and the full bundle run in one process (dist/hook.cjs loads the full one when
@@ -100,16 +108,22 @@ export async function runHookFrame(
     return 0;
   }
   if (io.env.SORTIE_SKIP === '1') return 0;
-  const deadline = adapter.deadlineMs[kind];
+  const deadlineMs = adapter.deadlineMs[kind];
+  // One deadline for the whole hook, counted from the process's start (the agent's own timeout
+  // counts from the spawn): the steps that block the thread (database waits, retries, git) take
+  // their time from it. The timer is only the last resort for what waits in the event loop
+  // (reading stdin, which has its own limit), counted from here as it always was: on a machine so
+  // loaded that starting Node ate the deadline, a database-free hook must still do its one write.
+  const deadline = Deadline.in(deadlineMs, io.started);
   const timer = setTimeout(() => {
-    logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadline} ms passed` });
-    io.onDeadline(hookMessages.outOfTime(event, deadline));
-  }, deadline);
+    logHookError(logFile(), { agent: agentName, event, error: `deadline of ${deadlineMs} ms passed` });
+    io.onDeadline(hookMessages.outOfTime(event, deadlineMs));
+  }, deadlineMs);
   timer.unref();
   try {
     let payload = takeHanded(agentName, event);
     if (!payload) {
-      const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadline / 3)) };
+      const limits = { limitBytes: STDIN_LIMIT, timeoutMs: Math.min(1500, Math.floor(deadlineMs / 3)) };
       const input = typeof io.stdin === 'number' ? await readHookFd(io.stdin, limits, () => process.stdin) : await readHookStdin(io.stdin, limits);
       payload = input.payload;
       if (!payload) {
@@ -120,7 +134,7 @@ export async function runHookFrame(
       }
     }
     mark('stdin');
-    if ((await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now())) === 'full') {
+    if ((await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now(), deadline)) === 'full') {
       (globalThis as { [HANDED]?: Handed })[HANDED] = { agent: agentName, event, payload };
       return undefined;
     }

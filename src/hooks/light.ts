@@ -8,6 +8,8 @@ import { enqueue, enqueueCommit } from '../store/queue.js';
 import { clearSessionState, readSessionState } from '../store/session-state.js';
 import { agentPid, processStart } from '../missions/process.js';
 import { iso } from '../time.js';
+import { DIR_MODE, FILE_MODE } from '../files.js';
+import { shellQuote } from '../text.js';
 import type { EndEvent } from '../missions/end-event.js';
 import { locate } from '../world/locate.js';
 import { runHookFrame, type HookIO } from './frame.js';
@@ -42,7 +44,8 @@ export interface LightIO {
 
 /** The shell prefix that gives a command the mission and the `sortie` shim. */
 export function exportPrefix(mission: string, bin: string): string {
-  return `export SORTIE_MISSION=${mission} PATH='${bin.replace(/'/g, `'\\''`)}':"$PATH"; `;
+  // Every value quoted for the shell (text.ts): the mission id is read from a file.
+  return `export SORTIE_MISSION=${/^\d+$/.test(mission) ? mission : shellQuote(mission)} PATH=${shellQuote(bin)}:"$PATH"; `;
 }
 
 /**
@@ -65,15 +68,16 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, adapter: AgentAdapt
         utimesSync(file, io.now, io.now);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, `${sid}\n`);
+        mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+        writeFileSync(file, `${sid}\n`, { mode: FILE_MODE });
         utimesSync(file, io.now, io.now);
       }
       deliverPending(adapter, ev, dbFile, io);
       return;
     }
     case 'end': {
-      const line: EndEvent = { type: 'end', agent: ev.agent, session: sid, reason: ev.reason ?? 'other', at: iso(io.now) };
+      // The reason is the agent's word, stored as given but bounded; every sink makes it safe (text.ts).
+      const line: EndEvent = { type: 'end', agent: ev.agent, session: sid, reason: (ev.reason ?? 'other').slice(0, 200), at: iso(io.now) };
       enqueue(dbFile, 'end', `${io.now.getTime()}-${process.pid}`, JSON.stringify(line));
       clearSessionState(dbFile, sid);
       return;

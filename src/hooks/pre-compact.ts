@@ -1,36 +1,83 @@
 import type { AgentAdapter, AgentEvent } from '../agents/types.js';
 import { buildContext } from '../context/build.js';
+import { Deadline } from '../deadline.js';
+import { errorMessage } from '../errors.js';
 import { git } from '../git.js';
 import { writeJournal } from '../missions/journal.js';
-import { takeCheckpoint, type Checkpoint } from '../missions/checkpoint.js';
+import { queueCheckpoint, takeCheckpoint, type Checkpoint } from '../missions/checkpoint.js';
 import { getMission, missionBySession } from '../missions/missions.js';
+import { hookLogPath, logHookError } from '../store/hook-log.js';
 import { shimDir } from '../store/paths.js';
 import { writeSessionState } from '../store/session-state.js';
+import { isBusy } from '../store/write.js';
 import { iso } from '../time.js';
-import { openWorld } from '../world/open.js';
+import { locate } from '../world/locate.js';
+import { openWorld, type World } from '../world/open.js';
 import { sortieCommand } from './session-start.js';
+
+/** How PreCompact spends its deadline: see session-start.ts. */
+const DB_MS = 4000;
+const ATTEMPT_MS = 1000;
+const CATCH_UP_MS = 1000;
+const RESERVE_MS = 1500;
 
 /**
  * PreCompact: remember what the mission holds and has done, so the post-compaction context can
  * say it. For an agent that fires no start event after compacting (`compaction: 'deferred'`), that
- * context is built now and left for the session's next event that can carry it. Never blocks.
+ * context is built now and left for the session's next event that can carry it. Never blocks past
+ * its deadline: `git status` and the database waits take their time from it, and a checkpoint that
+ * cannot be written in time is queued for the next sortie process.
  */
-export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date): Promise<Checkpoint | undefined> {
+export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, deadline: Deadline = Deadline.none()): Promise<Checkpoint | undefined> {
   if (!ev.sessionId) return undefined;
-  const w = await openWorld({ cwd: ev.projectDir, env, now: () => now }, { create: 'never', busyMs: 3000, catchUp: true });
-  if (!w) return undefined;
-  const { db } = w;
-  try {
-    const m = missionBySession(db, ev.sessionId);
-    if (!m) return undefined;
-    const at = iso(now);
-    const status = git(['status', '--porcelain', '--untracked-files=normal'], { cwd: w.repo.root, env });
-    const changedFiles = (status.ok ? status.out : '')
+  const session = ev.sessionId;
+  const where = ev.projectDir;
+  const at = iso(now);
+  const changed = (root: string): string[] => {
+    const status = git(['status', '--porcelain', '--untracked-files=normal'], { cwd: root, env, timeoutMs: deadline.within({ reserveMs: RESERVE_MS }).remaining() });
+    return (status.ok ? status.out : '')
       .split('\n')
       .filter(Boolean)
       .map((l) => l.slice(3))
       .slice(0, 50);
-    const checkpoint = takeCheckpoint(db, m, { at, trigger: ev.reason ?? null, changedFiles });
+  };
+  // A checkpoint that cannot be written now is queued, as of now, for the next sortie process.
+  const queue = (dbFile: string, root: string, why: unknown) => {
+    queueCheckpoint(dbFile, { session, at, trigger: ev.reason ?? null, changedFiles: changed(root) }, `${now.getTime()}-${process.pid}`);
+    logHookError(hookLogPath(locate(where, env)?.repo, env), { agent: ev.agent, event: 'PreCompact', warning: `${errorMessage(why)}; the checkpoint is queued` });
+  };
+  const dbDeadline = deadline.within({ reserveMs: RESERVE_MS, maxMs: DB_MS });
+  let w: World | undefined;
+  try {
+    w = await openWorld({ cwd: where, env, now: () => now }, { create: 'never', busyMs: ATTEMPT_MS, deadline: dbDeadline, catchUp: true, skipWhenBusy: CATCH_UP_MS });
+  } catch (e) {
+    const loc = locate(where, env);
+    if (!isBusy(e) || !loc?.exists) throw e;
+    queue(loc.dbFile, loc.repo?.root ?? where, e);
+    return undefined;
+  }
+  if (!w) return undefined;
+  const { db } = w;
+  try {
+    const m = missionBySession(db, session);
+    if (!m) {
+      // Its start may be queued behind the same lock: the checkpoint waits with it.
+      if (w.stale) queue(w.dbFile, w.repo.root, w.stale);
+      return undefined;
+    }
+    // Catching up already met the lock: a checkpoint is not worth the rest of the wait.
+    if (w.stale) {
+      queue(w.dbFile, w.repo.root, w.stale);
+      return undefined;
+    }
+    let checkpoint: Checkpoint;
+    try {
+      checkpoint = takeCheckpoint(db, m, { at, trigger: ev.reason ?? null, changedFiles: changed(w.repo.root) });
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      queue(w.dbFile, w.repo.root, e);
+      return undefined;
+    }
     const mission = getMission(db, m.id)!;
     if (w.config.missions.journal) {
       try {
@@ -41,7 +88,7 @@ export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Recor
     }
     if (agent.compaction === 'deferred') {
       const context = buildContext({ db, config: w.config, mission, source: 'compact', sortie: sortieCommand(agent, shimDir(w.dbFile)) });
-      writeSessionState(w.dbFile, ev.sessionId, 'context', context);
+      writeSessionState(w.dbFile, session, 'context', context);
     }
     return checkpoint;
   } finally {

@@ -10,11 +10,17 @@ import type { Actor } from '../guard/verdict.js';
 import { missionByAncestry } from '../missions/identity.js';
 import { missionBySession } from '../missions/missions.js';
 import { writeSessionState } from '../store/session-state.js';
-import { findIds, messageBody } from '../tasks/ids.js';
+import { findIds } from '../tasks/ids.js';
+import { Deadline } from '../deadline.js';
 import { colors } from '../ui.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 import { preToolAnswer } from './light.js';
 import { hookMessages } from './messages.js';
+
+/** How the pre-tool guard spends its deadline: as the git hooks' guard (guard/git-hook.ts). */
+const ATTEMPT_MS = 500;
+const CATCH_UP_MS = 800;
+const RESERVE_MS = 500;
 
 /**
  * The commit guard for an agent whose `git commit` runs no git hook (`gitHooksRun: false`): the
@@ -24,17 +30,19 @@ import { hookMessages } from './messages.js';
  * (`--no-verify`, `SORTIE_SKIP=1`, a merge or rebase in progress). An allowed commit leaves HEAD
  * in the session's state, for the post-tool hook to record what it committed.
  */
-export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, io: { env: Env; ppid: number; pid: number }, now: Date): Promise<string | undefined> {
+export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, io: { env: Env; ppid: number; pid: number }, now: Date, deadline: Deadline = Deadline.none()): Promise<string | undefined> {
   const { env } = io;
   const command = ev.tool?.command;
   if (!command || !ev.sessionId) return undefined;
   const calls = commitCalls(command).filter((c) => !c.skip);
-  const w = await openWorld({ cwd: ev.projectDir, env, now: () => now }, { create: 'never', busyMs: 3000 });
+  // The guard's waits on the database end inside the hook's deadline, like the git hooks' (a held
+  // lock is not waited out: the verdict needs only reads, and its record is queued).
+  const w = await openWorld({ cwd: ev.projectDir, env, now: () => now }, { create: 'never', busyMs: ATTEMPT_MS, deadline: deadline.within({ reserveMs: RESERVE_MS }) });
   if (!w) return undefined;
   try {
     const answer = preToolAnswer(agent, ev, w.dbFile, command, io);
     if (calls.length === 0) return agent.preToolOutput?.(ev.event, answer);
-    refresh(w, { sync: 'quick', catchUp: true }, { env, now: () => now });
+    refresh(w, { sync: 'quick', catchUp: true, skipWhenBusy: CATCH_UP_MS }, { env, now: () => now });
     // A subagent's session was never announced: its commit acts for the agent process it runs under.
     const m = missionBySession(w.db, ev.sessionId) ?? missionByAncestry(w.db, io.pid);
     const actor: Actor = { mission: m && !m.ended_at ? m : undefined, kind: 'agent' };
@@ -63,7 +71,9 @@ function judgeCall(w: World, actor: Actor, call: CommitCall, cwd: string, env: E
     const { blocks } = judge(w, actor, pre, 'pre-commit', now);
     if (blocks.length) return guardMessages.blocked(blocks, plain, 'pre-commit');
   }
-  const refs: Reference[] = findIds(messageBody(messageOf(call, dir, env)), w.config).map((id) => ({ id, source: 'message' }));
+  // A message given on the command line is not edited: git keeps its # lines (whitespace cleanup)
+  // unless told otherwise, so every line is judged (guard/commit-message.ts: never less than git keeps).
+  const refs: Reference[] = findIds(messageOf(call, dir, env), w.config).map((id) => ({ id, source: 'message' }));
   if (refs.length === 0) return undefined;
   const { blocks } = judge(w, actor, refs, 'commit-msg', now);
   return blocks.length ? guardMessages.blocked(blocks, plain, 'commit-msg') : undefined;

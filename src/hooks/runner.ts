@@ -7,19 +7,19 @@ import { LIGHT_KINDS, runLightKind } from './light.js';
  * the event on.
  */
 export async function runAgentHook(agentName: string, event: string, io: HookIO): Promise<number> {
-  const code = await runHookFrame(agentName, event, io, async (kind, ev, adapter, now) => {
+  const code = await runHookFrame(agentName, event, io, async (kind, ev, adapter, now, deadline) => {
     const out = (t: string) => io.stdout.write(t);
     if ((LIGHT_KINDS.has(kind) || (kind === 'precompact' && adapter.precompactGate)) && runLightKind(kind, ev, adapter, { env: io.env, now, ppid: io.ppid, out }) !== 'full') return;
     if (kind === 'start') {
       const { sessionStart } = await import('./session-start.js');
-      const r = await sessionStart(adapter, ev, io.env, now, io.ppid);
+      const r = await sessionStart(adapter, ev, io.env, now, io.ppid, deadline);
       if (r?.stdout) out(r.stdout);
     } else if (kind === 'precompact') {
       const { preCompact } = await import('./pre-compact.js');
-      await preCompact(adapter, ev, io.env, now);
+      await preCompact(adapter, ev, io.env, now, deadline);
     } else if (kind === 'pretool') {
       const { preToolGuard } = await import('./pre-tool.js');
-      const text = await preToolGuard(adapter, ev, io, now);
+      const text = await preToolGuard(adapter, ev, io, now, deadline);
       if (text) out(text);
     }
   });

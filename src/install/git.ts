@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
+import { awkPattern } from '../config/pattern.js';
+import { shellQuote as shq } from '../text.js';
 import { SortieError } from '../errors.js';
 import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
 import { childProcess } from '../lazy.js';
@@ -47,13 +49,9 @@ function legacyRunner(repo: Repo): string {
 
 /** Shell ERE for one id with the same boundaries the guard uses (no lookbehind in awk). */
 function shellIdRegex(config: SortieConfig): string {
-  const p = config.tasks.idPattern.replace(/\\d/g, '[0-9]');
-  return `(^|[^A-Za-z0-9_])(${p})($|[^A-Za-z0-9_])`;
+  return `(^|[^A-Za-z0-9_])(${awkPattern(config.tasks.idPattern)})($|[^A-Za-z0-9_])`;
 }
 
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The settings hooks/sortie.sh reads (shell assignments): where node, the runner and the hook

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { record } from '../activity.js';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { applyQueuedActivity, record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
 import type { Env, Repo } from '../git.js';
 import type { Database } from '../store/open.js';
@@ -12,17 +12,48 @@ import { drainPendingCommits } from './commits.js';
 import type { EndEvent } from './end-event.js';
 import { readJournalHandoff, writeJournal } from './journal.js';
 import { endMissionTx, getMission, missionBySession, type MissionRow } from './missions.js';
+import { applyQueuedCheckpoint } from './checkpoint.js';
+import { applyStart, parseStart } from './session.js';
 
 /**
- * Applies what the database-free hooks left behind, before anything reads the database: commits
- * queued by post-commit (first: they belong in the summary of a mission that ended after them),
- * then sessions that ended, then heartbeats. Every reader calls this first, so the state people
- * and agents see is the same as if the hooks had written it themselves.
+ * Applies what hooks left behind, before anything reads the database: sessions that started while
+ * the database was locked (first: the commits, ends and checkpoints of those sessions name them),
+ * commits queued by post-commit (before the ends: they belong in the summary of a mission that
+ * ended after them), sessions that ended, checkpoints and guard verdicts that could not be
+ * written, then heartbeats. Every reader calls this first, so the state people and agents see is
+ * the same as if the hooks had written it themselves.
  */
 export function catchUp(db: Database, dbFile: string, repo: Repo, config: SortieConfig, env: Env, now: Date): void {
+  applyStartEvents(db, dbFile, config, now);
   drainPendingCommits(db, dbFile, repo, config, env, now);
   applyEndEvents(db, dbFile, now);
+  applyQueued(db, dbFile, 'checkpoint', now, (line) => applyQueuedCheckpoint(db, line));
+  applyQueued(db, dbFile, 'activity', now, (line) => applyQueuedActivity(db, line));
   foldBeats(db, dbFile, now);
+}
+
+/** Entries of one kind, each applied (idempotently) then deleted; a line nobody can act on is dropped. */
+function applyQueued(db: Database, dbFile: string, kind: string, now: Date, apply: (line: string) => void): void {
+  const q = takeQueue(dbFile, kind, now);
+  for (const { file, line } of q.entries) {
+    apply(line);
+    q.done(file);
+  }
+}
+
+/** Creates or attaches the missions of sessions whose SessionStart could not write in time. */
+function applyStartEvents(db: Database, dbFile: string, config: SortieConfig, now: Date): void {
+  applyQueued(db, dbFile, 'start', now, (line) => {
+    const e = parseStart(line);
+    const begun = e ? applyStart(db, e) : undefined;
+    if (!begun || !config.missions.journal || !e?.worktree) return;
+    const dir = isAbsolute(config.missions.journalDir) ? config.missions.journalDir : resolve(e.worktree, config.missions.journalDir);
+    try {
+      writeJournal(db, dir, begun.mission);
+    } catch {
+      // the journal is a view; the database has everything
+    }
+  });
 }
 
 /** Closes the missions whose SessionEnd was queued, as of when it happened. */

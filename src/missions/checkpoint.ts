@@ -1,7 +1,8 @@
 import { record } from '../activity.js';
 import type { Database } from '../store/open.js';
+import { enqueue } from '../store/queue.js';
 import { write } from '../store/write.js';
-import type { MissionRow } from './missions.js';
+import { missionBySession, type MissionRow } from './missions.js';
 
 /** What PreCompact remembers, so the context after compaction can say it. */
 export interface Checkpoint {
@@ -26,4 +27,37 @@ export function takeCheckpoint(db: Database, m: MissionRow, o: { at: string; tri
     record(db, { kind: 'mission.checkpoint', at: o.at, missionId: m.id, agent: m.agent, detail: { claims, commits: commits.length, changed: o.changedFiles.length } });
   });
   return checkpoint;
+}
+
+/** What PreCompact queues when it cannot write in time (store/queue.ts, kind `checkpoint`). */
+export interface QueuedCheckpoint {
+  session: string;
+  at: string;
+  trigger: string | null;
+  changedFiles: string[];
+}
+
+export function queueCheckpoint(dbFile: string, c: QueuedCheckpoint, unique: string): void {
+  enqueue(dbFile, 'checkpoint', unique, JSON.stringify(c));
+}
+
+/** Takes a queued checkpoint, unless the mission has one as recent already. */
+export function applyQueuedCheckpoint(db: Database, line: string): void {
+  let c: QueuedCheckpoint;
+  try {
+    c = JSON.parse(line) as QueuedCheckpoint;
+  } catch {
+    return;
+  }
+  if (typeof c?.session !== 'string' || typeof c.at !== 'string') return;
+  const m = missionBySession(db, c.session);
+  if (!m) return;
+  let current: string | undefined;
+  try {
+    current = m.checkpoint ? (JSON.parse(m.checkpoint) as { at?: string }).at : undefined;
+  } catch {
+    current = undefined; // a damaged checkpoint is replaced
+  }
+  if (current && current >= c.at) return;
+  takeCheckpoint(db, m, { at: c.at, trigger: c.trigger ?? null, changedFiles: Array.isArray(c.changedFiles) ? c.changedFiles.map(String).slice(0, 50) : [] });
 }

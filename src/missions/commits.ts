@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { record } from '../activity.js';
 import type { SortieConfig } from '../config/types.js';
 import { git, type Env, type Repo } from '../git.js';
-import { findIds, messageBody } from '../tasks/ids.js';
+import { findIds } from '../tasks/ids.js';
 import { getMission, missionBySession, type MissionRow } from './missions.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
@@ -65,7 +65,8 @@ export function drainPendingCommits(db: Database, dbFile: string, repo: Repo, co
       const bySession = !byEnv && e.session ? missionBySession(db, e.session) : undefined;
       const byMarker = !byEnv && !bySession && e.marker.mission ? getMission(db, e.marker.mission) : undefined;
       const mission = byEnv ?? bySession ?? byMarker;
-      const tasks = [...new Set([...(e.marker.tasks ?? []), ...findIds(messageBody(body), config)])].filter((id) => isTask.get(id));
+      // %B is the message git kept (cleaned up already): every line of it counts.
+      const tasks = [...new Set([...(e.marker.tasks ?? []), ...findIds(body, config)])].filter((id) => isTask.get(id));
       if (!mission && tasks.length === 0) continue;
       if (recordCommit(db, { sha: e.sha, mission, at, branch: e.branch || null, subject: body.split('\n')[0] ?? '', tasks })) n++;
     }

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../store/open.js';
-import { writeFileAtomic, writeNewFile } from '../files.js';
+import { DIR_MODE, FILE_MODE, writeFileAtomic, writeNewFile } from '../files.js';
 import type { MissionRow } from './missions.js';
+import { forContextBlock, forTerminal, forYaml } from '../text.js';
 
 const HANDOFF_HEADING = '## Handoff';
 const PLACEHOLDER = '<!-- Write notes here for whoever continues this work; sortie reads them when the mission ends. -->';
@@ -29,8 +30,9 @@ export function readJournalHandoff(path: string | null): string | undefined {
  */
 export function writeJournal(db: Database, dir: string, m: MissionRow, opts: { inPlace?: boolean } = {}): string {
   const path = m.journal_path ?? journalPath(dir, m);
-  mkdirSync(dir, { recursive: true });
-  const handoff = readJournalHandoff(path) ?? m.handoff ?? '';
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  const own = readJournalHandoff(path);
+  const handoff = own ?? (m.handoff ? forContextBlock(m.handoff, 20_000) : '');
   const claims = db.prepare('SELECT task_id, claimed_at, released_at, release_reason FROM claims WHERE mission_id = ? ORDER BY claimed_at').all(m.id) as {
     task_id: string;
     claimed_at: string;
@@ -38,34 +40,39 @@ export function writeJournal(db: Database, dir: string, m: MissionRow, opts: { i
     release_reason: string | null;
   }[];
   const commits = db.prepare('SELECT sha, subject, tasks FROM commits WHERE mission_id = ? ORDER BY at').all(m.id) as { sha: string; subject: string; tasks: string }[];
+  // Front matter: every string value through forYaml (the end reason, the branch and the session id
+  // come from hook payloads and git). Body: markdown for people, one line per value.
   const fm = [
     '---',
     `mission: ${m.id}`,
-    `codename: ${m.codename}`,
-    `agent: ${m.agent}`,
-    ...(m.session_id ? [`session: ${JSON.stringify(m.session_id)}`] : []),
-    ...(m.branch ? [`branch: ${JSON.stringify(m.branch)}`] : []),
-    `started: ${m.started_at}`,
-    ...(m.ended_at ? [`ended: ${m.ended_at}`, `end_reason: ${m.end_reason ?? ''}`] : []),
-    `tasks: [${[...new Set(claims.map((c) => c.task_id))].join(', ')}]`,
+    `codename: ${forYaml(m.codename)}`,
+    `agent: ${forYaml(m.agent)}`,
+    ...(m.session_id ? [`session: ${forYaml(m.session_id)}`] : []),
+    ...(m.branch ? [`branch: ${forYaml(m.branch)}`] : []),
+    `started: ${forYaml(m.started_at)}`,
+    ...(m.ended_at ? [`ended: ${forYaml(m.ended_at)}`, `end_reason: ${forYaml(m.end_reason ?? '')}`] : []),
+    `tasks: [${[...new Set(claims.map((c) => c.task_id))].map(forYaml).join(', ')}]`,
     '---',
   ];
+  const one = (s: unknown, max = 200) => forTerminal(s, max);
   const body = [
     '',
-    `# ${m.codename} (${m.agent})`,
+    `# ${one(m.codename, 60)} (${one(m.agent, 40)})`,
     '',
     '## Claims',
     '',
     ...(claims.length
-      ? claims.map((c) => `- ${c.task_id}: claimed ${c.claimed_at}${c.released_at ? `, released ${c.released_at} (${c.release_reason})` : ', held'}`)
+      ? claims.map((c) => `- ${one(c.task_id, 80)}: claimed ${one(c.claimed_at, 40)}${c.released_at ? `, released ${one(c.released_at, 40)} (${one(c.release_reason, 40)})` : ', held'}`)
       : ['- none']),
     '',
     '## Commits',
     '',
-    ...(commits.length ? commits.map((c) => `- ${c.sha.slice(0, 10)} ${c.subject.replace(/\s+/g, ' ')}`) : ['- none']),
+    ...(commits.length ? commits.map((c) => `- ${one(c.sha.slice(0, 10), 10)} ${one(c.subject, 200)}`) : ['- none']),
     '',
     HANDOFF_HEADING,
     '',
+    // The agent's own section is carried over as it wrote it; notes from elsewhere (`mission note`,
+    // a summary) cannot add a heading that would end the section.
     handoff || PLACEHOLDER,
     '',
   ];
@@ -74,7 +81,7 @@ export function writeJournal(db: Database, dir: string, m: MissionRow, opts: { i
   // creating a file, which is most of a SessionEnd's time on some file systems.
   const text = [...fm, ...body].join('\n');
   const exists = existsSync(path);
-  if (opts.inPlace && exists) writeFileSync(path, text);
+  if (opts.inPlace && exists) writeFileSync(path, text, { mode: FILE_MODE });
   else if (!exists) writeNewFile(path, text);
   else writeFileAtomic(path, text, { fsync: false });
   if (m.journal_path !== path) db.prepare('UPDATE missions SET journal_path = ? WHERE id = ?').run(path, m.id);

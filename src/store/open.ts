@@ -1,12 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { environmentError } from '../env-errors.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import BundledDriver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
+import { DIR_MODE } from '../files.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
-import { retryBusy, write } from './write.js';
+import { bindWaits, busyError, retryBusy, write } from './write.js';
+import type { Deadline } from '../deadline.js';
 
 export type { Database };
 export { dbPath } from './paths.js';
@@ -16,17 +20,29 @@ const require = createRequire(import.meta.url);
 export interface OpenOptions {
   /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */
   migrate?: boolean;
+  /** The longest one wait on the lock may take (SQLite's busy_timeout); default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * When the caller must be done (a hook's deadline). Every wait on the lock, from the first read
+   * of the schema version through the WAL switch and the migrations to every later write, ends by
+   * then (store/write.ts, bindWaits).
+   */
+  deadline?: Deadline | undefined;
+  /**
+   * Open it read-only, as it is: no WAL switch, no migration (a database that needs one is an
+   * error saying so). For reading commands where the database cannot be written.
+   */
+  readonly?: boolean;
   /** Only for tests of migrations: stop at this version. */
   targetVersion?: number;
   migrationList?: Migration[];
 }
 
 /** A bare connection through the driver, its errors made typed. */
-function connect(file: string): Database {
+function connect(file: string, readonly = false): Database {
   const d = loadDriver();
   try {
-    return new d.ctor(file, { nativeBinding: d.binding });
+    return new d.ctor(file, readonly ? { readonly: true, fileMustExist: !file.startsWith('file:'), nativeBinding: d.binding } : { nativeBinding: d.binding });
   } catch (e) {
     throw dbError(e, file);
   }
@@ -41,6 +57,26 @@ export function checkDriver(): void {
 }
 
 /**
+ * Whether this process can write the database: the file (when it exists) and its folder (the WAL
+ * and its index are created there). Two access() calls; root passes unless the file system is
+ * read-only.
+ */
+export function canWriteDb(file: string): boolean {
+  return writeDenied(file) === undefined;
+}
+
+/** Why this process cannot write the database (the access() error, with its path), if it cannot. */
+function writeDenied(file: string): NodeJS.ErrnoException | undefined {
+  try {
+    if (existsSync(file)) accessSync(file, constants.W_OK);
+    if (existsSync(dirname(file))) accessSync(dirname(file), constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
+  }
+}
+
+/**
  * Another tool's SQLite file (what `sortie import` reads), opened read-only as it is: no pragmas,
  * no migrations, and its errors left as the driver's, since it is not sortie's database.
  */
@@ -50,18 +86,63 @@ export function openReadOnly(file: string): Database {
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Database {
-  mkdirSync(dirname(file), { recursive: true });
+  if (opts.readonly) return openReadOnlyDb(file, opts);
+  // Said precisely before SQLite says "unable to open database file".
+  const denied = writeDenied(file);
+  if (denied) throw dbError(denied, file);
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+  } catch (e) {
+    throw dbError(e, file);
+  }
   const db = connect(file);
   try {
-    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    bindWaits(db, { attemptMs: opts.busyTimeoutMs ?? 5000, deadline: opts.deadline });
     // Before anything writes (even the WAL switch rewrites the header): a future database stays untouched.
     checkNotFuture(db, file, latestOf(opts.migrationList));
     // journal_mode is persistent; setting it again is a no-op read once WAL is on.
     const mode = db.pragma('journal_mode', { simple: true });
-    if (mode !== 'wal') retryBusy(() => db.pragma('journal_mode = WAL'));
+    if (mode !== 'wal') retryBusy(db, () => db.pragma('journal_mode = WAL'));
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     if (opts.migrate !== false) migrate(db, file, opts.targetVersion, opts.migrationList);
+  } catch (e) {
+    db.close();
+    throw dbError(e, file);
+  }
+  return db;
+}
+
+/**
+ * A database this process cannot write, opened to read it as it is. A database in WAL mode whose
+ * folder cannot be written and that was closed cleanly (no `-wal`, no `-shm` left) cannot be
+ * opened read-only by SQLite (SQLITE_READONLY_DIRECTORY): then the file alone is complete, and it
+ * is opened as immutable. That needs URI file names, which better-sqlite3 turns on from the
+ * environment when its addon loads: set here, before the first connection of the process (a
+ * command's read-only open is its first), and harmless to sortie's paths, which never start with
+ * `file:`.
+ */
+function openReadOnlyDb(file: string, opts: OpenOptions): Database {
+  process.env.SQLITE_USE_URI ??= '1';
+  let db = connect(file, true);
+  try {
+    db.pragma('user_version');
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    db.close();
+    if (!(code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN') || existsSync(`${file}-wal`)) throw dbError(e, file);
+    db = connect(`${pathToFileURL(file).href}?immutable=1`, true);
+  }
+  try {
+    bindWaits(db, { attemptMs: opts.busyTimeoutMs ?? 5000, deadline: opts.deadline });
+    checkNotFuture(db, file, latestOf(opts.migrationList));
+    const v = schemaVersion(db);
+    if (opts.migrate !== false && v < latestOf(opts.migrationList)) {
+      throw new SortieError('READ_ONLY', `the sortie database ${file} is read-only and needs migrating (schema ${v}) before this sortie can read it`, {
+        hint: `run any sortie command once as a user who can write ${dirname(file)}`,
+        data: { path: file },
+      });
+    }
   } catch (e) {
     db.close();
     throw dbError(e, file);
@@ -175,14 +256,9 @@ function dbError(e: unknown, file: string): unknown {
       cause: e,
     });
   }
-  if (code.startsWith('SQLITE_BUSY')) {
-    return new SortieError('DB_BUSY', `the sortie database ${file} is locked by another process`, { cause: e });
-  }
-  if (code === 'SQLITE_CANTOPEN') {
-    return new SortieError('DB_CORRUPT', `cannot open the sortie database ${file}`, {
-      hint: 'check that the directory exists and is writable, or set SORTIE_DB',
-      cause: e,
-    });
-  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return busyError(file, e);
+  // Read-only, disk full, a file for a folder: the machine's problem, said as such (exit 4).
+  const env = environmentError(e, file);
+  if (env) return env;
   return e;
 }

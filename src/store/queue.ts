@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DIR_MODE, FILE_MODE } from '../files.js';
 import { stateDir } from './paths.js';
 
 /**
@@ -18,13 +19,13 @@ export function enqueue(dbFile: string, kind: string, unique: string, line: stri
   const dir = queueDir(dbFile);
   const file = join(dir, `${kind}-${unique}`);
   try {
-    writeFileSync(file, `${line}\n`, { flag: 'wx' });
+    writeFileSync(file, `${line}\n`, { flag: 'wx', mode: FILE_MODE });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(file, `${line}\n`, { flag: 'wx' });
-    } else if (code === 'EEXIST') writeFileSync(`${file}-${process.hrtime.bigint()}`, `${line}\n`, { flag: 'wx' });
+      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      writeFileSync(file, `${line}\n`, { flag: 'wx', mode: FILE_MODE });
+    } else if (code === 'EEXIST') writeFileSync(`${file}-${process.hrtime.bigint()}`, `${line}\n`, { flag: 'wx', mode: FILE_MODE });
     else throw e;
   }
 }

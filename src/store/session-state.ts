@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sessionStateFile, type SessionStateKind } from './paths.js';
+import { DIR_MODE, FILE_MODE } from '../files.js';
 
 /**
  * Small per-session files the light hooks read instead of opening the database (paths.ts,
@@ -11,11 +12,11 @@ export function writeSessionState(dbFile: string, sessionId: string, kind: Sessi
   const file = sessionStateFile(dbFile, sessionId, kind);
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, text);
+    writeFileSync(tmp, text, { mode: FILE_MODE });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, text);
+    mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+    writeFileSync(tmp, text, { mode: FILE_MODE });
   }
   // Renamed into place: a reader never sees half of it.
   renameSync(tmp, file);

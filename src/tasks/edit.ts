@@ -10,6 +10,7 @@ import { TaskParseError, parseTask, type Task } from './parse.js';
 import { parsePriority } from './status.js';
 import { indexTaskFile } from './sync.js';
 import { taskRow, withTaskLocked, type TaskWorld } from './tasks.js';
+import { recordIntent } from './intent.js';
 
 /**
  * Editing a task file without opening it. Only the keys being changed are rewritten; every other
@@ -231,6 +232,8 @@ export function editTask(w: TaskWorld, actor: MissionRow | undefined, id: string
     if (next.id !== id || (title !== undefined && next.title !== title)) {
       throw new SortieError('TASK_PARSE', `the edit would not read back as written in ${task.path}; nothing was written`, { hint: 'edit the file by hand' });
     }
+    // A crash before the commit is undone by the next process (tasks/intent.ts).
+    recordIntent(w.db, { task: id, path: task.path, before, after: text });
     writeFileAtomic(task.path, text);
     indexTaskFile(w.db, next, now);
     record(w.db, { kind: 'task.edited', at, missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { fields: changed } });

@@ -1,3 +1,4 @@
+import { forYaml } from '../text.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,8 +35,7 @@ export function slug(title: string): string {
     .replace(/-+$/, '');
 }
 
-/** YAML scalar for a user-provided string: quoted when it could be misread. */
+/** YAML scalar for a user-provided string in a task file: the one YAML sink. */
 export function yamlString(s: string): string {
-  if (/^[A-Za-z0-9][A-Za-z0-9 ._/()-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|~)$/i.test(s) && !/:\s|\s#/.test(s)) return s;
-  return JSON.stringify(s);
+  return forYaml(s);
 }

@@ -3,6 +3,11 @@ import type { SortieConfig } from '../config/types.js';
 
 const cache = new Map<string, RegExp>();
 
+/** The longest task id sortie accepts; a match longer than this is not an id. */
+export const MAX_ID_LENGTH = 64;
+/** The largest number in an id (digits): beyond it a number is not exact in JavaScript. */
+export const MAX_ID_DIGITS = 15;
+
 /** Anchored regex for one whole id. */
 export function idRegex(config: SortieConfig): RegExp {
   const key = `^${config.tasks.idPattern}$`;
@@ -16,7 +21,7 @@ export function idRegex(config: SortieConfig): RegExp {
  * patterns; the explicit path checks protect against a permissive custom pattern.
  */
 export function assertTaskId(id: string, config: SortieConfig): string {
-  const bad = id.length === 0 || id.length > 64 || /[\\/\0]|\.\./.test(id) || id.startsWith('.') || id.startsWith('-');
+  const bad = id.length === 0 || id.length > MAX_ID_LENGTH || /[\\/\0\n\r]|\.\./.test(id) || id.startsWith('.') || id.startsWith('-') || new RegExp(`\\d{${MAX_ID_DIGITS + 1}}`).test(id);
   if (bad || !idRegex(config).test(id)) {
     throw new SortieError('TASK_INVALID_ID', `"${printable(id)}" is not a task id (expected ${config.tasks.idPattern})`, {
       hint: 'task ids look like the ones in `sortie task list`',
@@ -38,25 +43,40 @@ export function referenceRegex(config: SortieConfig): RegExp {
   return new RegExp(`(?<![A-Za-z0-9_])(?:${config.tasks.idPattern})(?![A-Za-z0-9_])`, 'g');
 }
 
-/**
- * The part of a commit message that is the message: git's comment lines dropped, and everything
- * after the scissors line (`git commit -v` appends the diff below it) ignored. Git's own comments
- * are `#` then a space, a tab or nothing; `#TASK-1 fix` given with -m is kept by git, so it is
- * message, not comment.
- */
-export function messageBody(raw: string, commentChar = '#'): string {
-  const out: string[] = [];
-  for (const line of raw.split('\n')) {
-    if (line.startsWith(commentChar) && /^. -+ >8 -+$/.test(line)) break;
-    if (line === commentChar || line.startsWith(`${commentChar} `) || line.startsWith(`${commentChar}\t`)) continue;
-    out.push(line);
-  }
-  return out.join('\n');
-}
+/** Lines longer than this are searched in windows (see findIds). */
+const WINDOW = 256;
 
-/** The task ids named in free text (a commit message, a branch name), each once. */
+/**
+ * The task ids named in free text (a commit message, a branch name), each once. The text is
+ * untrusted and the pattern is the user's, so the work is bounded whatever they are: ids never
+ * span lines, and a long line is searched in windows of WINDOW characters, each with one character
+ * of context before (for the left boundary) and MAX_ID_LENGTH + 1 after (an id that starts in the
+ * window ends inside that), so one search never sees more than a few hundred characters. The
+ * result is the same as one search of the whole line for every id of at most MAX_ID_LENGTH
+ * characters; longer matches are not ids anyway.
+ */
 export function findIds(text: string, config: SortieConfig): string[] {
-  return [...new Set(text.match(referenceRegex(config)) ?? [])];
+  const re = referenceRegex(config);
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    if (line.length <= WINDOW + MAX_ID_LENGTH + 1) {
+      for (const m of line.matchAll(re)) if (m[0].length <= MAX_ID_LENGTH) out.add(m[0]);
+      continue;
+    }
+    for (let start = 0; start < line.length; start += WINDOW) {
+      const from = Math.max(0, start - 1);
+      const end = Math.min(line.length, start + WINDOW + MAX_ID_LENGTH + 1);
+      const chunk = line.slice(from, end);
+      re.lastIndex = start - from;
+      for (let m = re.exec(chunk); m; m = re.exec(chunk)) {
+        if (from + m.index >= start + WINDOW) break; // the next window's
+        if (m[0].length === 0) re.lastIndex++;
+        else if (m[0].length <= MAX_ID_LENGTH && (end === line.length || m.index + m[0].length < chunk.length)) out.add(m[0]);
+      }
+    }
+  }
+  re.lastIndex = 0;
+  return [...out];
 }
 
 /** The leading letters of an id (`AUTH` of `AUTH-12`, `OPR` of `OPR-H-0032`): used to tell real ids from `UTF-8`. */
@@ -94,7 +114,8 @@ export function idTemplate(config: SortieConfig, prefix: string): IdTemplate {
         .replace(/\{n(?::(\d+))?\}/, (_m, w: string | undefined) => String(n).padStart(w ? Number(w) : 0, '0')),
     numberOf: (id) => {
       const m = numberRe.exec(id);
-      return m?.[1] ? Number(m[1]) : undefined;
+      // A number too long to be exact (a 200-digit id) is not one sortie allocates after.
+      return m?.[1] && m[1].length <= MAX_ID_DIGITS ? Number(m[1]) : undefined;
     },
   };
 }

@@ -2,7 +2,7 @@ import type matterType from 'gray-matter';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
-import { idRegex } from './ids.js';
+import { MAX_ID_DIGITS, MAX_ID_LENGTH, idRegex } from './ids.js';
 import { isStatus, parsePriority, type Priority, type Status } from './status.js';
 
 export interface Task {
@@ -22,12 +22,39 @@ export interface TaskWithBody extends Task {
   data: Record<string, unknown>;
 }
 
-// gray-matter (and js-yaml under it) is loaded on first use: a hook whose task index is up to
-// date never parses a file, so it should not pay for the parser either.
+// gray-matter and js-yaml are loaded on first use: a hook whose task index is up to date never
+// parses a file, so it should not pay for the parser either.
 let matterFn: typeof matterType | undefined;
 function matter(text: string, opts: unknown): matterType.GrayMatterFile<string> {
   matterFn ??= createRequire(import.meta.url)('gray-matter') as typeof matterType;
   return matterFn(text, opts as Parameters<typeof matterType>[1]);
+}
+
+/**
+ * A task file is untrusted data with a cost limit. The whole file is at most MAX_TASK_BYTES and
+ * its front matter at most MAX_FRONT_MATTER_BYTES, and the front matter may not use YAML anchors
+ * or aliases (`&a`, `*a`): task files never need them, and they are how a 15-line "billion laughs"
+ * file took 16 s and 1.5 GB to reject. With no alias, parsing is linear in the (bounded) size.
+ * YAML is read by js-yaml 4 (sortie's own dependency, the version cosmiconfig already brings), whose
+ * parse listener sees every node: the first node after an anchor was defined stops the parse,
+ * before any alias to it can be read.
+ */
+export const MAX_TASK_BYTES = 1 << 20;
+export const MAX_FRONT_MATTER_BYTES = 64 * 1024;
+
+interface YamlState {
+  anchorMap: Record<string, unknown>;
+}
+let yamlLoad: ((text: string, o: { listener: (event: string, state: YamlState) => void }) => unknown) | undefined;
+
+function refuseAnchors(_event: string, state: YamlState): void {
+  for (const _name in state.anchorMap) throw new Error('anchors and aliases (&name, *name) are not allowed in task files');
+}
+
+function parseYaml(text: string): unknown {
+  if (text.length > MAX_FRONT_MATTER_BYTES) throw new Error(`the front matter is larger than ${MAX_FRONT_MATTER_BYTES / 1024} KiB`);
+  yamlLoad ??= (createRequire(import.meta.url)('js-yaml') as { load: NonNullable<typeof yamlLoad> }).load;
+  return yamlLoad(text, { listener: refuseAnchors }) ?? {};
 }
 
 export class TaskParseError extends Error {
@@ -52,6 +79,12 @@ const refuse = (lang: string) => () => {
 export const MATTER_OPTIONS = {
   language: 'yaml',
   engines: {
+    yaml: {
+      parse: parseYaml,
+      stringify: () => {
+        throw new Error('sortie writes task files itself, never through gray-matter');
+      },
+    },
     js: refuse('js'),
     javascript: refuse('javascript'),
     coffee: refuse('coffee'),
@@ -61,6 +94,7 @@ export const MATTER_OPTIONS = {
 };
 
 export function parseTask(text: string, path: string, config: SortieConfig): TaskWithBody {
+  if (text.length > MAX_TASK_BYTES) throw new TaskParseError(path, `the file is larger than ${MAX_TASK_BYTES >> 20} MiB`, undefined);
   const fm = /^---([^\n]*)\n/.exec(text);
   if (!fm) throw new TaskParseError(path, 'no front matter (the file must start with a --- line)', 1);
   const lang = (fm[1] ?? '').trim().toLowerCase();
@@ -79,7 +113,9 @@ export function parseTask(text: string, path: string, config: SortieConfig): Tas
   const data = (parsed.data ?? {}) as Record<string, unknown>;
   const file = basename(path);
   const id = data.id === undefined ? file.replace(/(\.md)$/, '').split(/[ _]/)[0] ?? '' : String(data.id);
+  if (id.length > MAX_ID_LENGTH) throw new TaskParseError(path, `id is longer than ${MAX_ID_LENGTH} characters`, lineOf(text, 'id'));
   if (!idRegex(config).test(id)) throw new TaskParseError(path, `id "${id}" does not match the task id pattern ${config.tasks.idPattern}`, lineOf(text, 'id'));
+  if (new RegExp(`\\d{${MAX_ID_DIGITS + 1}}`).test(id)) throw new TaskParseError(path, `the number in id "${id}" has more than ${MAX_ID_DIGITS} digits`, lineOf(text, 'id'));
   if (!(file === `${id}.md` || file.startsWith(`${id}-`) || file.startsWith(`${id}_`) || file.startsWith(`${id} `))) {
     throw new TaskParseError(path, `file name must start with the task id "${id}"`, lineOf(text, 'id'));
   }

@@ -5,8 +5,9 @@ import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
-import { TaskParseError, parseTask, type Task } from './parse.js';
+import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task } from './parse.js';
 import { priorityRank } from './status.js';
+import { pendingIntents, settleIntents, type Settled } from './intent.js';
 
 export interface SyncProblem {
   path: string;
@@ -21,6 +22,8 @@ export interface SyncResult {
   problems: SyncProblem[];
   /** True when the directory's own mtime showed nothing changed and no file was looked at. */
   skipped: boolean;
+  /** Status changes a crash left half done, settled before the sync (tasks/intent.ts). */
+  repaired: Settled[];
 }
 
 interface Known {
@@ -36,7 +39,9 @@ interface Known {
  * CLI command, post-checkout).
  */
 export function syncTasks(db: Database, dir: string, config: SortieConfig, now: Date, opts: { quick?: boolean } = {}): SyncResult {
-  const result: SyncResult = { scanned: 0, read: 0, removed: 0, problems: [], skipped: false };
+  const result: SyncResult = { scanned: 0, read: 0, removed: 0, problems: [], skipped: false, repaired: [] };
+  // Before the files are read: a task file a crash left changed is put back first.
+  if (pendingIntents(db).length) result.repaired = write(db, () => settleIntents(db));
   const metaKey = `sync:${dir}`;
   let dirStat;
   try {
@@ -80,6 +85,8 @@ export function syncTasks(db: Database, dir: string, config: SortieConfig, now: 
   const parsed: { task?: Task; error?: SyncProblem; size: number; mtime: number; path: string }[] = [];
   for (const c of changed) {
     try {
+      // Not even read when it is too large to be a task (parse.ts: the cost limit).
+      if (c.size > MAX_TASK_BYTES) throw new TaskParseError(c.path, `the file is larger than ${MAX_TASK_BYTES >> 20} MiB`, undefined);
       const task = parseTask(readFileSync(c.path, 'utf8'), c.path, config);
       parsed.push({ task, size: c.size, mtime: c.mtime, path: c.path });
     } catch (e) {

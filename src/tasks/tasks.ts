@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
@@ -7,12 +7,14 @@ import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import type { SortieConfig } from '../config/types.js';
-import { writeFileAtomic } from '../files.js';
+import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../files.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
 import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
-import { TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
+import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { PRIORITY_LETTER, TERMINAL, assertTransition, canTransition, isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
+import { clearIntent, recordIntent, settleIntents } from './intent.js';
+import { testSeam } from '../seam.js';
 
 /**
  * What the task functions work on: the database, the config and the task files' folder. The world
@@ -68,6 +70,7 @@ export function readTask(w: TaskWorld, id: string): TaskWithBody {
   }
   let task: TaskWithBody;
   try {
+    if (statSync(path).size > MAX_TASK_BYTES) throw new TaskParseError(path, `the file is larger than ${MAX_TASK_BYTES >> 20} MiB`, undefined);
     task = parseTask(readFileSync(path, 'utf8'), path, w.config);
   } catch (e) {
     if (!(e instanceof TaskParseError)) throw e;
@@ -124,11 +127,18 @@ export function claimsOf(db: Database, missionId: number): { task_id: string; cl
   }[];
 }
 
-/** Writes a new status into the task file (in place, minimal diff) and refreshes its index row. */
+/**
+ * Writes a new status into the task file (in place, minimal diff) and refreshes its index row.
+ * Called inside withTaskLocked's transaction: the intent recorded first lets the next process
+ * undo the file write if the transaction never commits (tasks/intent.ts).
+ */
 function writeStatus(w: TaskWorld, task: TaskWithBody, to: Status, now: Date): Task {
   if (task.status === to) return task;
   const text = readFileSync(task.path, 'utf8');
-  writeFileAtomic(task.path, setFrontMatterKey(text, 'status', to));
+  const after = setFrontMatterKey(text, 'status', to);
+  recordIntent(w.db, { task: task.id, path: task.path, before: text, after });
+  writeFileAtomic(task.path, after);
+  testSeam('task-file-written');
   const next = { ...task, status: to };
   indexTaskFile(w.db, next, now);
   return next;
@@ -164,7 +174,7 @@ export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: C
   if (!/^[A-Za-z][A-Za-z0-9]*$/.test(prefix) || !/^[A-Za-z][A-Za-z0-9]*$/.test(role)) {
     throw new SortieError('USAGE', `prefix and role must be letters and digits, got "${prefix}" / "${role}"`);
   }
-  mkdirSync(w.tasksDir, { recursive: true });
+  mkdirSync(w.tasksDir, { recursive: true, mode: DIR_MODE });
   return write(w.db, () => {
     const ids = idTemplate(w.config, prefix);
     for (let n = highestTaskNumber(w, ids) + 1; ; n++) {
@@ -249,7 +259,7 @@ function taskFileText(t: TaskFileFields): string {
 export function writeTaskFile(dir: string, t: TaskFileFields): string | undefined {
   const path = join(dir, `${t.id}-${slug(t.title) || 'task'}.md`);
   try {
-    writeFileSync(path, taskFileText(t), { flag: 'wx' });
+    writeFileSync(path, taskFileText(t), { flag: 'wx', mode: FILE_MODE });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw e;
@@ -276,7 +286,25 @@ export interface Locked {
 export function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
   assertTaskId(id, w.config);
   const at = iso(now);
-  return write(w.db, () => fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at }));
+  let out: T;
+  try {
+    out = write(w.db, () => {
+      // A change to this task that a crash left half done is settled first (tasks/intent.ts).
+      settleIntents(w.db, id);
+      return fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at });
+    });
+  } catch (e) {
+    // Rolled back after the file was written (an error, not a kill): put the file back now.
+    try {
+      write(w.db, () => settleIntents(w.db, id));
+    } catch {
+      // the next sortie process does it
+    }
+    throw e;
+  }
+  testSeam('task-committed');
+  clearIntent(w.db, id);
+  return out;
 }
 
 /**
@@ -341,23 +369,37 @@ export function startable(db: Database, limit: number): NextPick[] {
  */
 export function claimNext(w: TaskWorld, actor: MissionRow, now: Date): (ClaimResult & { kind: NextPick['kind'] }) | undefined {
   const at = iso(now);
-  return write(w.db, () => {
-    // A handful of candidates: one whose file no longer agrees with the index (edited by hand,
-    // unreadable) is skipped rather than failing the pick.
-    for (const pick of startable(w.db, 20)) {
-      let task: TaskWithBody;
-      try {
-        task = readTask(w, pick.task.id);
-      } catch (e) {
-        if (e instanceof SortieError && (e.code === 'TASK_PARSE' || e.code === 'TASK_NOT_FOUND')) continue;
-        throw e;
+  let out: (ClaimResult & { kind: NextPick['kind'] }) | undefined;
+  try {
+    out = write(w.db, () => {
+      // Whatever a crash left half done is settled before the files are read (tasks/intent.ts).
+      settleIntents(w.db);
+      // A handful of candidates: one whose file no longer agrees with the index (edited by hand,
+      // unreadable) is skipped rather than failing the pick.
+      for (const pick of startable(w.db, 20)) {
+        let task: TaskWithBody;
+        try {
+          task = readTask(w, pick.task.id);
+        } catch (e) {
+          if (e instanceof SortieError && (e.code === 'TASK_PARSE' || e.code === 'TASK_NOT_FOUND')) continue;
+          throw e;
+        }
+        const held = liveClaim(w.db, task.id);
+        if (held || TERMINAL.has(task.status) || !canTransition(task.status, 'UNDERWAY')) continue;
+        return { ...claimLocked(w, actor, { task, held, now, at }, {}), kind: pick.kind };
       }
-      const held = liveClaim(w.db, task.id);
-      if (held || TERMINAL.has(task.status) || !canTransition(task.status, 'UNDERWAY')) continue;
-      return { ...claimLocked(w, actor, { task, held, now, at }, {}), kind: pick.kind };
+      return undefined;
+    });
+  } catch (e) {
+    try {
+      write(w.db, () => settleIntents(w.db));
+    } catch {
+      // the next sortie process does it
     }
-    return undefined;
-  });
+    throw e;
+  }
+  if (out) clearIntent(w.db, out.task.id);
+  return out;
 }
 
 export type StatusVerb = 'done' | 'abort' | 'block' | 'pause' | 'review' | 'release' | 'handoff';
@@ -377,6 +419,8 @@ const ENDS_CLAIM: ReadonlySet<StatusVerb> = new Set(['done', 'abort', 'block', '
 
 export interface ChangeResult {
   task: Task;
+  /** The task had that status already and nothing changed (no write, no history row). */
+  already: boolean;
   released: boolean;
   forced: boolean;
   previousHolder: string | undefined;
@@ -427,7 +471,8 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
       if (target !== task.status) {
         record(w.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
       }
-      return { task: next, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
+      const already = verb !== 'handoff' && verb !== 'release' && target === task.status && !released;
+      return { task: next, already, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
   });
 }
 

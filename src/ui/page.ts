@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { forScriptJson } from '../text.js';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,14 +31,8 @@ export function serverPage(a: PageAssets): string {
   return a.html.replace(HEAD, '<link rel="stylesheet" href="app.css">').replace(BODY, '<script src="app.js"></script>');
 }
 
-/**
- * JSON that can sit inside a <script> element: `<`, `>` and `&` are escaped so no string in the
- * data (a task title of `</script><script>...`) can end the element, and U+2028/2029 so it stays
- * one JavaScript-safe literal.
- */
-export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+/** JSON that can sit inside a <script> element: the text sink of text.ts. */
+export const scriptJson = forScriptJson;
 
 const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 

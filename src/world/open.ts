@@ -4,11 +4,16 @@ import type { SortieConfig } from '../config/types.js';
 import type { Ctx } from '../ctx.js';
 import { requireRepo, type Repo } from '../git.js';
 import { catchUp } from '../missions/catch-up.js';
-import { closeUnlessExiting, openDb, type Database } from '../store/open.js';
+import { canWriteDb, closeUnlessExiting, openDb, type Database } from '../store/open.js';
+import { cannotWrite, environmentError } from '../env-errors.js';
+import { deadlineOf, isBusy, within } from '../store/write.js';
+import type { Deadline } from '../deadline.js';
+import { errorMessage } from '../errors.js';
 import { syncTasks, type SyncResult } from '../tasks/sync.js';
 import type { TaskWorld } from '../tasks/tasks.js';
 import { mark } from '../trace.js';
 import { locate, optedIn, type Create } from './locate.js';
+import { worldMessages } from './messages.js';
 
 /** Everything a command or a hook works on, opened by openWorld. */
 export interface World extends TaskWorld {
@@ -22,6 +27,13 @@ export interface World extends TaskWorld {
   journalDir: string;
   /** What the opening sync found (undefined when it did not sync). */
   synced: SyncResult | undefined;
+  /**
+   * Why the task index and the queue were not brought up to date, when a refresh that was allowed
+   * to skip (Refresh.skipWhenBusy) met a locked or read-only database: what is read may be behind.
+   */
+  stale: string | undefined;
+  /** Opened read-only (OpenOptions.access `read` on a database this process cannot write). */
+  readOnly: boolean;
   /** Closes the connection (a hook process leaves it to its exit: see closeUnlessExiting). */
   close(): void;
 }
@@ -36,18 +48,35 @@ export interface Refresh {
   sync?: Sync;
   /** Apply what the database-free hooks queued (commits, ended sessions, heartbeats). */
   catchUp?: boolean;
+  /**
+   * A locked database makes the refresh give up after this many milliseconds instead of failing:
+   * the task index and the queue are left for the next process, and World.stale says why. For
+   * hooks under a deadline, whose own write matters more than catching up on others'.
+   */
+  skipWhenBusy?: number;
 }
 
 export interface OpenOptions extends Refresh {
   /** Whether the database may be created here (the opt-in policy: world/locate.ts). */
   create: Create;
-  /** SQLite busy_timeout for this connection (default 5000). */
+  /** The longest one wait on the database lock may take (SQLite's busy_timeout; default 5000). */
   busyMs?: number;
+  /** When a hook must be done: every wait on the database ends by then (store/write.ts). */
+  deadline?: Deadline | undefined;
   /** Apply pending migrations (default true; doctor inspects the schema as it is). */
   migrate?: boolean;
   /** A config already loaded (init writes one; doctor and the guard load it first to report on it). */
   config?: LoadedConfig;
+  /**
+   * `read`: the caller only reads (status, task list, log...). A database this process cannot
+   * write is then opened read-only, the refresh is skipped and World.stale says so; a locked one
+   * is waited for at most READ_WAIT_MS before reading what is there. Default `write`.
+   */
+  access?: 'read' | 'write';
 }
+
+/** How long a reading command waits on a locked database to catch up before it reads what is there. */
+const READ_WAIT_MS = 2000;
 
 export type WorldCtx = Pick<Ctx, 'cwd' | 'env' | 'now'>;
 
@@ -64,7 +93,8 @@ export async function openWorld(ctx: WorldCtx, o: OpenOptions): Promise<World | 
   const loaded = o.config ?? (await loadConfig(at.repo?.root ?? ctx.cwd));
   mark('config');
   if (o.create === 'if-opted-in' && !optedIn(at, ctx.env, loaded.file)) return undefined;
-  const db = openDb(at.dbFile, { busyTimeoutMs: o.busyMs, migrate: o.migrate });
+  const readOnly = o.access === 'read' && at.exists && !canWriteDb(at.dbFile);
+  const db = openDb(at.dbFile, { busyTimeoutMs: o.busyMs, migrate: o.migrate, deadline: o.deadline, readonly: readOnly });
   const repo = at.repo ?? { root: ctx.cwd, gitDir: ctx.cwd, commonDir: ctx.cwd };
   const { config } = loaded;
   const w: World = {
@@ -76,11 +106,13 @@ export async function openWorld(ctx: WorldCtx, o: OpenOptions): Promise<World | 
     tasksDir: isAbsolute(config.tasks.dir) ? config.tasks.dir : resolve(repo.root, config.tasks.dir),
     journalDir: isAbsolute(config.missions.journalDir) ? config.missions.journalDir : join(repo.root, config.missions.journalDir),
     synced: undefined,
+    stale: readOnly ? worldMessages.readOnly(at.dbFile) : undefined,
+    readOnly,
     close: () => closeUnlessExiting(db),
   };
   mark('opened');
   try {
-    w.synced = refresh(w, o, ctx);
+    if (!readOnly) w.synced = refresh(w, o.access === 'read' ? { skipWhenBusy: READ_WAIT_MS, ...o } : o, ctx);
   } catch (e) {
     w.close();
     throw e;
@@ -95,8 +127,21 @@ export async function openWorld(ctx: WorldCtx, o: OpenOptions): Promise<World | 
  */
 export function refresh(w: World, o: Refresh, ctx: Pick<Ctx, 'env' | 'now'>): SyncResult | undefined {
   const now = ctx.now();
-  const synced = o.sync && o.sync !== 'none' ? syncTasks(w.db, w.tasksDir, w.config, now, { quick: o.sync === 'quick' }) : undefined;
-  if (o.catchUp) catchUp(w.db, w.dbFile, w.repo, w.config, ctx.env, now);
+  const run = (): SyncResult | undefined => {
+    const synced = o.sync && o.sync !== 'none' ? syncTasks(w.db, w.tasksDir, w.config, now, { quick: o.sync === 'quick' }) : undefined;
+    if (o.catchUp) catchUp(w.db, w.dbFile, w.repo, w.config, ctx.env, now);
+    return synced;
+  };
+  let synced: SyncResult | undefined;
+  if (o.skipWhenBusy === undefined) synced = run();
+  else {
+    try {
+      synced = within(w.db, deadlineOf(w.db).within({ maxMs: o.skipWhenBusy }), run);
+    } catch (e) {
+      if (!isBusy(e) && !cannotWrite(e)) throw e;
+      w.stale = worldMessages.notRefreshed(errorMessage(environmentError(e, w.dbFile) ?? e));
+    }
+  }
   if (synced || o.catchUp) mark('synced');
   return synced;
 }

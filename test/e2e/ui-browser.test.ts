@@ -56,7 +56,7 @@ describe.runIf(runnable)('sortie ui in Chromium', () => {
         encoding: 'utf8',
       });
       expect(r.status, r.stderr).toBe(0);
-      const id = Number(/SORTIE_MISSION=(\d+)/.exec(readFileSync(envFile, 'utf8'))?.[1]);
+      const id = Number(/SORTIE_MISSION='?(\d+)/.exec(readFileSync(envFile, 'utf8'))?.[1]);
       expect(id).toBeGreaterThan(0);
       const codename = inspect(dbOf(repo), (d) => d.prepare('SELECT codename FROM missions WHERE id = ?').pluck().get(id)) as string;
       return { id, codename, sid, env: { SORTIE_MISSION: String(id), CLAUDE_CODE_SESSION_ID: sid } };

@@ -67,7 +67,7 @@ export function startAgent(repo: TempRepo, sid: string, cwd = repo.dir): Agent {
     });
     if (r.status !== 0) throw new Error(`SessionStart failed: ${r.stderr}`);
     const exported = readFileSync(envFile, 'utf8');
-    const id = Number(/SORTIE_MISSION=(\d+)/.exec(exported)?.[1]);
+    const id = Number(/SORTIE_MISSION='?(\d+)/.exec(exported)?.[1]);
     if (!id) throw new Error(`no SORTIE_MISSION exported: ${exported}\n${r.stdout}\n${r.stderr}`);
     const codename = inspect(dbOf(repo), (d) => d.prepare('SELECT codename FROM missions WHERE id = ?').pluck().get(id)) as string;
     return { sid, id, codename, env, missionEnv: { CLAUDECODE: '1', CLAUDE_CODE_CHILD_SESSION: '1', SORTIE_MISSION: String(id) } };

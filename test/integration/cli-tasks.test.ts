@@ -98,7 +98,7 @@ describe('sortie task', () => {
     expect(r.json().error.code).toBe('NOT_HOLDER');
     expect(repo.sortie(['task', 'release', 'TASK-2']).code).toBe(1); // nobody holds it
     const review = repo.sortie(['task', 'review', 'TASK-1', '--json'], asAgent);
-    expect(review.json()).toMatchObject({ task: { id: 'TASK-1', status: 'REVIEW' }, released: false, forced: false, previousHolder: null });
+    expect(review.json()).toMatchObject({ task: { id: 'TASK-1', status: 'REVIEW' }, already: false, released: false, forced: false, previousHolder: null });
     expect(liveClaims()).toEqual([{ task_id: 'TASK-1', mission_id: agent.id }]);
     const forced = repo.sortie(['task', 'release', 'TASK-1', '--force', '--json']);
     expect(forced.code).toBe(0);

@@ -156,7 +156,9 @@ function expectQuietFailure(run: HookRun): void {
 }
 
 /** SessionStart puts a machine-local `sortie` shim on the agent's PATH, once per env file. */
-const shimLine = (repoDir: string) => `export PATH="${join(repoDir, '.git', 'sortie', 'bin')}:$PATH"`;
+const shimLine = (repoDir: string) => `export PATH='${join(repoDir, '.git', 'sortie', 'bin')}':"$PATH"`;
+/** What SessionStart exports for a session and its mission, each value quoted for the shell. */
+const exported = (session: string, mission: number) => `export SORTIE_SESSION='${session}'\nexport SORTIE_MISSION='${mission}'`;
 
 describe('SessionStart', () => {
   for (const source of ['startup', 'fork'] as const) {
@@ -175,7 +177,7 @@ describe('SessionStart', () => {
         ended_at: null,
         end_reason: null,
       });
-      expect(readFileSync(fx.envFile, 'utf8')).toBe(`export OTHER=1\nexport SORTIE_MISSION=${m.id}\n${shimLine(fx.repo.dir)}\n`);
+      expect(readFileSync(fx.envFile, 'utf8')).toBe(`export OTHER=1\n${exported(`sess-${source}`, m.id)}\n${shimLine(fx.repo.dir)}\n`);
       // The shim on that PATH runs this very sortie.
       const shim = spawnSync(join(fx.repo.dir, '.git', 'sortie', 'bin', 'sortie'), ['--version'], { encoding: 'utf8' });
       expect(shim.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
@@ -195,7 +197,7 @@ describe('SessionStart', () => {
     const b = fx.start('dup');
     expect(b.mission.id).toBe(a.mission.id);
     expect(inspect(fx.db, (d) => d.prepare('SELECT COUNT(*) FROM missions WHERE session_id = ?').pluck().get('dup'))).toBe(1);
-    expect(readFileSync(fx.envFile, 'utf8')).toBe(`export SORTIE_MISSION=${a.mission.id}\n${shimLine(fx.repo.dir)}\n`);
+    expect(readFileSync(fx.envFile, 'utf8')).toBe(`${exported('dup', a.mission.id)}\n${shimLine(fx.repo.dir)}\n`);
   });
 
   test('resume reopens the mission of that session id, and its context is deterministic', () => {
@@ -357,7 +359,7 @@ describe('SessionStart', () => {
     expect(liveClaim(fx.db, 'TASK-1')?.mission_id).toBe(next.id);
     expect(liveClaim(fx.db, 'TASK-3')?.mission_id).toBe(next.id);
     expect(context).toContain(`Inherited from ${old.codename} (before /clear): TASK-1, TASK-3.`);
-    expect(readFileSync(fx.envFile, 'utf8')).toBe(`export SORTIE_MISSION=${old.id}\n${shimLine(fx.repo.dir)}\nexport SORTIE_MISSION=${next.id}\n`);
+    expect(readFileSync(fx.envFile, 'utf8')).toBe(`${exported('before-clear', old.id)}\n${shimLine(fx.repo.dir)}\n${exported('after-clear', next.id)}\n`);
   });
 
   test('clear: SessionStart(clear) arriving before SessionEnd(clear) closes the old mission and takes its claims', () => {
@@ -649,7 +651,12 @@ describe('failures never break the agent and lose nothing', () => {
     for (const [event, extra] of events) {
       const run = fx.hook(event, { session_id: 'corrupt', cwd: fx.repo.dir, hook_event_name: event, ...extra });
       expectQuietFailure(run);
-      expect(run.stdout).toBe('');
+      if (event === 'SessionStart') {
+        // The agent is told in one line why it has no context, and what shows the fix.
+        const context = JSON.parse(run.stdout).hookSpecificOutput.additionalContext as string;
+        expect(context).toMatch(/^sortie: no context this time: .*not a valid SQLite database.*sortie doctor/);
+        expect(context).not.toContain('\n');
+      } else expect(run.stdout).toBe('');
       if (run.stderr) expect(run.stderr).toMatch(/^sortie: \w+ hook failed: .*not a (valid SQLite )?database.*; the agent continues\n$/);
     }
     expect(readFileSync(fx.db).equals(bytes)).toBe(true);

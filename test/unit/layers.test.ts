@@ -12,7 +12,7 @@ import { ROOT } from '../helpers/repo.js';
 const LAYERS = ['base', 'config', 'store', 'domain', 'world', 'adapters', 'handlers', 'entries'] as const;
 type Layer = (typeof LAYERS)[number];
 
-const BASE = ['errors.ts', 'text.ts', 'time.ts', 'trace.ts', 'lazy.ts', 'package-root.ts', 'version.ts', 'files.ts', 'git.ts', 'ctx.ts', 'ui.ts'];
+const BASE = ['errors.ts', 'env-errors.ts', 'deadline.ts', 'seam.ts', 'text.ts', 'time.ts', 'trace.ts', 'lazy.ts', 'package-root.ts', 'version.ts', 'files.ts', 'git.ts', 'ctx.ts', 'ui.ts'];
 const ENTRIES = ['cli.ts', 'hook.ts', 'hook-light.ts', 'index.ts'];
 const FOLDERS: Record<string, Layer> = {
   config: 'config',

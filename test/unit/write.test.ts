@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openDb } from '../../dist/store/open.js';
-import { read, retryBusy, write } from '../../dist/store/write.js';
+import { bindWaits, read, retryBusy, within, write } from '../../dist/store/write.js';
+import { Deadline } from '../../dist/deadline.js';
 import { SortieError } from '../../dist/errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sortie-write-'));
@@ -75,11 +76,14 @@ describe('write', () => {
 });
 
 describe('retryBusy', () => {
+  const db = fresh();
+  afterAll(() => db.close());
+
   test('retries SQLITE_BUSY at most 8 times, then says DB_BUSY with a hint', () => {
     let attempts = 0;
     let e: unknown;
     try {
-      retryBusy(() => {
+      retryBusy(db, () => {
         attempts++;
         throw busy();
       });
@@ -95,6 +99,7 @@ describe('retryBusy', () => {
     let attempts = 0;
     expect(() =>
       retryBusy(
+        db,
         () => {
           attempts++;
           throw busy();
@@ -108,7 +113,7 @@ describe('retryBusy', () => {
   test('other errors are not retried', () => {
     let attempts = 0;
     expect(() =>
-      retryBusy(() => {
+      retryBusy(db, () => {
         attempts++;
         throw new Error('no such table');
       }),
@@ -119,12 +124,50 @@ describe('retryBusy', () => {
   test('succeeds as soon as an attempt does', () => {
     let attempts = 0;
     expect(
-      retryBusy(() => {
+      retryBusy(db, () => {
         if (++attempts < 3) throw busy();
         return 'ok';
       }),
     ).toBe('ok');
     expect(attempts).toBe(3);
+  });
+});
+
+describe('a deadline bound to the connection', () => {
+  test('shortens every wait on the lock to what is left, and ends the retries there', () => {
+    const db = openDb(join(tmp, `db-${++n}`, 'sortie.db'), { busyTimeoutMs: 5000, deadline: Deadline.in(60_000) });
+    try {
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+      bindWaits(db, { attemptMs: 5000, deadline: Deadline.in(300) });
+      expect(db.pragma('busy_timeout', { simple: true })).toBeLessThanOrEqual(300);
+      // Past the deadline: one attempt that does not wait at all, then DB_BUSY.
+      bindWaits(db, { attemptMs: 5000, deadline: Deadline.in(0) });
+      let attempts = 0;
+      expect(() =>
+        retryBusy(db, () => {
+          attempts++;
+          throw busy();
+        }),
+      ).toThrow(/stayed locked/);
+      expect(attempts).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+
+  test('within() narrows it for a step, and puts it back after', () => {
+    const db = openDb(join(tmp, `db-${++n}`, 'sortie.db'), { busyTimeoutMs: 2000, deadline: Deadline.in(60_000) });
+    try {
+      const inside = within(db, Deadline.in(100), () => db.pragma('busy_timeout', { simple: true }) as number);
+      expect(inside).toBeLessThanOrEqual(100);
+      expect(db.pragma('busy_timeout', { simple: true })).toBe(2000);
+      // A narrower step cannot widen the bound deadline.
+      bindWaits(db, { attemptMs: 2000, deadline: Deadline.in(50) });
+      expect(within(db, Deadline.in(60_000), () => db.pragma('busy_timeout', { simple: true }) as number)).toBeLessThanOrEqual(50);
+    } finally {
+      db.close();
+    }
   });
 });
 
