@@ -1,5 +1,8 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+
+const req = createRequire(import.meta.url);
 
 /** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {
@@ -25,4 +28,16 @@ export function writeNewFile(path: string, text: string): void {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     writeFileAtomic(path, text, { fsync: false });
   }
+}
+
+/**
+ * The id git gives this content as a blob (`git hash-object`): SHA-1 of `blob <size>\0<bytes>`.
+ * Task files read from a worktree and from a branch's tree then share one key, so a content seen
+ * before is recognised wherever it shows up again. node:crypto is loaded on first use.
+ */
+export function gitBlobId(content: Buffer): string {
+  const h = (req('node:crypto') as typeof import('node:crypto')).createHash('sha1');
+  h.update(`blob ${content.length}\0`);
+  h.update(content);
+  return h.digest('hex');
 }
