@@ -15,6 +15,8 @@ export type ActivityKind =
   | 'task.handoff'
   | 'task.status'
   | 'task.inherited'
+  | 'task.reopened'
+  | 'task.renumbered'
   | 'commit.recorded'
   | 'commit.blocked'
   | 'commit.warned';
