@@ -1,7 +1,9 @@
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { liveMissions } from '../missions/missions.js';
-import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
+import { claimsOf, countByStatus, readyTasks, taskRow, waitingTasks } from '../tasks/tasks.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
+import type { Task } from '../tasks/parse.js';
 import { ago } from '../time.js';
 import { clean, colors, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -16,6 +18,16 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     const waiting = waitingTasks(ws.db);
     const ready = readyTasks(ws.db, 10);
     const counts = countByStatus(ws.db);
+    // Where a task's state comes from, when it is not this checkout's own file.
+    const originOf = (t: Task) => {
+      const row = taskRow(ws.db, t.id);
+      return row ? originFor(ws.db, row, ws.tasksDir) : undefined;
+    };
+    const here = branchHere(ws.db, ws.tasksDir);
+    const where = (t: Task) => {
+      const o = originOf(t);
+      return o ? `  ${describeOrigin(o, here)}` : '';
+    };
     if (o.json) {
       printJson(ctx, {
         missions: missions.map(({ m, holds }) => ({
@@ -28,8 +40,8 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
           lastSeenAt: m.last_seen_at,
           holds: holds.map((h) => ({ task: h.task_id, since: h.claimed_at })),
         })),
-        waiting: waiting.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
-        ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority })),
+        waiting: waiting.map((t) => ({ id: t.id, title: t.title, priority: t.priority, origin: originOf(t) })),
+        ready: ready.map((t) => ({ id: t.id, title: t.title, priority: t.priority, origin: originOf(t) })),
         counts,
         problems: sync.problems.map((x) => ({ ...x, path: relative(ws.repo.root, x.path) })),
       });
@@ -45,10 +57,10 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     }
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
-    for (const t of waiting) print(ctx, `  ${c.yellow(t.id)}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+    for (const t of waiting) print(ctx, `  ${c.yellow(t.id)}  ${clean(t.title, 70)}  ${c.dim(t.priority)}${c.dim(clean(where(t), 80))}`);
     print(ctx, `\n${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (ready.length === 0) print(ctx, c.dim('  none'));
-    for (const t of ready) print(ctx, `  ${t.id}  ${clean(t.title, 70)}  ${c.dim(t.priority)}`);
+    for (const t of ready) print(ctx, `  ${t.id}  ${clean(t.title, 70)}  ${c.dim(t.priority)}${c.dim(clean(where(t), 80))}`);
     const summary = Object.entries(counts)
       .map(([s, n]) => `${s} ${n}`)
       .join(' · ');

@@ -5,7 +5,8 @@ import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
+import { changeTask, claimTask, createTask, listTasks, liveClaim, ownTaskFile, readTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
@@ -58,9 +59,9 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
       throw new SortieError('USAGE', m.message, { hint: m.hint });
     }
     const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
-    const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label });
+    const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label }, ws.tasksDir);
     if (o.json) {
-      printJson(ctx, { tasks: tasks.map(({ path, ...t }) => ({ ...t, path: relative(ws.repo.root, path) })) });
+      printJson(ctx, { tasks: tasks.map(({ path, origin, ...t }) => ({ ...t, path: origin?.here === null ? path : relative(ws.repo.root, path), origin: origin ?? null })) });
       return 0;
     }
     const c = colors(ctx);
@@ -68,14 +69,17 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
       print(ctx, commandMessages.noTasks());
       return 0;
     }
+    const here = branchHere(ws.db, ws.tasksDir);
     const rows = tasks.map((t) => [
       c.bold(t.id),
       statusColor(c, t.status),
       t.priority,
       clean(t.title, 60),
       t.holder ? `${t.holder.codename} (${t.holder.agent})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
+      t.origin ? c.dim(clean(describeOrigin(t.origin, here), 60)) : '',
     ]);
-    print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER'].map((h) => c.dim(h)), ...rows]));
+    const anyOrigin = tasks.some((t) => t.origin);
+    print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER', ...(anyOrigin ? ['WHERE'] : [])].map((h) => c.dim(h)), ...rows.map((r) => (anyOrigin ? r : r.slice(0, 5)))]));
     return 0;
   });
 }
@@ -101,28 +105,46 @@ function statusColor(c: ReturnType<typeof colors>, s: Status): string {
 export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
     const id = o.id;
-    const task = readTask(ws, id);
+    // What the task is: this checkout's file; where it stands: the shared view.
+    const file = ownTaskFile(ws, id);
+    const task = file ? readTask(ws, id) : undefined;
+    const row = taskRow(ws.db, id);
+    if (!task && !row) readTask(ws, id); // not found: its error
     const held = liveClaim(ws.db, id);
     const history = queryActivity(ws.db, { taskId: id, limit: 50 });
     const holder = held ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, since: held.claimed_at } : null;
+    const origin = row ? originFor(ws.db, row, ws.tasksDir) : undefined;
+    const t = task ?? { ...rowToTaskish(row!), body: '' };
+    const status = row?.status ?? t.status;
     if (o.json) {
-      const { body, data: _d, path, ...rest } = task;
-      printJson(ctx, { task: { ...rest, path: relative(ws.repo.root, path), body }, holder, history: history.map(activityJson) });
+      const { body, path, ...rest } = t;
+      const { data: _d, ...fields } = rest as typeof rest & { data?: unknown };
+      printJson(ctx, {
+        task: { ...fields, status, path: file ? relative(ws.repo.root, path) : null, body },
+        origin: origin ?? null,
+        holder,
+        history: history.map(activityJson),
+      });
       return 0;
     }
     const c = colors(ctx);
-    print(ctx, `${c.bold(task.id)}  ${clean(task.title, 200)}`);
-    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${task.role}` : ''}${task.labels.length ? `  labels ${task.labels.join(', ')}` : ''}`);
-    if (task.dependsOn.length) print(ctx, `depends on ${task.dependsOn.join(', ')}`);
-    print(ctx, `held by ${holder ? `${holder.codename} (${holder.agent}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
-    print(ctx, c.dim(relative(ctx.cwd, task.path)));
-    if (task.body.trim()) print(ctx, `\n${clean(task.body.trim(), 4000)}`);
+    print(ctx, `${c.bold(t.id)}  ${clean(t.title, 200)}`);
+    const where = row ? stateText(ws, row).slice(status.length) : '';
+    print(ctx, `status ${statusColor(c, status)}${where ? c.yellow(where) : ''}  priority ${t.priority}${t.role ? `  role ${t.role}` : ''}${t.labels.length ? `  labels ${t.labels.join(', ')}` : ''}`);
+    if (t.dependsOn.length) print(ctx, `depends on ${t.dependsOn.join(', ')}`);
+    print(ctx, `held by ${holder ? `${holder.codename} (${holder.agent}, mission #${holder.mission}) since ${holder.since}` : status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
+    print(ctx, c.dim(file ? relative(ctx.cwd, file) : `not in this checkout (its file: ${clean(t.path, 200)} on ${row?.origin ?? 'another branch'})`));
+    if (t.body.trim()) print(ctx, `\n${clean(t.body.trim(), 4000)}`);
     if (history.length) {
       print(ctx, `\n${c.dim('history')}`);
       for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${clean(a.detail, 120)}` : ''}`);
     }
     return 0;
   });
+}
+
+function rowToTaskish(row: NonNullable<ReturnType<typeof taskRow>>) {
+  return { id: row.id, title: row.title, status: row.status, priority: row.priority, role: row.role ?? undefined, labels: JSON.parse(row.labels) as string[], dependsOn: JSON.parse(row.depends_on) as string[], created: row.created ?? undefined, path: row.path };
 }
 
 export function activityJson(a: ActivityRow): Record<string, unknown> {
@@ -135,8 +157,14 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
     const id = o.id;
     const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
-    if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, mission: { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent } });
-    else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
+    const mission = { id: actor.mission.id, codename: actor.mission.codename, agent: actor.mission.agent };
+    // `here: false`: the task's file is on another branch; `reopened: true`: a person's forced claim reopened it.
+    if (o.json) printJson(ctx, { claimed: r.task.id, already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}), mission });
+    else {
+      if (r.reopened) print(ctx, commandMessages.reopened(id, 'TODO'));
+      print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
+      if (!r.here && !r.already) print(ctx, commandMessages.claimedElsewhere(id, taskRow(ws.db, id)?.origin ?? undefined));
+    }
     return 0;
   });
 }
@@ -160,3 +188,4 @@ export function change(verb: StatusVerb) {
       return 0;
     });
 }
+

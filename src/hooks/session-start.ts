@@ -75,7 +75,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
       }
     }
     mark('journal');
-    const context = buildContext({ db, config, mission, source, reaped, inherited });
+    const context = buildContext({ db, config, mission, source, reaped, inherited, here: w.tasksDir });
     mark('context');
     return { mission, context, stdout: agent.startOutput(context) };
   } finally {
