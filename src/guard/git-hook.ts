@@ -111,7 +111,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   // A claim held by an agent that died is not a reason to block: reap first (one kill(pid, 0) per
   // live agent mission; this path runs only for commits that name a task).
   reapMissions(db, { now, staleAfter: config.missions.staleAfter, except: actor.mission?.id });
-  const checks = evaluate(db, config, actor, refs);
+  const checks = evaluate(db, config, actor, refs, w.tasksDir);
   const blocks = checks.filter((k) => k.verdict === 'block');
   const warns = checks.filter((k) => k.verdict === 'warn');
   const c = colors({ env: io.env, stdout: { isTTY: isTerminal(2) } });
@@ -171,7 +171,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   if (!branch) return;
   const ids = findIds(branch, config);
   if (ids.length === 0) return;
-  const checks = evaluate(db, config, actor, ids.map((id) => ({ id, source: 'branch' as const })));
+  const checks = evaluate(db, config, actor, ids.map((id) => ({ id, source: 'branch' as const })), w.tasksDir);
   for (const id of ids) io.stderr.write(guardMessages.branchState(id, checks.find((k) => k.id === id), actor.mission?.id));
 }
 
