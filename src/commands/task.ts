@@ -5,8 +5,9 @@ import { queryActivity, type ActivityRow } from '../activity.js';
 import { resolveActor } from '../missions/identity.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { changeTask, claimTask, createTask, listTasks, liveClaim, ownTaskFile, readTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
+import { changeTask, claimTask, createTask, listTasks, liveClaim, ownTaskFile, readTask, reopenTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
 import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
+import { renumberTask } from '../tasks/renumber.js';
 import { clean, colors, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
@@ -189,3 +190,28 @@ export function change(verb: StatusVerb) {
     });
 }
 
+/** `sortie task reopen`: a person reopens a closed task, wherever it was closed. */
+export async function reopen(o: OptionsOf<'task reopen'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now())!;
+    const r = reopenTask(ws, actor.mission, o.id, ctx.now(), { note: o.note });
+    if (o.json) printJson(ctx, { task: r.task.id, status: 'TODO', from: r.from, on: r.origin });
+    else print(ctx, commandMessages.reopened(o.id, 'TODO', r.from, r.origin ?? undefined));
+    return 0;
+  });
+}
+
+/** `sortie task renumber`: a new id for this checkout's task (its id names another task elsewhere). */
+export async function renumber(o: OptionsOf<'task renumber'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    const actor = resolveActor(ws.db, ctx.env, ctx.cwd, ctx.now());
+    const r = renumberTask(ws, actor?.mission, o.id, ctx.now(), { to: o.to });
+    const rel = (p: string) => relative(ctx.cwd, p) || p;
+    if (o.json) {
+      printJson(ctx, { from: r.from, to: r.to, path: relative(ws.repo.root, r.path), previousPath: relative(ws.repo.root, r.previousPath), rewritten: r.rewritten.map((p) => relative(ws.repo.root, p)), collidedWith: r.others });
+      return 0;
+    }
+    print(ctx, commandMessages.renumbered(colors(ctx), r.from, r.to, rel(r.path), r.rewritten.map(rel), r.others, relative(ctx.cwd, ws.tasksDir) || '.'));
+    return 0;
+  });
+}
