@@ -230,6 +230,8 @@ export const migrations: Migration[] = [
         ALTER TABLE tasks ADD COLUMN origin_source TEXT;
         ALTER TABLE tasks ADD COLUMN since TEXT;
         ALTER TABLE task_errors ADD COLUMN source TEXT;
+        -- tasks is no longer looked up by file: its rows are ids, their files are in task_files.
+        DROP INDEX tasks_path;
       `);
       // The old index was one folder's files (or, with worktrees, several folders' files written
       // over each other by id): each row becomes an observation of its own folder. Sizes and mtimes

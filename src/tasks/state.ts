@@ -1,4 +1,5 @@
 import type { Database } from '../store/open.js';
+import { prepared } from '../store/statements.js';
 import type { Status } from './status.js';
 
 export type StateEvent = 'created' | 'claimed' | 'status' | 'released' | 'handoff' | 'reopened' | 'renumbered';
@@ -45,6 +46,6 @@ export function recordedState(db: Database, id: string): StateRow | undefined {
 
 /** Remembers ids seen (in any source) or handed out, so `task new` never hands one out again. */
 export function rememberIds(db: Database, ids: Iterable<{ id: string; title?: string | null; created?: string | null }>, at: string, source: string | null): void {
-  const put = db.prepare('INSERT OR IGNORE INTO task_ids (id, first_seen_at, title, created, source) VALUES (?, ?, ?, ?, ?)');
+  const put = prepared(db, 'INSERT OR IGNORE INTO task_ids (id, first_seen_at, title, created, source) VALUES (?, ?, ?, ?, ?)');
   for (const t of ids) put.run(t.id, at, t.title ?? null, t.created ?? null, source);
 }

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import type { Database } from '../store/open.js';
+import { prepared } from '../store/statements.js';
 import { write } from '../store/write.js';
 import { gitBlobId } from '../files.js';
 import { iso } from '../time.js';
@@ -249,7 +250,7 @@ export function sinceFor(db: Database, prev: { status: Status | null; status_sin
   if (prev && prev.status === status && prev.status_since) return prev.status_since;
   let since = at;
   if (blob) {
-    const seen = db.prepare('SELECT first_seen_at FROM task_blobs WHERE blob = ?').pluck().get(blob) as string | undefined;
+    const seen = prepared(db, 'SELECT first_seen_at FROM task_blobs WHERE blob = ?').pluck().get(blob) as string | undefined;
     if (seen && seen < since) since = seen;
   }
   if (notAfter && notAfter < since) since = notAfter;
@@ -261,8 +262,8 @@ const PUT_FILE = `INSERT OR REPLACE INTO task_files (source, path, id, title, st
 
 /** The one place a file's row is written: the row, its content's first sighting, and its id. */
 export function putFile(db: Database, source: string, path: string, f: FileFields, o: { size: number; mtime: number; blob: string | null; since: string }, at: string): void {
-  db.prepare(PUT_FILE).run({ source, path, ...f, size: o.size, mtime: o.mtime, blob: o.blob, since: o.since });
-  if (o.blob) db.prepare('INSERT OR IGNORE INTO task_blobs (blob, first_seen_at) VALUES (?, ?)').run(o.blob, o.since < at ? o.since : at);
+  prepared(db, PUT_FILE).run({ source, path, ...f, size: o.size, mtime: o.mtime, blob: o.blob, since: o.since });
+  if (o.blob) prepared(db, 'INSERT OR IGNORE INTO task_blobs (blob, first_seen_at) VALUES (?, ?)').run(o.blob, o.since < at ? o.since : at);
   rememberIds(db, [f], at, source);
 }
 

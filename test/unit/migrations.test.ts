@@ -146,6 +146,8 @@ const CASES: {
       db.prepare("INSERT INTO task_files (source, path, id, status) VALUES ('refs/heads/feat', 'TASK-2.md', 'TASK-2', NULL)").run();
       expect(() => db.prepare("INSERT INTO task_files (source, path, id, status) VALUES ('refs/heads/feat', 'TASK-2.md', 'TASK-2', 'TODO')").run()).toThrow(/UNIQUE constraint failed/);
       expect(() => db.prepare("INSERT INTO task_sources (source, kind) VALUES ('x', 'tag')").run()).toThrow(/CHECK constraint failed/);
+      // tasks rows are ids now; nothing looks them up by file.
+      expect(indexes(db)).not.toContain('tasks_path');
     },
   },
 ];
