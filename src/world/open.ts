@@ -108,7 +108,8 @@ export function refresh(w: World, o: Refresh, ctx: Pick<Ctx, 'env' | 'now'>): Sy
     synced = syncTasks(w.db, w.tasksDir, w.config, now, { quick: !full, label: currentBranch(w.repo) ?? null, root: w.repo.root });
     const all = worktrees?.map((t) => ({ tasksDir: isAbsolute(w.config.tasks.dir) ? w.config.tasks.dir : resolve(t.root, w.config.tasks.dir), root: t.root, branch: t.branch }));
     syncOtherWorktrees(w.db, w.config, now, w.tasksDir, all);
-    if (full && o.branches !== false && worktrees) {
+    // No worktree listed: not a repository (SORTIE_DB outside one) or a bare one; no branches to read.
+    if (full && o.branches !== false && worktrees?.length) {
       const checkedOut = new Set(worktrees.flatMap((t) => (t.branch ? [t.branch] : [])));
       const here = currentBranch(w.repo);
       if (here) checkedOut.add(here);
