@@ -266,6 +266,9 @@ log(`with ${SHAPE.worktrees} worktrees and ${SHAPE.branches} branches beside the
   add({ name: `make ${SHAPE.worktrees} worktrees (each: git worktree add + sortie post-checkout) and ${SHAPE.branches} branches`, value: `${(ms(startedShape) / 1000).toFixed(1)} s` });
   const first = sortie(['status']).t;
   add({ name: 'first command after them (worktrees listed, branches read)', ms: first, value: `${first.toFixed(0)} ms` });
+  const br = JSON.parse(run(process.execPath, [join(ROOT, 'bench', 'branches.js'), repo, dbFile, String(RUNS)]).r.stdout);
+  if (br.changed !== 0) throw new Error(`branches changed between two refreshes: ${br.changed}`);
+  add({ name: `branch refresh, none of ${br.refs} moved (commands and post-checkout; not SessionStart: see README)`, ms: br.unchangedMs, value: `${br.unchangedMs.toFixed(1)} ms` });
   const db = new Database(dbFile);
   const live = db.prepare(`INSERT INTO missions (codename, kind, agent, session_id, cwd, worktree, branch, pid, started_at, last_seen_at) VALUES (?, 'agent', 'claude-code', ?, ?, ?, 'main', ?, ?, ?)`);
   const at = new Date().toISOString();
