@@ -1,7 +1,7 @@
 // Builds the large repository the benchmark runs against: task files, and a database full of history.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 
 const STATUSES = ['TODO', 'TODO', 'TODO', 'UNDERWAY', 'BLOCKED', 'PAUSED', 'REVIEW', 'COMPLETE', 'COMPLETE', 'ABORTED'];
@@ -90,4 +90,58 @@ export function fillHistory(dbFile, { missions, activity, commits }, seed = 2) {
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
+}
+
+/**
+ * Beside the tasks, the shape parallel agents give a clone: `branches` branches not checked out,
+ * each main plus one commit (three tasks finished there, one task of its own), made with git
+ * plumbing so no checkout is needed; then `worktrees` worktrees, each on a branch of its own (real
+ * checkouts: `git worktree add`, which runs the installed post-checkout hook in each).
+ */
+export function addCheckoutShape(dir, { worktrees, branches, tasks, seed = 3 }) {
+  const r = rng(seed);
+  const tasksDir = join(dir, '.sortie', 'tasks');
+  const head = git(dir, 'rev-parse', 'HEAD');
+  const lsTree = (treeish) => git(dir, 'ls-tree', treeish).split('\n').filter(Boolean);
+  const taskEntries = lsTree('HEAD:.sortie/tasks');
+  const sortieEntries = lsTree('HEAD:.sortie');
+  const rootEntries = lsTree('HEAD');
+  const mktree = (lines) => execFileSync('git', ['mktree'], { cwd: dir, env: gitEnv(), input: `${lines.join('\n')}\n`, encoding: 'utf8' }).trim();
+  const replace = (entries, name, sha) => entries.map((l) => (l.endsWith(`\t${name}`) ? l.replace(/ tree [0-9a-f]+\t/, ` tree ${sha}\t`) : l));
+  const tmp = join(dir, '.git', 'bench-shape');
+  mkdirSync(tmp, { recursive: true });
+  for (let b = 1; b <= branches; b++) {
+    const changed = new Map();
+    for (let k = 0; k < 3; k++) {
+      const n = 1 + Math.floor(r() * tasks);
+      const name = `TASK-${n}.md`;
+      const text = readFileSync(join(tasksDir, name), 'utf8').replace(/^status: .*$/m, 'status: COMPLETE');
+      changed.set(name, text);
+    }
+    const id = `TASK-${tasks + b}`;
+    changed.set(`${id}.md`, `---\nid: ${id}\ntitle: made on branch ${b}\nstatus: TODO\npriority: medium\ncreated: 2026-02-01T00:00:00.000Z\n---\n\nBranch work.\n`);
+    const names = [...changed.keys()];
+    const files = names.map((name, i) => {
+      const f = join(tmp, `${i}.md`);
+      writeFileSync(f, changed.get(name));
+      return f;
+    });
+    const shas = git(dir, 'hash-object', '-w', ...files).split('\n');
+    const byName = new Map(names.map((n, i) => [n, shas[i]]));
+    const entries = taskEntries.filter((l) => !byName.has(l.slice(l.indexOf('\t') + 1)));
+    for (const [name, sha] of byName) entries.push(`100644 blob ${sha}\t${name}`);
+    const tasksTree = mktree(entries);
+    const sortieTree = mktree(replace(sortieEntries, 'tasks', tasksTree));
+    const rootTree = mktree(replace(rootEntries, '.sortie', sortieTree));
+    const commit = git(dir, 'commit-tree', rootTree, '-p', head, '-m', `work on branch ${b}`);
+    git(dir, 'update-ref', `refs/heads/bench-branch-${b}`, commit);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  const trees = [];
+  for (let w = 1; w <= worktrees; w++) {
+    const path = join(dirname(dir), `wt-${w}`);
+    git(dir, 'worktree', 'add', '-q', '-b', `bench-wt-${w}`, path, 'HEAD');
+    trees.push(path);
+  }
+  return trees;
 }

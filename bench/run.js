@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { fillHistory, git, gitEnv, initRepo, writeTasks } from './generate.js';
+import { addCheckoutShape, fillHistory, git, gitEnv, initRepo, writeTasks } from './generate.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'sortie.js');
@@ -28,6 +28,8 @@ const SIZE = QUICK ? { tasks: 500, missions: 2_000, activity: 20_000, commits: 1
 const RUNS = Number(opt.runs ?? (QUICK ? 5 : 15));
 const WARM = QUICK ? 1 : 3;
 const STRESS = QUICK ? { procs: 8, runs: 12 } : { procs: 8, runs: 200 };
+// Parallel agents' clone: worktrees (real checkouts) and branches not checked out, beside the tasks.
+const SHAPE = QUICK ? { worktrees: 3, branches: 10 } : { worktrees: 10, branches: 50 };
 const started = Date.now();
 const log = (s) => process.stderr.write(`${s}\n`);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -200,9 +202,10 @@ add({ name: 're-sync, nothing changed (CLI: stat every file)', ms: ip.fullMs, va
 
 // ---------------------------------------------------------------- CLI on the large repo
 log('CLI on the large repo');
-const cli = interleave({ node: () => node0(), status: () => sortie(['status']).t, list: () => sortie(['task', 'list']).t });
+const cli = interleave({ node: () => node0(), status: () => sortie(['status']).t, list: () => sortie(['task', 'list']).t, create: (i) => sortie(['task', 'new', `bench task ${i}`]).t });
 add({ name: 'sortie status', ms: cli.status, ratio: cli.status / cli.node });
 add({ name: 'sortie task list', ms: cli.list, ratio: cli.list / cli.node });
+add({ name: 'sortie task new', ms: cli.create, ratio: cli.create / cli.node });
 
 // ---------------------------------------------------------------- peer: Backlog.md
 if (!opt['no-peer'] && !QUICK) {
@@ -312,6 +315,46 @@ log('peak memory');
   add({ name: 'hook peak memory (worst hook)', value: `${worst.toFixed(1)} MiB (${Object.entries(hooks).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}; node -e 0: ${base0.toFixed(0)})`, budget: '64 MiB', ok: worst <= 64, peak });
 }
 
+// ---------------------------------------------------------------- worktrees and branches
+log(`with ${SHAPE.worktrees} worktrees and ${SHAPE.branches} branches beside the ${SIZE.tasks} tasks`);
+{
+  // What the runs above left in the working tree (new task files, claims) is committed first, so
+  // the worktrees start from it and the commits below stage only bench.txt.
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-qm', 'bench: settle', '--no-verify');
+  const startedShape = process.hrtime.bigint();
+  addCheckoutShape(repo, { ...SHAPE, tasks: SIZE.tasks });
+  add({ name: `make ${SHAPE.worktrees} worktrees (each: git worktree add + sortie post-checkout) and ${SHAPE.branches} branches`, value: `${(ms(startedShape) / 1000).toFixed(1)} s` });
+  const first = sortie(['status']).t;
+  add({ name: 'first command after them (worktrees listed, branches read)', ms: first, value: `${first.toFixed(0)} ms` });
+  const br = JSON.parse(run(process.execPath, [join(ROOT, 'bench', 'branches.js'), repo, dbFile, String(RUNS)]).r.stdout);
+  if (br.changed !== 0) throw new Error(`branches changed between two refreshes: ${br.changed}`);
+  add({ name: `branch refresh, none of ${br.refs} moved (commands and post-checkout; not SessionStart: see README)`, ms: br.unchangedMs, value: `${br.unchangedMs.toFixed(1)} ms` });
+  const db = new Database(dbFile);
+  const live = db.prepare(`INSERT INTO missions (codename, kind, agent, session_id, cwd, worktree, branch, pid, started_at, last_seen_at) VALUES (?, 'agent', 'claude-code', ?, ?, ?, 'main', ?, ?, ?)`);
+  const at = new Date().toISOString();
+  for (let i = 0; i < WARM + RUNS; i++) live.run(`shape-end-${i}`, `shape-end-${i}`, repo, repo, process.pid, at, at);
+  const sources = db.prepare('SELECT kind, COUNT(*) AS n FROM task_sources GROUP BY kind').all();
+  db.close();
+  add({ name: 'sources the shared view reads', value: sources.map((x) => `${x.n} ${x.kind}`).join(', ') });
+  const hs = interleave({
+    node: () => node0(),
+    start: (i) => hook('SessionStart', { session_id: `shape-start-${i}`, source: 'startup', transcript_path: join(work, `ts-${i}.jsonl`) }).t,
+    heartbeat: () => hook('UserPromptSubmit', { session_id: 'live-1', prompt: 'hello' }).t,
+    end: (i) => hook('SessionEnd', { session_id: `shape-end-${i}`, reason: 'other' }).t,
+  });
+  add({ name: 'node -e 0 (with worktrees and branches)', value: `${hs.node.toFixed(1)} ms` });
+  add({ name: 'SessionStart hook, with worktrees and branches', ms: hs.start, ratio: hs.start / hs.node, budget: '1.3x', ok: hs.start / hs.node <= 1.3 });
+  add({ name: 'heartbeat hook, with worktrees and branches', ms: hs.heartbeat, ratio: hs.heartbeat / hs.node, budget: '1.2x', ok: hs.heartbeat / hs.node <= 1.2 });
+  add({ name: 'SessionEnd hook, with worktrees and branches', ms: hs.end, ratio: hs.end / hs.node, budget: '1.2x', ok: hs.end / hs.node <= 1.2 });
+  const cs = interleave({ base: (i) => commitIn(base, 'plain change', `s${i}`), node: () => node0(), sortie: (i) => commitIn(repo, `${todo.id}: shape work`, i) });
+  add({ name: 'git commit referencing a claimed task, with worktrees and branches', ms: cs.sortie, ratio: cs.sortie / (cs.base + cs.node), budget: '1.3x (empty-hook commit + node -e 0)', ok: cs.sortie / (cs.base + cs.node) <= 1.3 });
+  const cl = interleave({ node: () => node0(), status: () => sortie(['status']).t, list: () => sortie(['task', 'list']).t, create: (i) => sortie(['task', 'new', `shape task ${i}`]).t });
+  add({ name: 'sortie status, with worktrees and branches', ms: cl.status, ratio: cl.status / cl.node });
+  add({ name: 'sortie task list, with worktrees and branches', ms: cl.list, ratio: cl.list / cl.node });
+  add({ name: 'sortie task new, with worktrees and branches', ms: cl.create, ratio: cl.create / cl.node });
+}
+
 // ---------------------------------------------------------------- report
 const table = [['what', 'measured', 'budget', 'holds']];
 for (const r of rows) {
@@ -331,7 +374,7 @@ const verdict = over.length ? `${over.length} budget(s) not held: ${over.map((r)
 const caveat = QUICK ? ' (quick smoke run: timings from 5 runs on 500 tasks are indicative only; run `npm run bench` to measure)' : '';
 process.stdout.write(`\nagent hooks / node -e 0: ${Object.entries(perAgent).map(([a, v]) => `${a}: ${v.join(', ')}`).join('; ')}\n`);
 process.stdout.write(`\n${verdict}${caveat} · ${result.seconds} s · results: ${opt.out}\n`);
-if (!opt.keep) rmSync(work, { recursive: true, force: true });
+if (!opt.keep) rmSync(work, { recursive: true, force: true }); // the worktrees (wt-*) are inside it too
 else log(`kept ${work}`);
 // The quick run is a smoke test: it fails on broken correctness (winners, failures, lost events), not on timing.
 const broken = rows.filter((r) => r.ok === false && /claiming|hook runs/.test(r.name));

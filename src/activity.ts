@@ -18,6 +18,8 @@ export type ActivityKind =
   | 'task.status'
   | 'task.inherited'
   | 'task.repaired'
+  | 'task.reopened'
+  | 'task.renumbered'
   | 'commit.recorded'
   | 'commit.blocked'
   | 'commit.warned';

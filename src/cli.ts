@@ -21,6 +21,8 @@ const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) =
   'task list': async () => (await import('./commands/task.js')).list,
   'task show': async () => (await import('./commands/task.js')).show,
   'task claim': async () => (await import('./commands/task.js')).claim,
+  'task reopen': async () => (await import('./commands/task.js')).reopen,
+  'task renumber': async () => (await import('./commands/task.js')).renumber,
   'task release': async () => (await import('./commands/task.js')).change('release'),
   'task handoff': async () => (await import('./commands/task.js')).change('handoff'),
   'task done': async () => (await import('./commands/task.js')).change('done'),

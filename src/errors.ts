@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'CLAIM_HELD'
   | 'NOT_HOLDER'
   | 'NOT_CLAIMABLE'
+  | 'ID_COLLISION'
   | 'NOTHING_READY'
   | 'MISSION_NOT_FOUND'
   | 'MISSION_ENDED'
@@ -54,6 +55,7 @@ const exitFor: Record<ErrorCode, number> = {
   CLAIM_HELD: EXIT.failure,
   NOT_HOLDER: EXIT.failure,
   NOT_CLAIMABLE: EXIT.failure,
+  ID_COLLISION: EXIT.failure,
   NOTHING_READY: EXIT.failure,
   MISSION_ENDED: EXIT.failure,
 };

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -8,6 +9,8 @@ import { basename, dirname, join } from 'node:path';
 export const FILE_MODE = 0o644;
 export const DIR_MODE = 0o755;
 export const EXEC_MODE = 0o755;
+
+const req = createRequire(import.meta.url);
 
 /** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {
@@ -40,4 +43,16 @@ export interface FileChange {
   file: string;
   action: 'create' | 'update' | 'unchanged' | 'remove';
   detail: string;
+}
+
+/**
+ * The id git gives this content as a blob (`git hash-object`): SHA-1 of `blob <size>\0<bytes>`.
+ * Task files read from a worktree and from a branch's tree then share one key, so a content seen
+ * before is recognised wherever it shows up again. node:crypto is loaded on first use.
+ */
+export function gitBlobId(content: Buffer): string {
+  const h = (req('node:crypto') as typeof import('node:crypto')).createHash('sha1');
+  h.update(`blob ${content.length}\0`);
+  h.update(content);
+  return h.digest('hex');
 }

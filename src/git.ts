@@ -1,6 +1,6 @@
 import { childProcess } from './lazy.js';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { SortieError } from './errors.js';
 
 export type Env = Record<string, string | undefined>;
@@ -44,6 +44,8 @@ export interface GitOptions {
   keepConfigEnv?: boolean;
   /** Kill git after this long (a hook's deadline); it then counts as failed. */
   timeoutMs?: number | undefined;
+  /** Written to git's stdin (`cat-file --batch`). */
+  input?: string;
 }
 
 export interface GitResult {
@@ -62,6 +64,17 @@ export interface GitResult {
  * caller decides what a failure means.
  */
 export function git(args: string[], o: GitOptions): GitResult {
+  const r = spawnGit(args, o, 'utf8');
+  return { ok: r.status === 0, code: r.status, out: ((r.stdout as string | null) ?? '').trimEnd(), err: String(r.stderr ?? '') };
+}
+
+/** The same runner, stdout kept as bytes (`cat-file --batch` output: object contents, binary trees). */
+export function gitBytes(args: string[], o: GitOptions): { ok: boolean; code: number | null; out: Buffer; err: string } {
+  const r = spawnGit(args, o, 'buffer');
+  return { ok: r.status === 0, code: r.status, out: (r.stdout as Buffer | null) ?? Buffer.alloc(0), err: String(r.stderr ?? '') };
+}
+
+function spawnGit(args: string[], o: GitOptions, encoding: 'utf8' | 'buffer') {
   const env = scrubGitEnv(o.env);
   if (o.keepConfigEnv) {
     for (const [k, v] of Object.entries(o.env)) if (k === 'GIT_CONFIG_PARAMETERS' || /^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) env[k] = v;
@@ -72,15 +85,15 @@ export function git(args: string[], o: GitOptions): GitResult {
     const abs = isAbsolute(index) ? index : resolve(repo.root, index);
     if ([repo.gitDir, repo.commonDir].some((d) => !relative(d, abs).startsWith('..'))) env.GIT_INDEX_FILE = abs;
   }
-  const r = childProcess().spawnSync('git', args, {
+  return childProcess().spawnSync('git', args, {
     cwd: o.cwd,
     env: env as NodeJS.ProcessEnv,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 64 * 1024 * 1024,
+    ...(encoding === 'utf8' ? { encoding } : {}),
+    input: o.input,
+    stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
     ...(o.timeoutMs !== undefined && Number.isFinite(o.timeoutMs) ? { timeout: Math.max(1, Math.floor(o.timeoutMs)), killSignal: 'SIGKILL' as const } : {}),
   });
-  return { ok: r.status === 0, code: r.status, out: (r.stdout ?? '').trimEnd(), err: r.stderr ?? '' };
 }
 
 export interface Repo {
@@ -134,7 +147,7 @@ export function requireRepo(cwd: string): Repo {
 }
 
 /** Current branch from HEAD without spawning git; undefined when detached. */
-export function currentBranch(repo: Repo): string | undefined {
+export function currentBranch(repo: Pick<Repo, 'gitDir'>): string | undefined {
   try {
     const head = readFileSync(join(repo.gitDir, 'HEAD'), 'utf8').trim();
     const m = /^ref:\s*refs\/heads\/(.+)$/.exec(head);
@@ -142,6 +155,44 @@ export function currentBranch(repo: Repo): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface Worktree {
+  /** Top of the worktree's files. */
+  root: string;
+  /** Its own git dir (the common dir for the main worktree). */
+  gitDir: string;
+  /** The branch checked out there; undefined when detached. */
+  branch: string | undefined;
+}
+
+/**
+ * Every worktree of the clone, read from the common dir without spawning git: the main one (unless
+ * the clone is bare) and each `<common dir>/worktrees/<name>` whose `gitdir` file points at a
+ * worktree that still exists. A few small reads per worktree.
+ */
+export function listWorktrees(commonDir: string): Worktree[] {
+  const out: Worktree[] = [];
+  const mainRoot = dirname(commonDir);
+  if (basename(commonDir) === '.git' && existsSync(join(mainRoot, '.git'))) out.push({ root: mainRoot, gitDir: commonDir, branch: currentBranch({ gitDir: commonDir }) });
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(commonDir, 'worktrees'));
+  } catch {
+    return out;
+  }
+  for (const name of names.sort()) {
+    const gitDir = join(commonDir, 'worktrees', name);
+    try {
+      const dotGit = readFileSync(join(gitDir, 'gitdir'), 'utf8').trim();
+      const root = dirname(isAbsolute(dotGit) ? dotGit : resolve(gitDir, dotGit));
+      if (!existsSync(join(root, '.git'))) continue; // removed without `git worktree remove`: prunable
+      out.push({ root, gitDir, branch: currentBranch({ gitDir }) });
+    } catch {
+      // not a worktree entry (or half-written by a concurrent `git worktree add`)
+    }
+  }
+  return out;
 }
 
 /**

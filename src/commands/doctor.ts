@@ -20,6 +20,7 @@ import { hookSettingsFile } from '../store/paths.js';
 import { orphanClaims } from '../tasks/tasks.js';
 import { claimDrift, dependencyCycles, releaseClaimsOnClosed } from '../tasks/consistency.js';
 import type { Settled } from '../tasks/intent.js';
+import { findCollisions, type Collision } from '../tasks/collisions.js';
 import { LATEST_VERSION } from '../store/migrations.js';
 import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
 import { colors, forTerminal, print, printJson } from '../ui.js';
@@ -143,9 +144,12 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     else if (v < LATEST_VERSION) add({ check: 'database', level: 'warn', message: `schema ${v}, this sortie uses ${LATEST_VERSION}`, fix: 'any sortie command migrates it (sortie status)' });
     else add({ check: 'database', level: 'ok', message: `${relative(repo.root, file)}, schema ${v}, integrity ok, ${journalMode}` });
     if (v < 1) return out;
-    if (config) {
+    if (config && v < LATEST_VERSION) {
+      // The task index of an older schema is not the shared view this sortie reads: it is checked once migrated.
+      add({ check: 'task files', level: 'warn', message: `not checked: the database is at schema ${v}`, fix: 'sortie status   (migrates it), then sortie doctor' });
+    } else if (config) {
       // Findings below are about the state after what hooks queued (ends, heartbeats, commits).
-      const r = refresh(w, { sync: 'full', catchUp: v === LATEST_VERSION }, ctx)!;
+      const r = refresh(w, { sync: 'full', catchUp: true }, ctx)!;
       if (r.problems.length) {
         for (const prob of r.problems.slice(0, 20)) add({ check: 'task file', level: 'warn', message: `${relative(repo.root, prob.path)}${prob.line ? `:${prob.line}` : ''}: ${prob.message}`, fix: `edit ${relative(repo.root, prob.path)}` });
       } else add({ check: 'task files', level: 'ok', message: `${r.scanned} task file(s) readable` });
@@ -164,6 +168,18 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     const cycles = dependencyCycles(db);
     for (const cy of cycles) add({ check: 'dependencies', level: 'warn', message: `a dependency cycle: ${cy.join(' -> ')} (none of these can ever be ready)`, fix: `remove one of these from a depends_on: ${cy.slice(0, -1).join(', ')}` });
     if (cycles.length === 0) add({ check: 'dependencies', level: 'ok', message: 'no dependency cycles' });
+
+    if (v === LATEST_VERSION && config) {
+      // One id, one task across every worktree and branch: ids made before that was enforced may collide.
+      const collisions = findCollisions(db);
+      for (const col of collisions.slice(0, 20)) add(collisionFinding(db, col, config, repo.root, w.tasksDir));
+      if (collisions.length > 20) add({ check: 'task ids', level: 'error', message: `${collisions.length - 20} more ids name two tasks`, fix: 'sortie doctor --json lists them all' });
+      if (collisions.length === 0) {
+        const n = db.prepare("SELECT kind, COUNT(*) AS n FROM task_sources WHERE kind != 'base' GROUP BY kind").all() as { kind: string; n: number }[];
+        const count = (k: string) => n.find((x) => x.kind === k)?.n ?? 0;
+        add({ check: 'task ids', level: 'ok', message: `each id names one task across ${count('worktree')} worktree(s) and ${count('branch')} other branch(es)` });
+      }
+    }
 
     // stale missions: what `sortie mission reap` would close
     const stale = deadOrSilent(db, { now: ctx.now(), staleAfter: config?.missions.staleAfter ?? '2h' }).map((d) => d.m);
@@ -238,4 +254,33 @@ async function agentFindings(root: string, ctx: Ctx): Promise<Finding[]> {
   }
   if (wired === 0) out.push({ check: 'agent hooks', level: 'error', message: 'no agent has sortie hooks installed', fix: `sortie init   (or: sortie init --agent <${AGENT_LIST.map((a) => a.name).join('|')}>)` });
   return out;
+}
+
+/**
+ * An id that names two tasks: both files and their branches, and the fix: renumber one of them
+ * where its file is.
+ */
+function collisionFinding(db: World['db'], col: Collision, config: SortieConfig, root: string, here: string): Finding {
+  const dir = config.tasks.dir.replace(/^\.\//, '').replace(/\/+$/, '');
+  const rootOf = db.prepare("SELECT root FROM task_sources WHERE source = ? AND kind = 'worktree'").pluck();
+  const places = (v: Collision['variants'][number]) =>
+    v.places.map((p) => `${dir}/${p.file} on ${p.label ?? 'a detached checkout'}${p.kind === 'remote' ? ' (remote-tracking)' : ''}`).join(', ');
+  const message = `${col.id} names ${col.variants.length} different tasks: ${col.variants.map((v) => `"${v.title.replace(/\s+/g, ' ').slice(0, 60)}" (${places(v)})`).join(' and ')}`;
+  // The one to renumber: not this checkout's, in the fewest places (an unmerged branch), made last.
+  const rank = (v: Collision['variants'][number]) => [v.places.some((p) => p.source === here) ? 1 : 0, v.places.length] as const;
+  const last = [...col.variants].reverse().reduce((best, v) => {
+    const [a, b] = rank(v);
+    const [x, y] = rank(best);
+    return a < x || (a === x && b < y) ? v : best;
+  });
+  const wt = last.places.find((p) => p.kind === 'worktree');
+  const wtRoot = wt?.source ? (rootOf.get(wt.source) as string | null | undefined) : undefined;
+  const branch = last.places.find((p) => p.kind === 'branch') ?? last.places[0];
+  const where = wtRoot ? (wtRoot === root ? 'here' : `in ${wtRoot}`) : branch?.kind === 'remote' ? `on a local branch of ${branch.label}` : `after \`git switch ${branch?.label ?? '<branch>'}\``;
+  return {
+    check: 'task ids',
+    level: 'error',
+    message,
+    fix: `${where}: sortie task renumber ${col.id}   (renumbers "${last.title.replace(/\s+/g, ' ').slice(0, 40)}" and the depends_on naming it there; then commit)`,
+  };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../store/open.js';
 import type { MissionRow, Reaped, CommitRow } from '../missions/missions.js';
 import type { Task } from '../tasks/parse.js';
 import { claimsOf, liveClaim } from '../tasks/tasks.js';
+import type { TaskOrigin } from '../tasks/effective.js';
 
 /**
  * The `--json` contract: one shape per kind of object, built here and nowhere else, so every
@@ -37,9 +38,12 @@ export interface TaskJson {
   labels: string[];
   dependsOn: string[];
   created: string | null;
-  path: string;
+  /** null: this checkout has no file for the task (it is on another branch). */
+  path: string | null;
   holder: ClaimJson | null;
   body?: string;
+  /** Where the task's state comes from when it is not this checkout's own file; null: from here. */
+  origin?: TaskOrigin | null;
 }
 
 export function claimJson(task: string, m: Pick<MissionRow, 'id' | 'codename' | 'agent'>, since: string): ClaimJson {
@@ -47,7 +51,13 @@ export function claimJson(task: string, m: Pick<MissionRow, 'id' | 'codename' | 
 }
 
 /** A task; its holder is looked up unless given (listTasks has it already). */
-export function taskJson(db: Database, root: string, t: Task & { body?: string }, holder?: { codename: string; agent: string; mission: number; since: string } | null): TaskJson {
+export function taskJson(
+  db: Database,
+  root: string,
+  t: Task & { body?: string },
+  holder?: { codename: string; agent: string; mission: number; since: string } | null,
+  shared?: { origin?: TaskOrigin | null | undefined; here?: boolean },
+): TaskJson {
   let h: ClaimJson | null;
   if (holder !== undefined) h = holder ? { task: t.id, mission: holder.mission, codename: holder.codename, agent: holder.agent, since: holder.since } : null;
   else {
@@ -63,10 +73,11 @@ export function taskJson(db: Database, root: string, t: Task & { body?: string }
     labels: [...t.labels],
     dependsOn: [...t.dependsOn],
     created: t.created ?? null,
-    path: repoPath(root, t.path),
+    path: shared?.here === false ? null : repoPath(root, t.path),
     holder: h,
   };
   if (t.body !== undefined) out.body = t.body;
+  if (shared && 'origin' in shared) out.origin = shared.origin ?? null;
   return out;
 }
 

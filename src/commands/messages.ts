@@ -34,6 +34,16 @@ export const commandMessages = {
   claimed: (c: Colors, id: string, m: { id: number; codename: string; agent: string }) =>
     `${c.green('claimed')} ${id} for ${m.codename} (${m.agent}, mission #${m.id})\n  when finished: sortie task done ${id}   to give it back: sortie task handoff ${id} --note "..."`,
   alreadyStatus: (id: string, status: string) => `${id} is already ${status}; nothing changed`,
+  claimedElsewhere: (id: string, on: string | undefined) =>
+    `  ${id} is not in this checkout${on ? ` (its file is on ${on})` : ''}: the claim is recorded for every checkout; no file was changed here`,
+  reopened: (id: string, to: string, from?: string, on?: string) => `${id} reopened: ${to}${from ? ` (was ${from}${on ? ` on ${on}` : ''})` : ''}; the reopen is recorded`,
+  renumbered: (c: Colors, from: string, to: string, path: string, rewritten: string[], others: string[], dir: string) =>
+    [
+      `${c.green('renumbered')} ${from} -> ${to}${others.length ? ` (${from} stays the task on ${others.join(', ')})` : ''}`,
+      `  ${path}`,
+      ...rewritten.map((p) => `  depends_on updated: ${p}`),
+      `  commit it: git add -A ${dir} && git commit -m "Renumber a task whose id was taken on another branch"`,
+    ].join('\n'),
   handoffNeedsNotes: (id: string) => ({ message: 'a handoff needs notes for whoever picks the task up', hint: `sortie task handoff ${id} --note "what is done, what is left"` }),
   changed: (id: string, what: string, claimEnded: boolean, forcedFrom: string | undefined) =>
     `${id} ${what}${claimEnded ? ', claim ended' : ''}${forcedFrom !== undefined ? ` (forced, was held by ${forcedFrom})` : ''}`,

@@ -3,7 +3,8 @@ import type { OptionsOf } from './specs.js';
 import { SortieError } from '../errors.js';
 import { identityHints } from '../agents/index.js';
 import { resolveActor } from '../missions/identity.js';
-import { claimNext, pickupNote, readyTasks, startable, waitingTasks, type PickupNote } from '../tasks/tasks.js';
+import { claimNext, pickupNote, readyTasks, startable, taskRow, waitingTasks, type PickupNote, type TaskWorld } from '../tasks/tasks.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import type { Task } from '../tasks/parse.js';
 import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -18,6 +19,13 @@ function limitOf(limit: string | undefined, fallback: number): number {
 }
 
 const taskJson = (t: Task) => ({ id: t.id, title: t.title, priority: t.priority, status: t.status, labels: t.labels, dependsOn: t.dependsOn });
+
+/** " on feat (not in this checkout, main)": where a task is when this checkout does not have it so. */
+function whereOf(w: Pick<TaskWorld, 'db' | 'tasksDir'>, t: Task): string {
+  const row = taskRow(w.db, t.id);
+  const o = row ? originFor(w.db, row, w.tasksDir) : undefined;
+  return o ? `  ${describeOrigin(o, branchHere(w.db, w.tasksDir))}` : '';
+}
 const noteJson = (n: PickupNote | undefined) => (n ? { note: n.note, from: n.from, at: n.at } : null);
 
 function noteLine(n: PickupNote | undefined): string | undefined {
@@ -45,12 +53,12 @@ export async function ready(o: OptionsOf<'ready'>, ctx: Ctx): Promise<number> {
     const c = colors(ctx);
     print(ctx, `${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (readyList.length === 0) print(ctx, c.dim('  none'));
-    for (const t of readyList) print(ctx, `  ${c.bold(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${t.labels.length ? c.dim(`  [${t.labels.map((l) => term(l, 30)).join(', ')}]`) : ''}`);
+    for (const t of readyList) print(ctx, `  ${c.bold(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${t.labels.length ? c.dim(`  [${t.labels.map((l) => term(l, 30)).join(', ')}]`) : ''}${c.dim(term(whereOf(ws, t), 80))}`);
     if (allReady.length > limit) print(ctx, c.dim(`  ... and ${allReady.length - limit} more (sortie ready --limit ${allReady.length})`));
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
     for (const { t, note } of waiting) {
-      print(ctx, `  ${c.yellow(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}`);
+      print(ctx, `  ${c.yellow(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(term(whereOf(ws, t), 80))}`);
       const line = noteLine(note);
       if (line) print(ctx, c.dim(line));
     }

@@ -1,7 +1,9 @@
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import { liveMissions } from '../missions/missions.js';
-import { claimsOf, countByStatus, readyTasks, waitingTasks } from '../tasks/tasks.js';
+import { claimsOf, countByStatus, readyTasks, taskRow, waitingTasks } from '../tasks/tasks.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
+import type { Task } from '../tasks/parse.js';
 import { ago } from '../time.js';
 import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
@@ -19,11 +21,21 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     const waiting = waitingTasks(ws.db);
     const ready = readyTasks(ws.db, 10);
     const counts = countByStatus(ws.db);
+    // Where a task's state comes from, when it is not this checkout's own file.
+    const originOf = (t: Task) => {
+      const row = taskRow(ws.db, t.id);
+      return row ? originFor(ws.db, row, ws.tasksDir) : undefined;
+    };
+    const here = branchHere(ws.db, ws.tasksDir);
+    const where = (t: Task) => {
+      const o = originOf(t);
+      return o ? `  ${describeOrigin(o, here)}` : '';
+    };
     if (o.json) {
       printJson(ctx, {
         missions: missions.map(({ m }) => missionJson(ws.db, m)),
-        waiting: waiting.map((t) => taskJson(ws.db, ws.repo.root, t)),
-        ready: ready.map((t) => taskJson(ws.db, ws.repo.root, t, null)),
+        waiting: waiting.map((t) => taskJson(ws.db, ws.repo.root, t, undefined, { origin: originOf(t) ?? null })),
+        ready: ready.map((t) => taskJson(ws.db, ws.repo.root, t, null, { origin: originOf(t) ?? null })),
         counts,
         problems: sync.problems.map((x) => problemJson(ws.repo.root, x)),
       });
@@ -39,10 +51,10 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     }
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
-    for (const t of waiting) print(ctx, `  ${c.yellow(term(t.id, 80))}  ${term(t.title, 70)}  ${c.dim(t.priority)}`);
+    for (const t of waiting) print(ctx, `  ${c.yellow(term(t.id, 80))}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(term(where(t), 80))}`);
     print(ctx, `\n${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (ready.length === 0) print(ctx, c.dim('  none'));
-    for (const t of ready) print(ctx, `  ${term(t.id, 80)}  ${term(t.title, 70)}  ${c.dim(t.priority)}`);
+    for (const t of ready) print(ctx, `  ${term(t.id, 80)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(term(where(t), 80))}`);
     const summary = Object.entries(counts)
       .map(([s, n]) => `${s} ${n}`)
       .join(' · ');

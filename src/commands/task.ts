@@ -6,11 +6,13 @@ import { resolveActor } from '../missions/identity.js';
 import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { changeTask, claimTask, createTask, listTasks, liveClaim, readTask, type StatusVerb } from '../tasks/tasks.js';
+import { changeTask, claimTask, createTask, listTasks, liveClaim, ownTaskFile, readTask, reopenTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
+import { renumberTask } from '../tasks/renumber.js';
 import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
-import { activityJson, taskJson } from './json.js';
+import { activityJson, repoPath, taskJson } from './json.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
@@ -68,9 +70,9 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
       throw new SortieError('USAGE', m.message, { hint: m.hint });
     }
     const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
-    const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label });
+    const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label }, ws.tasksDir);
     if (o.json) {
-      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder)) });
+      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder, { origin: t.origin ?? null, here: t.origin?.here !== null })) });
       return 0;
     }
     const c = colors(ctx);
@@ -78,14 +80,17 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
       print(ctx, commandMessages.noTasks());
       return 0;
     }
+    const here = branchHere(ws.db, ws.tasksDir);
     const rows = tasks.map((t) => [
       c.bold(term(t.id, 80)),
       statusColor(c, t.status),
       t.priority,
       term(t.title, 60),
       t.holder ? `${term(t.holder.codename, 60)} (${term(t.holder.agent, 40)})` : t.status === 'UNDERWAY' ? c.yellow('waiting for pickup') : '',
+      t.origin ? c.dim(term(describeOrigin(t.origin, here), 60)) : '',
     ]);
-    print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER'].map((h) => c.dim(h)), ...rows]));
+    const anyOrigin = tasks.some((t) => t.origin);
+    print(ctx, table([['ID', 'STATUS', 'PRIORITY', 'TITLE', 'HOLDER', ...(anyOrigin ? ['WHERE'] : [])].map((h) => c.dim(h)), ...rows.map((r) => (anyOrigin ? r : r.slice(0, 5)))]));
     return 0;
   });
 }
@@ -112,22 +117,30 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
   return withWorld(ctx, READ_TASKS, (ws) => {
     reportStale(ws, ctx);
     const id = o.id;
-    const task = readTask(ws, id);
+    // What the task is: this checkout's file; where it stands: the shared view.
+    const file = ownTaskFile(ws, id);
+    const task = file ? readTask(ws, id) : undefined;
+    const row = taskRow(ws.db, id);
+    if (!task && !row) readTask(ws, id); // not found: its error
     const held = liveClaim(ws.db, id);
     const history = queryActivity(ws.db, { taskId: id, limit: 50 });
     const holder = held ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, since: held.claimed_at } : null;
+    const origin = row ? originFor(ws.db, row, ws.tasksDir) : undefined;
+    const t = task ?? { ...rowToTaskish(row!), body: '' };
+    const status = row?.status ?? t.status;
     if (o.json) {
-      const { data: _d, ...rest } = task;
-      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, rest, holder), history: history.map(activityJson) });
+      const { data: _d, ...rest } = t as typeof t & { data?: unknown };
+      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file }), origin: origin ?? null, history: history.map(activityJson) });
       return 0;
     }
     const c = colors(ctx);
-    print(ctx, `${c.bold(term(task.id, 80))}  ${term(task.title, 200)}`);
-    print(ctx, `status ${statusColor(c, task.status)}  priority ${task.priority}${task.role ? `  role ${term(task.role, 40)}` : ''}${task.labels.length ? `  labels ${term(task.labels.join(', '), 200)}` : ''}`);
-    if (task.dependsOn.length) print(ctx, `depends on ${term(task.dependsOn.join(', '), 400)}`);
-    print(ctx, `held by ${holder ? `${term(holder.codename, 60)} (${term(holder.agent, 40)}, mission #${holder.mission}) since ${holder.since}` : task.status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
-    print(ctx, c.dim(term(relative(ctx.cwd, task.path), 400)));
-    if (task.body.trim()) print(ctx, `\n${forTerminalBlock(task.body.trim(), 4000)}`);
+    print(ctx, `${c.bold(term(t.id, 80))}  ${term(t.title, 200)}`);
+    const where = row ? stateText(ws, row).slice(status.length) : '';
+    print(ctx, `status ${statusColor(c, status)}${where ? c.yellow(term(where, 200)) : ''}  priority ${t.priority}${t.role ? `  role ${term(t.role, 40)}` : ''}${t.labels.length ? `  labels ${term(t.labels.join(', '), 200)}` : ''}`);
+    if (t.dependsOn.length) print(ctx, `depends on ${term(t.dependsOn.join(', '), 400)}`);
+    print(ctx, `held by ${holder ? `${term(holder.codename, 60)} (${term(holder.agent, 40)}, mission #${holder.mission}) since ${holder.since}` : status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
+    print(ctx, c.dim(file ? term(relative(ctx.cwd, file), 400) : `not in this checkout (its file: ${term(t.path, 200)} on ${term(row?.origin ?? 'another branch', 100)})`));
+    if (t.body.trim()) print(ctx, `\n${forTerminalBlock(t.body.trim(), 4000)}`);
     if (history.length) {
       print(ctx, `\n${c.dim('history')}`);
       for (const a of history) print(ctx, `  ${a.at.slice(0, 16).replace('T', ' ')}  ${a.kind}${a.detail ? `  ${term(a.detail, 120)}` : ''}`);
@@ -136,14 +149,23 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
   });
 }
 
+function rowToTaskish(row: NonNullable<ReturnType<typeof taskRow>>) {
+  return { id: row.id, title: row.title, status: row.status, priority: row.priority, role: row.role ?? undefined, labels: JSON.parse(row.labels) as string[], dependsOn: JSON.parse(row.depends_on) as string[], created: row.created ?? undefined, path: row.path };
+}
+
 export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
     reap(ws, ctx);
     const id = o.id;
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
-    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already });
-    else print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
+    // `here: false`: the task's file is on another branch; `reopened: true`: a person's forced claim reopened it.
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}) });
+    else {
+      if (r.reopened) print(ctx, commandMessages.reopened(id, 'TODO'));
+      print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
+      if (!r.here && !r.already) print(ctx, commandMessages.claimedElsewhere(id, taskRow(ws.db, id)?.origin ?? undefined));
+    }
     return 0;
   });
 }
@@ -167,4 +189,30 @@ export function change(verb: StatusVerb) {
       }
       return 0;
     });
+}
+
+/** `sortie task reopen`: a person reopens a closed task, wherever it was closed. */
+export async function reopen(o: OptionsOf<'task reopen'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
+    const r = reopenTask(ws, actor.mission, o.id, ctx.now(), { note: o.note });
+    if (o.json) printJson(ctx, { task: r.task.id, status: 'TODO', from: r.from, on: r.origin });
+    else print(ctx, commandMessages.reopened(o.id, 'TODO', r.from, r.origin ?? undefined));
+    return 0;
+  });
+}
+
+/** `sortie task renumber`: a new id for this checkout's task (its id names another task elsewhere). */
+export async function renumber(o: OptionsOf<'task renumber'>, ctx: Ctx): Promise<number> {
+  return withWorld(ctx, TASKS, (ws) => {
+    const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now());
+    const r = renumberTask(ws, actor?.mission, o.id, ctx.now(), { to: o.to });
+    const rel = (p: string) => relative(ctx.cwd, p) || p;
+    if (o.json) {
+      printJson(ctx, { from: r.from, to: r.to, path: repoPath(ws.repo.root, r.path), previousPath: repoPath(ws.repo.root, r.previousPath), rewritten: r.rewritten.map((p) => repoPath(ws.repo.root, p)), collidedWith: r.others });
+      return 0;
+    }
+    print(ctx, commandMessages.renumbered(colors(ctx), r.from, r.to, rel(r.path), r.rewritten.map(rel), r.others, relative(ctx.cwd, ws.tasksDir) || '.'));
+    return 0;
+  });
 }

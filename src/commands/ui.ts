@@ -13,7 +13,7 @@ import { openWorld, refresh, type World } from '../world/open.js';
 
 /** What the board, timeline and mission page read: this checkout's database, config and branch. */
 export function uiWorld(w: World, ctx: Pick<Ctx, 'now'>): UiWorld {
-  return { db: w.db, config: w.config, now: ctx.now, branch: () => currentBranch(w.repo), repoName: basename(w.repo.root) };
+  return { db: w.db, config: w.config, now: ctx.now, branch: () => currentBranch(w.repo), repoName: basename(w.repo.root), here: w.tasksDir };
 }
 
 /**

@@ -2,7 +2,8 @@ import type { SortieConfig } from '../config/types.js';
 import type { Checkpoint } from '../missions/checkpoint.js';
 import { previousHandoff, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
-import { claimsOf, countWaiting, readyTasks, waitingTasks } from '../tasks/tasks.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
+import { claimsOf, countWaiting, readyTasks, taskRow, waitingTasks } from '../tasks/tasks.js';
 import { forContext as one, forContextBlock } from '../text.js';
 
 /** Claude Code replaces hook output over 10,000 characters with a preview: stay well below. */
@@ -23,6 +24,8 @@ export interface ContextInput {
   pending?: { reason: string; queued: boolean } | undefined;
   /** How the agent's shell runs sortie (`sortie`, or the shim's path); default `sortie`. */
   sortie?: string | undefined;
+  /** The task folder of the checkout the agent starts in: states from other checkouts say where they come from. */
+  here?: string | undefined;
 }
 
 /**
@@ -37,10 +40,16 @@ export function buildContext(i: ContextInput): string {
   const sections: { text: string; cap: number }[] = [];
   const held = claimsOf(db, m.id);
   const heldIds = held.map((h) => h.task_id);
-  const title = db.prepare('SELECT title, status FROM tasks WHERE id = ?');
+  const hereBranch = i.here ? branchHere(db, i.here) : undefined;
+  // " (on feat, not merged into main)": a state that is not this checkout's own file's.
+  const where = (id: string) => {
+    const row = i.here ? taskRow(db, id) : undefined;
+    const o = row ? originFor(db, row, i.here) : undefined;
+    return o ? `, ${one(describeOrigin(o, hereBranch), 100)}` : '';
+  };
   const describe = (id: string) => {
-    const t = title.get(id) as { title: string; status: string } | undefined;
-    return t ? `${one(id, 80)} ${one(t.title, 100)} (${one(t.status, 20)})` : one(id, 80);
+    const t = taskRow(db, id);
+    return t ? `${one(id, 80)} ${one(t.title, 100)} (${one(t.status, 20)}${where(id)})` : one(id, 80);
   };
 
   // 1. who you are
@@ -103,13 +112,13 @@ export function buildContext(i: ContextInput): string {
   const lines4: string[] = [];
   if (waiting.length) {
     lines4.push('Waiting for pickup (UNDERWAY, nobody holds them; a previous mission ended mid-way):');
-    lines4.push(...waiting.slice(0, 8).map((t) => `- ${one(t.id, 80)} ${one(t.title, 100)} [${t.priority}]`));
+    lines4.push(...waiting.slice(0, 8).map((t) => `- ${one(t.id, 80)} ${one(t.title, 100)} [${t.priority}${where(t.id)}]`));
     if (waitingCount > 8) lines4.push(`- ... and ${waitingCount - 8} more (sortie status)`);
   }
   const ready = readyTasks(db, 8);
   if (ready.length) {
     lines4.push('Ready (TODO, dependencies done, by priority):');
-    lines4.push(...ready.map((t) => `- ${one(t.id, 80)} ${one(t.title, 100)} [${t.priority}]`));
+    lines4.push(...ready.map((t) => `- ${one(t.id, 80)} ${one(t.title, 100)} [${t.priority}${where(t.id)}]`));
   }
   if (lines4.length) sections.push({ cap: 1800, text: `## Tasks to pick from\n${lines4.join('\n')}` });
 

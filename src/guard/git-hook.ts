@@ -199,7 +199,7 @@ export function judge(w: World, actor: Actor, refs: Reference[], hook: string, n
       w.stale = errorMessage(e);
     }
   }
-  const checks = evaluate(db, config, actor, refs);
+  const checks = evaluate(db, config, actor, refs, w.tasksDir);
   const blocks = checks.filter((k) => k.verdict === 'block');
   const warns = checks.filter((k) => k.verdict === 'warn');
   const at = iso(now);
@@ -283,7 +283,7 @@ function postCheckout(args: string[], w: World, io: GitHookIO): void {
   if (!branch) return;
   const ids = findIds(branch, config);
   if (ids.length === 0) return;
-  const checks = evaluate(db, config, actor, ids.map((id) => ({ id, source: 'branch' as const })));
+  const checks = evaluate(db, config, actor, ids.map((id) => ({ id, source: 'branch' as const })), w.tasksDir);
   for (const id of ids) io.stderr.write(guardMessages.branchState(id, checks.find((k) => k.id === id), actor.mission?.id));
 }
 

@@ -48,7 +48,7 @@ export const guardMessages = {
       const mine = self !== undefined && check.holder.mission === self;
       return mine ? `sortie: ${id} is yours (${term(check.holder.codename, 60)})\n` : `sortie: ${id} is held by ${holderText(check)}; pick another task or ask them to hand it off\n`;
     }
-    if (check.status === 'COMPLETE' || check.status === 'ABORTED') return `sortie: ${id} is ${check.status}\n`;
+    if (check.status === 'COMPLETE' || check.status === 'ABORTED') return `sortie: ${id} is ${check.status}${check.where ? ` ${check.where}` : ''}\n`;
     return `sortie: ${id} is not claimed; before committing on it: sortie task claim ${id}\n`;
   },
 };
@@ -72,7 +72,7 @@ function reasonText(k: Check): string {
     case 'unknown':
       return 'is not a known task';
     case 'closed':
-      return `is ${term(k.status, 20)}`;
+      return `is ${term(k.status, 20)}${k.where ? ` ${term(k.where, 200)}` : ''}`;
     default:
       return k.reason;
   }

@@ -2,6 +2,7 @@ import type { SortieConfig, Verdict } from '../config/types.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { idPrefix } from '../tasks/ids.js';
+import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import { liveClaim, prefixInUse, taskRow } from '../tasks/tasks.js';
 import type { Reference } from './references.js';
 
@@ -14,6 +15,8 @@ export interface Check {
   reason: Reason;
   title?: string | undefined;
   status?: string | undefined;
+  /** Where the (effective) status comes from when it is not this checkout's file: "on feat (not merged into main)". */
+  where?: string | undefined;
   holder?: { mission: number; codename: string; agent: string; person: string | null; since: string } | undefined;
 }
 
@@ -27,7 +30,7 @@ export interface Actor {
  * The guard's decision for each referenced id. Ids whose prefix no task uses (UTF-8, SHA-256) are
  * not task ids and are ignored; an unknown id with a known prefix is `guard.unknownTask`.
  */
-export function evaluate(db: Database, config: SortieConfig, actor: Actor, refs: Reference[]): Check[] {
+export function evaluate(db: Database, config: SortieConfig, actor: Actor, refs: Reference[], here?: string): Check[] {
   const out: Check[] = [];
   const seen = new Set<string>();
   for (const ref of refs) {
@@ -39,7 +42,9 @@ export function evaluate(db: Database, config: SortieConfig, actor: Actor, refs:
       out.push({ id: ref.id, source: ref.source, verdict: known ? asVerdict(config.guard.unknownTask) : 'ignore', reason: 'unknown' });
       continue;
     }
-    const base = { id: ref.id, source: ref.source, title: task.title, status: task.status };
+    // The status is the shared view's: a task finished on another branch is closed here too.
+    const origin = here ? originFor(db, task, here) : undefined;
+    const base = { id: ref.id, source: ref.source, title: task.title, status: task.status, where: origin ? describeOrigin(origin, branchHere(db, here!)) : undefined };
     if ((task.status === 'COMPLETE' || task.status === 'ABORTED') && ref.source !== 'task-file') {
       out.push({ ...base, verdict: asVerdict(config.guard.closedTask), reason: 'closed' });
       continue;

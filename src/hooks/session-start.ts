@@ -124,6 +124,7 @@ export async function sessionStart(
         inherited: begun?.inherited,
         pending: mission ? undefined : { reason: locked ?? '', queued },
         sortie: sortieCommand(agent, bin),
+        here: w.tasksDir,
       });
     } catch (e) {
       // Even reading is locked out (a connection in exclusive locking mode): one line, not nothing.

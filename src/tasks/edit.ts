@@ -9,7 +9,7 @@ import { assertTaskId } from './ids.js';
 import { TaskParseError, parseTask, type Task } from './parse.js';
 import { parsePriority } from './status.js';
 import { indexTaskFile } from './sync.js';
-import { taskRow, withTaskLocked, type TaskWorld } from './tasks.js';
+import { requireHere, taskRow, withTaskLocked, type TaskWorld } from './tasks.js';
 import { recordIntent } from './intent.js';
 
 /**
@@ -193,7 +193,9 @@ export function editTask(w: TaskWorld, actor: MissionRow | undefined, id: string
     if (!taskRow(w.db, d)) throw new SortieError('TASK_NOT_FOUND', `no task ${d} (named in --depends-on)`, { hint: 'sortie task list --all', data: { task: d } });
   }
 
-  return withTaskLocked(w, id, now, ({ task, now, at }) => {
+  return withTaskLocked(w, id, now, (l) => {
+    const { task, now, at } = l;
+    requireHere(w, l); // a task whose file is on another branch is edited there
     let text = readFileSync(task.path, 'utf8');
     const before = text;
     const changed: string[] = [];

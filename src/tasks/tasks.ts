@@ -8,13 +8,21 @@ import { write } from '../store/write.js';
 import { iso } from '../time.js';
 import type { SortieConfig } from '../config/types.js';
 import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../files.js';
+import { allocateId, type ReserveId } from './allocate.js';
+import { collisionOf, describeCollision } from './collisions.js';
+import { branchHere, describeOrigin, originFor, recomputeTasks, type TaskOrigin } from './effective.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
 import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
 import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
+import { rowToTask, type TaskRow } from './row.js';
+import { recordState, type StateEvent } from './state.js';
 import { PRIORITY_LETTER, TERMINAL, assertTransition, canTransition, isStatus, parsePriority, priorityRank, type Priority, type Status } from './status.js';
 import { indexTaskFile } from './sync.js';
 import { clearIntent, recordIntent, settleIntents } from './intent.js';
 import { testSeam } from '../seam.js';
+
+export { rowToTask, type TaskRow };
+export type { ReserveId };
 
 /**
  * What the task functions work on: the database, the config and the task files' folder. The world
@@ -26,48 +34,45 @@ export interface TaskWorld {
   tasksDir: string;
 }
 
-export interface TaskRow {
-  id: string;
-  title: string;
-  status: Status;
-  priority: Priority;
-  prio_rank: number;
-  role: string | null;
-  labels: string;
-  depends_on: string;
-  created: string | null;
-  path: string;
-}
-
-export function rowToTask(r: TaskRow): Task {
-  return {
-    id: r.id,
-    title: r.title,
-    status: r.status,
-    priority: r.priority,
-    role: r.role ?? undefined,
-    labels: JSON.parse(r.labels) as string[],
-    dependsOn: JSON.parse(r.depends_on) as string[],
-    created: r.created ?? undefined,
-    path: r.path,
-  };
-}
-
 export function taskRow(db: Database, id: string): TaskRow | undefined {
   return db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
 }
 
-/** Reads a task from its file (the source of truth), locating it through the index or the folder. */
-export function readTask(w: TaskWorld, id: string): TaskWithBody {
-  assertTaskId(id, w.config);
+/**
+ * The file of a task in this checkout (w.tasksDir), through the index or the folder; undefined
+ * when this checkout has no file for it (the task may exist on another branch or worktree).
+ */
+export function ownTaskFile(w: TaskWorld, id: string): string | undefined {
+  const p = w.db.prepare('SELECT path FROM task_files WHERE id = ? AND source = ? AND status IS NOT NULL').pluck().get(id, w.tasksDir) as string | undefined;
+  return p && existsSync(p) ? p : findTaskFile(w.tasksDir, id);
+}
+
+/** "COMPLETE on feat (not merged into main)": a task's effective status and where it comes from, for this checkout. */
+export function stateText(w: Pick<TaskWorld, 'db' | 'tasksDir'>, row: TaskRow): string {
+  const o = originFor(w.db, row, w.tasksDir);
+  return o ? `${row.status} ${describeOrigin(o, branchHere(w.db, w.tasksDir))}` : row.status;
+}
+
+/** The origin of a task's effective state as seen from this checkout (undefined: its own). */
+export function originHere(w: Pick<TaskWorld, 'db' | 'tasksDir'>, row: TaskRow): TaskOrigin | undefined {
+  return originFor(w.db, row, w.tasksDir);
+}
+
+function notFound(w: TaskWorld, id: string): SortieError {
   const row = taskRow(w.db, id);
-  const path = row && existsSync(row.path) ? row.path : findTaskFile(w.tasksDir, id);
-  if (!path) {
-    throw new SortieError('TASK_NOT_FOUND', `no task ${id} in ${w.config.tasks.dir}`, {
-      hint: 'sortie task list   (or create it: sortie task new "<title>")',
-      data: { task: id },
+  if (row) {
+    return new SortieError('TASK_NOT_FOUND', `${id} is not in this checkout's ${w.config.tasks.dir}: it is ${stateText(w, row)}`, {
+      hint: `its file is on ${row.origin ?? 'another branch'}; work on it there, or merge that branch`,
+      data: { task: id, elsewhere: row.origin ?? null },
     });
   }
+  return new SortieError('TASK_NOT_FOUND', `no task ${id} in ${w.config.tasks.dir}`, {
+    hint: 'sortie task list   (or create it: sortie task new "<title>")',
+    data: { task: id },
+  });
+}
+
+function parseFile(w: TaskWorld, id: string, path: string): TaskWithBody {
   let task: TaskWithBody;
   try {
     if (statSync(path).size > MAX_TASK_BYTES) throw new TaskParseError(path, `the file is larger than ${MAX_TASK_BYTES >> 20} MiB`, undefined);
@@ -78,6 +83,14 @@ export function readTask(w: TaskWorld, id: string): TaskWithBody {
   }
   if (task.id !== id) throw new SortieError('TASK_NOT_FOUND', `${path} holds task ${task.id}, not ${id}`);
   return task;
+}
+
+/** Reads a task from its file in this checkout (the source of truth for what it is). */
+export function readTask(w: TaskWorld, id: string): TaskWithBody {
+  assertTaskId(id, w.config);
+  const path = ownTaskFile(w, id);
+  if (!path) throw notFound(w, id);
+  return parseFile(w, id, path);
 }
 
 export interface LiveClaim {
@@ -128,19 +141,21 @@ export function claimsOf(db: Database, missionId: number): { task_id: string; cl
 }
 
 /**
- * Writes a new status into the task file (in place, minimal diff) and refreshes its index row.
- * Called inside withTaskLocked's transaction: the intent recorded first lets the next process
- * undo the file write if the transaction never commits (tasks/intent.ts).
+ * Writes a new status into this checkout's task file (in place: the status line only, so the diff
+ * is one line and merges cleanly) and refreshes its row; the caller recomputes the effective row.
+ * Nothing is written when this checkout has no file for the task.
  */
-function writeStatus(w: TaskWorld, task: TaskWithBody, to: Status, now: Date): Task {
-  if (task.status === to) return task;
-  const text = readFileSync(task.path, 'utf8');
+function writeStatus(w: TaskWorld, l: Pick<Locked, 'task' | 'file'>, to: Status, now: Date): Task {
+  if (!l.file || l.task.status === to) return { ...l.task, status: to };
+  const text = readFileSync(l.file, 'utf8');
   const after = setFrontMatterKey(text, 'status', to);
-  recordIntent(w.db, { task: task.id, path: task.path, before: text, after });
-  writeFileAtomic(task.path, after);
+  // Inside withTaskLocked's transaction: the intent recorded first lets the next process undo the
+  // file write if the transaction never commits (tasks/intent.ts).
+  recordIntent(w.db, { task: l.task.id, path: l.file, before: text, after });
+  writeFileAtomic(l.file, after);
   testSeam('task-file-written');
-  const next = { ...task, status: to };
-  indexTaskFile(w.db, next, now);
+  const next = { ...l.task, status: to };
+  indexTaskFile(w.db, next, now, { recompute: false });
   return next;
 }
 
@@ -156,10 +171,12 @@ export interface CreateTaskInput {
 }
 
 /**
- * Creates a task file with the next free id. The whole pick-and-write runs under the database's
- * write lock, and the file is created with O_EXCL, so concurrent creators never get the same id.
+ * Creates a task file with the next free id: one never handed out or seen in any worktree, branch
+ * or in what the database has seen (tasks/allocate.ts), even with creators in several worktrees at
+ * once. `reserve` is asked before the file is written (issue 12: a reservation on the remote); when
+ * it says the id is taken elsewhere, the next one is tried.
  */
-export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: CreateTaskInput, now: Date): Task {
+export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: CreateTaskInput, now: Date, o: { reserve?: ReserveId | undefined } = {}): Task {
   const title = input.title.replace(/[\x00-\x1f\x7f]/g, ' ').trim();
   if (!title) throw new SortieError('USAGE', 'a task needs a title', { hint: 'sortie task new "Fix the login redirect"' });
   const priority = parsePriority(input.priority);
@@ -175,29 +192,33 @@ export function createTask(w: TaskWorld, actor: MissionRow | undefined, input: C
     throw new SortieError('USAGE', `prefix and role must be letters and digits, got "${prefix}" / "${role}"`);
   }
   mkdirSync(w.tasksDir, { recursive: true, mode: DIR_MODE });
-  return write(w.db, () => {
-    const ids = idTemplate(w.config, prefix);
-    for (let n = highestTaskNumber(w, ids) + 1; ; n++) {
-      const id = ids.fill(n, role, PRIORITY_LETTER[priority]);
-      assertTaskId(id, w.config);
-      const path = writeTaskFile(w.tasksDir, { id, title, status, priority, role: input.role, labels: input.labels, dependsOn: deps, created: iso(now), body: input.body });
-      if (path === undefined) continue;
+  const created = iso(now);
+  for (;;) {
+    const id = allocateId(w, { prefix, role, letter: PRIORITY_LETTER[priority], title, created, now, reserve: o.reserve });
+    const task = write(w.db, () => {
+      const path = writeTaskFile(w.tasksDir, { id, title, status, priority, role: input.role, labels: input.labels, dependsOn: deps, created, body: input.body });
+      // A file of that name appeared though its id was free (made by hand, not synced yet): the
+      // id stays taken, the next one is tried.
+      if (path === undefined) return undefined;
       const task = parseTask(readFileSync(path, 'utf8'), path, w.config);
       indexTaskFile(w.db, task, now);
       record(w.db, { kind: 'task.created', at: iso(now), missionId: actor?.id, agent: actor?.agent, taskId: id, detail: { title } });
       return task;
-    }
-  });
+    });
+    if (task) return task;
+  }
 }
 
 /**
- * The highest number the id template has used with its prefix, in the index, among the task
- * files' names (a file not indexed yet counts) and in `also`. Inside write() for a number that
- * is still free when the file is created.
+ * The highest number the id template has used with its prefix: among every id the database has
+ * seen or handed out (task_ids: every worktree's and branch's files as synced), the effective
+ * view, the names in this checkout's task folder (a file not indexed yet counts) and `also`.
+ * Inside write() for a number that is still free when it is taken.
  */
 export function highestTaskNumber(w: TaskWorld, ids: IdTemplate, also: Iterable<string> = []): number {
   let max = 0;
   const consider = (id: string) => (max = Math.max(max, ids.numberOf(id) ?? 0));
+  for (const id of w.db.prepare('SELECT id FROM task_ids').pluck().all() as string[]) consider(id);
   for (const id of taskIds(w.db)) consider(id);
   let names: string[] = [];
   try {
@@ -270,18 +291,42 @@ export function writeTaskFile(dir: string, t: TaskFileFields): string | undefine
 export interface ClaimResult {
   task: Task;
   already: boolean;
+  /** False when this checkout has no file for the task: the claim is recorded, no file changed here. */
+  here: boolean;
+  /** Set when a person's forced claim reopened a closed task. */
+  reopened?: boolean | undefined;
 }
 
 export interface Locked {
+  /** The task: this checkout's file when it has one, else what the shared view knows of it. */
   task: TaskWithBody;
+  /** This checkout's file of the task; undefined when the task exists only elsewhere. */
+  file: string | undefined;
+  /** Its effective state across checkouts (undefined: not indexed yet; then the file's status). */
+  row: TaskRow | undefined;
+  /** The status every decision starts from: the effective one. */
+  status: Status;
   held: LiveClaim | undefined;
   now: Date;
   at: string;
 }
 
+/** The task, its effective state and its file in this checkout, read under the caller's lock. */
+function lockedView(w: TaskWorld, id: string): Pick<Locked, 'task' | 'file' | 'row' | 'status'> {
+  const row = taskRow(w.db, id);
+  const file = ownTaskFile(w, id);
+  if (file) {
+    const task = parseFile(w, id, file);
+    return { task, file, row, status: row?.status ?? task.status };
+  }
+  if (!row) throw notFound(w, id);
+  return { task: { ...rowToTask(row), body: '', data: {} }, file: undefined, row, status: row.status };
+}
+
 /**
- * Reads a task and its live claim under the database's write lock (BEGIN IMMEDIATE), so whatever
- * fn decides from them cannot be raced by another writer: every claim and status change goes here.
+ * Reads a task, its effective state and its live claim under the database's write lock (BEGIN
+ * IMMEDIATE), so whatever fn decides from them cannot be raced by another writer: every claim and
+ * status change goes here.
  */
 export function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: Locked) => T): T {
   assertTaskId(id, w.config);
@@ -291,7 +336,7 @@ export function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: L
     out = write(w.db, () => {
       // A change to this task that a crash left half done is settled first (tasks/intent.ts).
       settleIntents(w.db, id);
-      return fn({ task: readTask(w, id), held: liveClaim(w.db, id), now, at });
+      return fn({ ...lockedView(w, id), held: liveClaim(w.db, id), now, at });
     });
   } catch (e) {
     // Rolled back after the file was written (an error, not a kill): put the file back now.
@@ -307,6 +352,13 @@ export function withTaskLocked<T>(w: TaskWorld, id: string, now: Date, fn: (l: L
   return out;
 }
 
+
+/** For changes that edit the file itself (`task edit`): this checkout must have it. */
+export function requireHere(w: TaskWorld, l: Locked): string {
+  if (!l.file) throw notFound(w, l.task.id);
+  return l.file;
+}
+
 /**
  * The claim is a compare-and-swap: read the live claim and write ours while holding the write
  * lock. The partial unique index on live claims backs it up in the schema.
@@ -315,10 +367,31 @@ export function claimTask(w: TaskWorld, actor: MissionRow, id: string, now: Date
   return withTaskLocked(w, id, now, (l) => claimLocked(w, actor, l, opts));
 }
 
+function stateOf(w: TaskWorld, l: Pick<Locked, 'row' | 'status'>): string {
+  return l.row ? stateText(w, { ...l.row, status: l.status }) : l.status;
+}
+
+/**
+ * A closed task (COMPLETE or ABORTED anywhere) opens again only by a person, recorded as a reopen:
+ * the terminal states seen up to now no longer count (tasks/effective.ts). The caller recomputes.
+ */
+function reopenLocked(w: TaskWorld, actor: MissionRow, l: Locked, how: string, note?: string): void {
+  const id = l.task.id;
+  if (actor.kind !== 'person') {
+    throw new SortieError('NOT_CLAIMABLE', `${id} is ${stateOf(w, l)}; only a person can reopen a closed task`, {
+      hint: 'pick another task (sortie ready), or ask a person to reopen it: sortie task reopen ' + id,
+      data: { task: id, status: l.status, origin: l.row?.origin ?? null },
+    });
+  }
+  recordState(w.db, { id, status: 'TODO', at: l.at, missionId: actor.id, source: w.tasksDir, event: 'reopened' });
+  record(w.db, { kind: 'task.reopened', at: l.at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: l.status, on: l.row?.origin ?? undefined, by: how, note } });
+}
+
 /** The claim itself, given a task and its live claim read under the write lock. */
-function claimLocked(w: TaskWorld, actor: MissionRow, { task, held, now, at }: Locked, opts: { force?: boolean }): ClaimResult {
+function claimLocked(w: TaskWorld, actor: MissionRow, l: Locked, opts: { force?: boolean }): ClaimResult {
+  const { task, held, now, at } = l;
   const id = task.id;
-  if (held && held.mission.id === actor.id) return { task, already: true };
+  if (held && held.mission.id === actor.id) return { task, already: true, here: Boolean(l.file) };
   if (held) {
     throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
       hint:
@@ -331,17 +404,33 @@ function claimLocked(w: TaskWorld, actor: MissionRow, { task, held, now, at }: L
       },
     });
   }
-  if (task.status === 'COMPLETE' || task.status === 'ABORTED') {
-    throw new SortieError('NOT_CLAIMABLE', `${id} is ${task.status}; closed tasks cannot be claimed`, {
-      hint: `to reopen it for repair: sortie task claim ${id} --force`,
-      data: { task: id, status: task.status },
+  const collision = collisionOf(w.db, id);
+  if (collision) {
+    throw new SortieError('ID_COLLISION', `${id} names ${collision.variants.length} different tasks: ${describeCollision(collision)}`, {
+      hint: `renumber one of them first (sortie doctor says which and where): sortie task renumber ${id}`,
+      data: { task: id },
     });
   }
-  if (!opts.force) assertTransition(id, task.status, 'UNDERWAY');
+  let from = l.status;
+  let reopened = false;
+  if (TERMINAL.has(from)) {
+    if (!opts.force) {
+      throw new SortieError('NOT_CLAIMABLE', `${id} is ${stateOf(w, l)}; closed tasks cannot be claimed`, {
+        hint: `a person can reopen it: sortie task reopen ${id}   (or sortie task claim ${id} --force)`,
+        data: { task: id, status: from, origin: l.row?.origin ?? null },
+      });
+    }
+    reopenLocked(w, actor, l, 'claim --force');
+    from = 'TODO';
+    reopened = true;
+  }
+  if (!opts.force) assertTransition(id, from, 'UNDERWAY');
   w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
-  const next = writeStatus(w, task, 'UNDERWAY', now);
-  record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, forced: opts.force || undefined } });
-  return { task: next, already: false };
+  const next = writeStatus(w, l, 'UNDERWAY', now);
+  recordState(w.db, { id, status: 'UNDERWAY', at, missionId: actor.id, source: w.tasksDir, event: 'claimed' });
+  recomputeTasks(w.db, [id], at);
+  record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from, forced: opts.force || undefined, elsewhere: l.file ? undefined : (l.row?.origin ?? true) } });
+  return { task: next, already: false, here: Boolean(l.file), reopened: reopened || undefined };
 }
 
 export interface NextPick {
@@ -377,16 +466,16 @@ export function claimNext(w: TaskWorld, actor: MissionRow, now: Date): (ClaimRes
       // A handful of candidates: one whose file no longer agrees with the index (edited by hand,
       // unreadable) is skipped rather than failing the pick.
       for (const pick of startable(w.db, 20)) {
-        let task: TaskWithBody;
+        let view: Pick<Locked, 'task' | 'file' | 'row' | 'status'>;
         try {
-          task = readTask(w, pick.task.id);
+          view = lockedView(w, pick.task.id);
         } catch (e) {
           if (e instanceof SortieError && (e.code === 'TASK_PARSE' || e.code === 'TASK_NOT_FOUND')) continue;
           throw e;
         }
-        const held = liveClaim(w.db, task.id);
-        if (held || TERMINAL.has(task.status) || !canTransition(task.status, 'UNDERWAY')) continue;
-        return { ...claimLocked(w, actor, { task, held, now, at }, {}), kind: pick.kind };
+        const held = liveClaim(w.db, view.task.id);
+        if (held || TERMINAL.has(view.status) || !canTransition(view.status, 'UNDERWAY') || collisionOf(w.db, view.task.id)) continue;
+        return { ...claimLocked(w, actor, { ...view, held, now, at }, {}), kind: pick.kind };
       }
       return undefined;
     });
@@ -431,7 +520,8 @@ export interface ChangeResult {
  * lets a person repair a record (e.g. a claim left by a crashed agent), and is recorded as forced.
  */
 export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: StatusVerb, now: Date, opts: { force?: boolean; note?: string } = {}): ChangeResult {
-  return withTaskLocked(w, id, now, ({ task, held, now, at }) => {
+  return withTaskLocked(w, id, now, (l) => {
+      const { task, held, now, at } = l;
       const mine = held?.mission.id === actor.id;
       if (held && !mine && !opts.force) {
         throw new SortieError('NOT_HOLDER', `${id} is held by ${held.mission.codename} (${held.mission.agent}) since ${held.claimed_at}; only the holder can ${verb} it`, {
@@ -447,11 +537,23 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
           hint: 'run the command from your own terminal, outside the agent',
         });
       }
-      const to = TARGET[verb] ?? task.status;
+      const from = l.status;
+      const to = TARGET[verb] ?? from;
       // release of a task that is not UNDERWAY (e.g. REVIEW) keeps its status.
-      const target = verb === 'release' && task.status !== 'UNDERWAY' ? task.status : to;
-      assertTransition(id, task.status, target, opts.force);
-      const next = writeStatus(w, task, target, now);
+      const target = verb === 'release' && from !== 'UNDERWAY' ? from : to;
+      if (TERMINAL.has(from) && target === from) return { task: { ...task, status: from }, already: true, released: false, forced: false, previousHolder: undefined };
+      if (TERMINAL.has(from)) {
+        // Out of a closed state: a reopen, a person's repair only.
+        if (!opts.force) {
+          throw new SortieError('TRANSITION', `${id} is ${stateOf(w, l)}; it cannot move to ${target}`, {
+            hint: `${from} is final; a person can reopen it: sortie task reopen ${id}`,
+            data: { task: id, from, to: target },
+          });
+        }
+        reopenLocked(w, actor, l, `${verb} --force`, opts.note);
+      }
+      assertTransition(id, from, target, opts.force);
+      const next = writeStatus(w, l, target, now);
       const forced = Boolean(held && !mine);
       let released = false;
       if (held && ENDS_CLAIM.has(verb)) {
@@ -468,11 +570,31 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
       } else if (verb === 'handoff' && opts.note) {
         record(w.db, { kind: 'task.handoff', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { note: opts.note } });
       }
-      if (target !== task.status) {
-        record(w.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: task.status, to: target, forced: opts.force || undefined } });
+      if (target !== from) {
+        record(w.db, { kind: 'task.status', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from, to: target, forced: opts.force || undefined } });
       }
-      const already = verb !== 'handoff' && verb !== 'release' && target === task.status && !released;
+      const event: StateEvent = verb === 'release' ? 'released' : verb === 'handoff' ? 'handoff' : 'status';
+      if (target !== from || released) recordState(w.db, { id, status: target, at, missionId: actor.id, source: w.tasksDir, event });
+      recomputeTasks(w.db, [id], at);
+      const already = verb !== 'handoff' && verb !== 'release' && target === from && !released;
       return { task: next, already, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
+  });
+}
+
+/**
+ * A person reopens a closed task (COMPLETE or ABORTED, here or on any branch or worktree): it is
+ * TODO again, the reopen is recorded, and the terminal states seen until now no longer count.
+ */
+export function reopenTask(w: TaskWorld, actor: MissionRow, id: string, now: Date, opts: { note?: string } = {}): ChangeResult & { from: Status; origin: string | null } {
+  return withTaskLocked(w, id, now, (l) => {
+    if (!TERMINAL.has(l.status)) {
+      throw new SortieError('TRANSITION', `${id} is ${stateOf(w, l)}, not closed; there is nothing to reopen`, { hint: `sortie task show ${id}`, data: { task: id, status: l.status } });
+    }
+    reopenLocked(w, actor, l, 'reopen', opts.note);
+    const next = writeStatus(w, l, 'TODO', now);
+    record(w.db, { kind: 'task.status', at: l.at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: l.status, to: 'TODO', reopened: true } });
+    recomputeTasks(w.db, [id], l.at);
+    return { task: next, already: false, released: false, forced: false, previousHolder: undefined, from: l.status, origin: l.row?.origin ?? null };
   });
 }
 
@@ -482,7 +604,10 @@ export interface ListFilter {
   label?: string | undefined;
 }
 
-export function listTasks(db: Database, f: ListFilter = {}): (Task & { holder: { codename: string; agent: string; mission: number; since: string } | null })[] {
+export type ListedTask = Task & { holder: { codename: string; agent: string; mission: number; since: string } | null; origin: TaskOrigin | undefined };
+
+/** The effective tasks with their holders; origins relative to the checkout whose task folder is `here`. */
+export function listTasks(db: Database, f: ListFilter = {}, here?: string): ListedTask[] {
   const where: string[] = [];
   const args: unknown[] = [];
   if (f.status?.length) (where.push(`t.status IN (${f.status.map(() => '?').join(',')})`), args.push(...f.status));
@@ -500,6 +625,7 @@ export function listTasks(db: Database, f: ListFilter = {}): (Task & { holder: {
   const out = rows.map((r) => ({
     ...rowToTask(r),
     holder: r.h_codename ? { codename: r.h_codename, agent: r.h_agent, mission: r.h_mission, since: r.h_since } : null,
+    origin: r.origin_source || r.origin ? originFor(db, r, here) : undefined,
   }));
   return f.label ? out.filter((t) => t.labels.includes(f.label!)) : out;
 }

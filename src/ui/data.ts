@@ -24,6 +24,8 @@ export interface UiWorld {
   /** The branch checked out where the board is looked at; a task's origin on another branch is shown. */
   branch: () => string | undefined;
   repoName: string;
+  /** The task folder of the checkout looked from: origins are shown relative to it. */
+  here?: string | undefined;
 }
 
 export type HolderState = 'live' | 'stale' | 'reaped' | 'ended';
@@ -129,7 +131,7 @@ function cardsOf(w: UiWorld, tasks: EffectiveTask[]): Card[] {
 
 /** One page of one column. */
 export function columnData(w: UiWorld, status: Status, offset: number, limit: number, total = effectiveCounts(w.db)[status]): Column {
-  const tasks = limit > 0 ? effectiveTasks(w.db, { status, offset, limit }) : [];
+  const tasks = limit > 0 ? effectiveTasks(w.db, { status, offset, limit, here: w.here }) : [];
   // Tasks waiting for pickup first in UNDERWAY: they are what needs someone.
   const cards = cardsOf(w, tasks);
   if (status === 'UNDERWAY') cards.sort((a, b) => Number(b.waiting) - Number(a.waiting));
@@ -424,7 +426,7 @@ export function missionData(w: UiWorld, id: number): MissionData | undefined {
       claims: claims.map((c) => ({ task: c.task_id, claimedAt: c.claimed_at, releasedAt: c.released_at, reason: c.release_reason })),
       commits: commits.map((c) => ({ sha: c.sha, at: c.at, branch: c.branch, subject: c.subject, tasks: safeList(c.tasks) })),
       checkpoint,
-      context: buildContext({ db: w.db, config: w.config, mission: m, source }),
+      context: buildContext({ db: w.db, config: w.config, mission: m, source, here: w.here }),
       contextSource: source,
       activity: activity.map((a) => {
         let d: Record<string, unknown> = {};

@@ -2,14 +2,15 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { SortieConfig } from '../config/types.js';
 import type { Ctx } from '../ctx.js';
-import { requireRepo, type Repo } from '../git.js';
+import { currentBranch, listWorktrees, requireRepo, type Repo } from '../git.js';
 import { catchUp } from '../missions/catch-up.js';
 import { canWriteDb, closeUnlessExiting, openDb, type Database } from '../store/open.js';
 import { cannotWrite, environmentError } from '../env-errors.js';
 import { deadlineOf, isBusy, within } from '../store/write.js';
 import type { Deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
-import { syncTasks, type SyncResult } from '../tasks/sync.js';
+import { refreshBranches } from '../tasks/branches.js';
+import { syncOtherWorktrees, syncTasks, type SyncResult } from '../tasks/sync.js';
 import type { TaskWorld } from '../tasks/tasks.js';
 import { mark } from '../trace.js';
 import { locate, optedIn, type Create } from './locate.js';
@@ -39,13 +40,18 @@ export interface World extends TaskWorld {
 }
 
 /**
- * How the task index is brought in line with the task files: `quick` trusts the folder's mtime
- * (one stat: hooks), `full` stats every file (commands, post-checkout, doctor).
+ * How the shared view is brought in line with the task files. `quick` (hooks): this worktree's
+ * folder and every other worktree's folder the database knows, one stat each (re-read when
+ * changed); no git. `full` (commands, post-checkout, doctor): this worktree's files each stat'ed,
+ * the worktrees listed (new ones added, removed ones dropped), and the branches not checked out
+ * refreshed through git (tasks/branches.ts; incremental).
  */
 export type Sync = 'none' | 'quick' | 'full';
 
 export interface Refresh {
   sync?: Sync;
+  /** With `full`: also refresh the branches through git (default true). */
+  branches?: boolean;
   /** Apply what the database-free hooks queued (commits, ended sessions, heartbeats). */
   catchUp?: boolean;
   /**
@@ -128,7 +134,22 @@ export async function openWorld(ctx: WorldCtx, o: OpenOptions): Promise<World | 
 export function refresh(w: World, o: Refresh, ctx: Pick<Ctx, 'env' | 'now'>): SyncResult | undefined {
   const now = ctx.now();
   const run = (): SyncResult | undefined => {
-    const synced = o.sync && o.sync !== 'none' ? syncTasks(w.db, w.tasksDir, w.config, now, { quick: o.sync === 'quick' }) : undefined;
+    let synced: SyncResult | undefined;
+    if (o.sync && o.sync !== 'none') {
+      const full = o.sync === 'full';
+      const worktrees = full ? listWorktrees(w.repo.commonDir) : undefined;
+      synced = syncTasks(w.db, w.tasksDir, w.config, now, { quick: !full, label: currentBranch(w.repo) ?? null, root: w.repo.root });
+      const all = worktrees?.map((t) => ({ tasksDir: isAbsolute(w.config.tasks.dir) ? w.config.tasks.dir : resolve(t.root, w.config.tasks.dir), root: t.root, branch: t.branch }));
+      syncOtherWorktrees(w.db, w.config, now, w.tasksDir, all);
+      // No worktree listed: not a repository (SORTIE_DB outside one) or a bare one; no branches to read.
+      if (full && o.branches !== false && worktrees?.length) {
+        const checkedOut = new Set(worktrees.flatMap((t) => (t.branch ? [t.branch] : [])));
+        const here = currentBranch(w.repo);
+        if (here) checkedOut.add(here);
+        refreshBranches(w.db, { repo: w.repo, config: w.config, env: ctx.env, now, checkedOut });
+        mark('branches');
+      }
+    }
     if (o.catchUp) catchUp(w.db, w.dbFile, w.repo, w.config, ctx.env, now);
     return synced;
   };

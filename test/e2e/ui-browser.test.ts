@@ -372,8 +372,9 @@ describe.runIf(runnable)('sortie ui in Chromium', () => {
   });
 
   it('shows where a task\'s state comes from when it is another branch', async () => {
-    // The board takes states from effectiveTasks(), which has no other source yet: the page is
-    // given a board whose task comes from a branch, the way the shared view will give it.
+    // The board takes states from effectiveTasks() with their origin (test/integration/one-truth
+    // makes real ones); here the page is given a board whose task comes from a branch, the way the
+    // shared view gives it, to check what the page shows.
     const { loadAssets, reportPage } = await import('../../dist/ui/page.js');
     const board = JSON.parse(await (await fetch(`${ui.url}api/board`)).text());
     const [other, here] = board.columns.flatMap((c: { cards: { id: string; origin: unknown }[] }) => c.cards);

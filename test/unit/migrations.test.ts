@@ -115,6 +115,41 @@ const CASES: {
       expect(db.prepare('SELECT source, persona, role FROM missions WHERE id = 5').get()).toEqual({ source: 'site-nine:mission/38', persona: 'hemera', role: 'Operator' });
     },
   },
+  {
+    version: 5,
+    adds: {
+      tables: ['task_sources', 'task_files', 'task_blobs', 'task_state', 'task_ids'],
+      indexes: ['task_files_id', 'task_files_blob'],
+      columns: { tasks: ['origin', 'origin_source', 'since'], task_errors: ['source'] },
+    },
+    uses: [
+      ['SELECT status FROM task_files WHERE id = ? AND source = ?', ['TASK-1', '/r/.sortie/tasks'], 'task_files_id'],
+      ['SELECT id FROM task_files WHERE blob = ?', ['a'.repeat(40)], 'task_files_blob'],
+    ],
+    then: (db) => {
+      // The old index becomes the observations of its folder, sizes and mtimes kept (so nothing is
+      // re-read), with the folder as a worktree source that was never synced as one (its ids are
+      // recomputed at the first sync).
+      expect(db.prepare('SELECT source, path, id, title, status, priority, labels, depends_on, size, mtime_ms, blob, status_since FROM task_files ORDER BY id').all()).toEqual([
+        { source: '/r/.sortie/tasks', path: '/r/.sortie/tasks/TASK-1.md', id: 'TASK-1', title: 'Parser', status: 'UNDERWAY', priority: 'high', labels: '["core"]', depends_on: '[]', size: 120, mtime_ms: 1767250800000.5, blob: null, status_since: '2026-01-01T08:00:00.000Z' },
+        { source: '/r/.sortie/tasks', path: '/r/.sortie/tasks/TASK-2.md', id: 'TASK-2', title: 'Docs', status: 'TODO', priority: 'medium', labels: '[]', depends_on: '["TASK-1"]', size: 80, mtime_ms: 1767250800001, blob: null, status_since: '2026-01-01T08:00:00.000Z' },
+      ]);
+      expect(db.prepare('SELECT source, kind, stamp, synced_at FROM task_sources').all()).toEqual([{ source: '/r/.sortie/tasks', kind: 'worktree', stamp: null, synced_at: null }]);
+      // Every id seen is remembered, so `task new` never hands it out again.
+      expect(db.prepare('SELECT id FROM task_ids ORDER BY id').pluck().all()).toEqual(['TASK-1', 'TASK-2']);
+      // What sortie recorded before task_state existed: the latest claim (mission 3's live one, at
+      // 12:01, after mission 2's claim in the activity log) is TASK-1's recorded state.
+      expect(db.prepare('SELECT id, status, at, mission_id, branch, event, reopened_at FROM task_state').all()).toEqual([
+        { id: 'TASK-1', status: 'UNDERWAY', at: '2026-01-01T12:01:00.000Z', mission_id: 3, branch: 'feat', event: 'claimed', reopened_at: null },
+      ]);
+      // A branch's tombstone (status NULL) is a row like any other; one row per (source, path).
+      db.prepare("INSERT INTO task_files (source, path, id, status) VALUES ('refs/heads/feat', 'TASK-2.md', 'TASK-2', NULL)").run();
+      expect(() => db.prepare("INSERT INTO task_files (source, path, id, status) VALUES ('refs/heads/feat', 'TASK-2.md', 'TASK-2', 'TODO')").run()).toThrow(/UNIQUE constraint failed/);
+      expect(() => db.prepare("INSERT INTO task_sources (source, kind) VALUES ('x', 'tag')").run()).toThrow(/CHECK constraint failed/);
+      // tasks rows are ids now; nothing looks them up by file.
+      expect(indexes(db)).not.toContain('tasks_path');
+    },
+  },
 ];
 
 describe('each migration, N-1 -> N, with real rows', () => {

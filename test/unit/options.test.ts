@@ -32,6 +32,8 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['task list', ['--status', 'TODO', '--status', 'REVIEW', '-a', '--role', 'OPR', '--label', 'auth'], { status: ['TODO', 'REVIEW'], role: 'OPR', label: 'auth', all: true, json: false }],
   ['task show', ['AUTH-1', '--json'], { id: 'AUTH-1', json: true }],
   ['task claim', ['AUTH-1'], { id: 'AUTH-1', force: false, json: false }],
+  ['task reopen', ['AUTH-1', '--note', 'not fixed on Safari'], { id: 'AUTH-1', note: 'not fixed on Safari', json: false }],
+  ['task renumber', ['AUTH-3', '--to', 'AUTH-9', '--json'], { id: 'AUTH-3', to: 'AUTH-9', json: true }],
   verb('release'),
   verb('handoff'),
   verb('done'),
