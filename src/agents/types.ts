@@ -81,6 +81,19 @@ export interface PreToolAnswer {
   context?: string | undefined;
 }
 
+/**
+ * What an answer carrying the context can say besides it, for an agent whose in-process plugin
+ * (OpenCode, pi) exports the mission into its shell itself and keeps the context to inject it.
+ */
+export interface ContextExtras {
+  /** The mission the context is for. */
+  mission: number;
+  /** The folder of the `sortie` shim, to put first on the shell's PATH (undefined when it could not be written). */
+  bin: string | undefined;
+  /** On a pre-compaction: the checkpoint just taken, in a few lines (what the compaction summary should keep). */
+  checkpoint?: string | undefined;
+}
+
 /** How the agent's shell commands carry the mission's identity. */
 export interface ShellIdentity {
   /**
@@ -126,10 +139,11 @@ export interface AgentAdapter {
   toEvent(event: string, payload: Record<string, unknown>, env: Env, fallbackCwd: string): AgentEvent;
   /**
    * stdout giving `context` to the model on `event`, in the agent's format; undefined when that
-   * event cannot carry context. Used for `start`, and for deferred re-injection on heartbeat,
-   * pre-tool and post-tool events.
+   * event cannot carry context. Used for `start` (with `extras`), for the `precompact` event of
+   * an `inline` agent (with `extras`, the checkpoint included), and for deferred re-injection on
+   * heartbeat, pre-tool and post-tool events (without).
    */
-  contextOutput(event: string, context: string): string | undefined;
+  contextOutput(event: string, context: string, extras?: ContextExtras): string | undefined;
   /** stdout answering a pre-tool event; undefined prints nothing (the call goes ahead as it is). Required when `events` has a `pretool`. */
   preToolOutput?(event: string, answer: PreToolAnswer): string | undefined;
   readonly shell: ShellIdentity;
@@ -144,9 +158,12 @@ export interface AgentAdapter {
    * - `start`: the agent fires its start event again (source `compact`);
    * - `deferred`: it does not; the `precompact` handler leaves the post-compaction context in a
    *   per-session file and the next event that can carry context (`contextOutput`) delivers it;
+   * - `inline`: its pre-compaction event answers with the post-compaction context itself
+   *   (`contextOutput` of that event, the checkpoint in `extras`): an in-process plugin that
+   *   injects the context into every request from then on (OpenCode, pi);
    * - `none`: it cannot (no event to do either).
    */
-  readonly compaction: 'start' | 'deferred' | 'none';
+  readonly compaction: 'start' | 'deferred' | 'inline' | 'none';
   /**
    * For an agent whose pre-compaction event also fires when nothing will be compacted (Gemini
    * CLI's PreCompress fires before every request): a cheap check, on the light path, of whether
@@ -160,10 +177,31 @@ export interface AgentAdapter {
   readonly projectVar: string;
   /** Variables holding the agent's pid in its hooks' environment, if it sets any (else the hook's first non-shell ancestor is the agent). */
   readonly pidVars: readonly string[];
+  /**
+   * For an agent that also runs another agent's project hooks (Cursor runs Claude Code's, from
+   * `.claude/settings.json`): the hook frame hands such an event to this adapter, so one
+   * conversation is one mission of this agent whichever config's entry fired.
+   */
+  readonly runsHooksOf?: GuestHooks;
   /** Internal deadline per kind, well inside the timeout that the agent's config gives the hook. */
   readonly deadlineMs: Readonly<Record<HookKind, number>>;
   /** The setup side, loaded on demand (commands only). */
   setup(): Promise<AgentSetup>;
+}
+
+/** Another agent's hooks that an agent runs as well (AgentAdapter.runsHooksOf). */
+export interface GuestHooks {
+  /** The other agent's adapter name (`claude-code`). */
+  agent: string;
+  /** Its event names as this agent's; each maps to an event of the same kind. */
+  events: Readonly<Record<string, string>>;
+  /** Whether a payload arriving at the other agent's entry was sent by this agent. */
+  sentByMe(payload: Record<string, unknown>, env: Env): boolean;
+  /**
+   * Whether this agent's own sortie entry for `event` (its name here) will fire for the same
+   * event: then the other agent's entry does nothing, so nothing is recorded or injected twice.
+   */
+  ownEntry(event: string, projectDir: string, env: Env): boolean;
 }
 
 /** The one shell line a hook config runs (install/command.ts builds it; adapters only place it). */

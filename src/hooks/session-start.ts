@@ -86,7 +86,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     mark('journal');
     const context = buildContext({ db, config, mission, source, reaped, inherited, sortie: sortieCommand(agent, bin) });
     mark('context');
-    return { mission, context, stdout: agent.contextOutput(ev.event, context) ?? '' };
+    return { mission, context, stdout: agent.contextOutput(ev.event, context, { mission: mission.id, bin }) ?? '' };
   } finally {
     w.close();
     mark('closed');
