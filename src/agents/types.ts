@@ -41,6 +41,8 @@ export interface ToolCall {
   shell: boolean;
   /** The shell command line, for the shell tool. */
   command: string | undefined;
+  /** The tool's whole input as the agent sent it, for an agent whose rewrite replaces all of it (Cursor's `updated_input`). */
+  input?: Record<string, unknown> | undefined;
 }
 
 /** An agent's hook payload, normalized. */
@@ -144,8 +146,11 @@ export interface AgentAdapter {
    * heartbeat, pre-tool and post-tool events (without).
    */
   contextOutput(event: string, context: string, extras?: ContextExtras): string | undefined;
-  /** stdout answering a pre-tool event; undefined prints nothing (the call goes ahead as it is). Required when `events` has a `pretool`. */
-  preToolOutput?(event: string, answer: PreToolAnswer): string | undefined;
+  /**
+   * stdout answering a pre-tool event (`ev` is that event: its tool's input); undefined prints
+   * nothing (the call goes ahead as it is). Required when `events` has a `pretool`.
+   */
+  preToolOutput?(event: string, answer: PreToolAnswer, ev?: AgentEvent): string | undefined;
   readonly shell: ShellIdentity;
   /**
    * Whether the agent's `git commit` runs the repository's git hooks. When false (Gemini CLI
@@ -274,4 +279,6 @@ export interface AgentSetup {
   entries(root: string, line: HookLine): EntryState[];
   /** Absent for an agent with no trust gate. */
   trust?: TrustGate;
+  /** Doctor checks of the agent's own, beyond its entries and its trust gate (OpenCode: its offline stubs). */
+  checks?(s: SetupContext): Finding[];
 }

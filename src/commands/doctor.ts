@@ -157,6 +157,7 @@ async function agentFindings(root: string, ctx: Ctx): Promise<Finding[]> {
     }
     const entry = /f="([^"]+)"/.exec(entries[0]?.command ?? '')?.[1]?.replace(agent.projectVar, root);
     out.push(entry && existsSync(entry) ? { check, level: 'ok', message: `${entries.length} events wired to ${entry}` } : { check, level: 'error', message: `the hook entry ${entry} does not exist`, fix: 'npm install (then sortie init)' });
+    out.push(...(setup.checks?.(s) ?? []));
     if (!setup.trust) continue;
     const t = await setup.trust.state(s);
     const tcheck = `${short(agent)} trust`;
