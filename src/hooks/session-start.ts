@@ -56,8 +56,9 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     if ((source === 'resume' || source === 'compact') && existing) {
       mission = existing.ended_at ? reopenMission(db, existing, at) : existing;
       mission = reattachMission(db, mission, { at, pid, pidStart, branch, transcriptPath: ev.transcriptPath });
-    } else if (existing && !existing.ended_at && source !== 'clear') {
-      // The same session started twice (duplicate hook entries, or an editor running Claude's hooks): one mission.
+    } else if (existing && !existing.ended_at) {
+      // The same session started twice (duplicate hook entries, an editor running Claude's hooks,
+      // pi announcing a new session twice): one mission. A real /clear comes with a new session id.
       mission = existing;
     } else if (source === 'clear') {
       const r = startAfterClear(db, base, at);
