@@ -37,7 +37,8 @@ const STUBS: Record<string, string> = {
 
 const say = {
   plugin: 'OpenCode plugin: start, resume, heartbeat, compaction, end; context in every request; SORTIE_MISSION in every shell',
-  stub: (name: string) => `${name}: OpenCode's dependency stub, so it runs no npm install at start-up (machine-local, git-ignored)`,
+  stub: (name: string) =>
+    name === '.gitignore' ? "the lines OpenCode writes there itself: its dependency files stay out of git" : `${name}: OpenCode's dependency stub, so it runs no npm install at start-up (machine-local, git-ignored)`,
   modules: 'empty node_modules/: OpenCode then skips its dependency install',
   removedStub: (name: string) => `${name}: sortie's dependency stub`,
   removedPlugin: 'OpenCode plugin (sortie)',
