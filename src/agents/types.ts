@@ -71,6 +71,11 @@ export interface AgentEvent {
   reason: string | undefined;
   /** `pretool` / `posttool` only. */
   tool: ToolCall | undefined;
+  /**
+   * The event comes from a subagent (its session id above is already its parent's). Context
+   * waiting for the parent is not handed to a subagent's model.
+   */
+  subagent?: boolean | undefined;
 }
 
 /** What sortie answers before a tool runs. Every field is optional; an empty answer prints nothing. */
@@ -240,6 +245,8 @@ export interface TrustState {
   trusted: boolean | undefined;
   /** What was found, for doctor and init. */
   message: string;
+  /** The fix when it is not the gate's usual `steps` (a setting that turns the hooks off). */
+  fix?: string | undefined;
 }
 
 /** The trust gate an agent puts in front of project hooks. */

@@ -162,7 +162,7 @@ async function agentFindings(root: string, ctx: Ctx): Promise<Finding[]> {
     const t = await setup.trust.state(s);
     const tcheck = `${short(agent)} trust`;
     if (t.trusted === true) out.push({ check: tcheck, level: 'ok', message: t.message });
-    else if (t.trusted === false) out.push({ check: tcheck, level: 'error', message: `${t.message}: ${agent.label} will not run sortie's hooks`, fix: `${setup.trust.steps(root)}   (or: sortie init --trust)` });
+    else if (t.trusted === false) out.push({ check: tcheck, level: 'error', message: `${t.message}: ${agent.label} will not run sortie's hooks`, fix: t.fix ?? `${setup.trust.steps(root)}   (or: sortie init --trust)` });
     else out.push({ check: tcheck, level: 'warn', message: t.message, fix: setup.trust.steps(root) });
   }
   if (wired === 0) out.push({ check: 'agent hooks', level: 'error', message: 'no agent has sortie hooks installed', fix: `sortie init   (or: sortie init --agent <${AGENT_LIST.map((a) => a.name).join('|')}>)` });

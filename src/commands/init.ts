@@ -143,7 +143,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
         notes.push(installMessages.trustFailed(agent.label, (e as Error).message, setup.trust.steps(repo.root)));
       }
     }
-    if (state.trusted !== true && !o.trust) notes.push(installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root)));
+    if (state.trusted !== true && (state.fix || !o.trust)) notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root)));
     trust[agent.name] = state;
   }
   if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));

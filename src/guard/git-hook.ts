@@ -7,9 +7,9 @@ import type { SortieConfig } from '../config/types.js';
 import { errorMessage } from '../errors.js';
 import { currentBranch, findRepo, git, gitPersonKey, type Env, type Repo } from '../git.js';
 import { hookLogPath, logHookError } from '../store/hook-log.js';
-import { hookSettingsFile } from '../store/paths.js';
+import { hookSettingsFile, shimDir } from '../store/paths.js';
 import { findActingMission, livePersonMission } from '../missions/identity.js';
-import { identityHints } from '../agents/index.js';
+import { agentNamed, identityHints } from '../agents/index.js';
 import { getMission, reapMissions, recordBranch } from '../missions/missions.js';
 import { taskRow } from '../tasks/tasks.js';
 import { guardMessages } from './messages.js';
@@ -109,7 +109,7 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
   const c = colors({ env: io.env, stdout: { isTTY: isTerminal(2) } });
   if (warns.length) io.stderr.write(guardMessages.warned(warns, c));
   if (blocks.length) {
-    io.stderr.write(guardMessages.blocked(blocks, c, hook));
+    io.stderr.write(guardMessages.blocked(blocks, c, hook, sortieFor(actor, w)));
     return 1;
   }
   if (hook === 'commit-msg') {
@@ -118,6 +118,12 @@ function guard(hook: 'pre-commit' | 'commit-msg', args: string[], w: World, io: 
     writeFileSync(markerFile(repo), `${JSON.stringify({ mission: actor.mission?.id ?? null, tasks })}\n`);
   }
   return 0;
+}
+
+/** How the committing agent's shell runs sortie: the shim's path where `sortie` is not on its PATH. */
+function sortieFor(actor: Actor, w: World): string {
+  const agent = actor.kind === 'agent' && actor.mission ? agentNamed(actor.mission.agent) : undefined;
+  return agent && !agent.shell.sortieOnPath ? join(shimDir(w.dbFile), 'sortie') : 'sortie';
 }
 
 /** What pre-commit checks: task ids in the branch name, and task files in progress that the commit changes (`all`: `git commit -a`, which stages tracked changes itself). */

@@ -6,13 +6,14 @@ import type { Check } from './verdict.js';
  * and how to bypass: the person reading it is mid-commit and wants to get on.
  */
 export const guardMessages = {
-  blocked(checks: Check[], c: Colors, hook: string): string {
+  /** `sortie` is how the committer's shell runs sortie (an agent whose PATH lacks it gets the shim's path). */
+  blocked(checks: Check[], c: Colors, hook: string, sortie = 'sortie'): string {
     const lines = [c.red(c.bold(`sortie: commit blocked (${hook})`))];
     for (const k of checks) {
       const what = `${c.bold(k.id)}${k.title ? ` "${k.title.replace(/\s+/g, ' ').slice(0, 60)}"` : ''} (named in the ${sourceName(k.source)})`;
       lines.push(`  ${what}`);
       lines.push(`    why: ${reasonText(k)}`);
-      lines.push(`    fix: ${fixFor(k)}`);
+      lines.push(`    fix: ${fixFor(k, sortie)}`);
     }
     lines.push(`  to commit anyway: SORTIE_SKIP=1 git commit ...   or   git commit --no-verify`);
     return `${lines.join('\n')}\n`;
@@ -66,10 +67,10 @@ function reasonText(k: Check): string {
   }
 }
 
-function fixFor(k: Check): string {
+function fixFor(k: Check, sortie: string): string {
   switch (k.reason) {
     case 'unclaimed':
-      return `sortie task claim ${k.id}`;
+      return `${sortie} task claim ${k.id}`;
     case 'held-by-other':
       return k.holder?.person
         ? `ask ${k.holder.person} to run \`sortie task release ${k.id}\`, or leave ${k.id} out of this commit`
@@ -77,7 +78,7 @@ function fixFor(k: Check): string {
     case 'unknown':
       return `check the id (sortie task list), or create it: sortie task new "<title>"`;
     case 'closed':
-      return `reopen it if this is more work on it: sortie task claim ${k.id} --force`;
+      return `reopen it if this is more work on it: ${sortie} task claim ${k.id} --force`;
     default:
       return 'sortie status';
   }

@@ -6,6 +6,7 @@ import { commitCalls, mentionsGitCommit } from '../guard/commit-line.js';
 import { beatFile, shimDir } from '../store/paths.js';
 import { enqueue, enqueueCommit } from '../store/queue.js';
 import { clearSessionState, readSessionState } from '../store/session-state.js';
+import { agentPid, processStart } from '../missions/process.js';
 import { iso } from '../time.js';
 import type { EndEvent } from '../missions/end-event.js';
 import { locate } from '../world/locate.js';
@@ -34,6 +35,8 @@ export function lightAccepts(kind: HookKind, adapter: AgentAdapter): boolean {
 export interface LightIO {
   env: Env;
   now: Date;
+  /** The hook process's parent (the agent, or a shell under it). */
+  ppid: number;
   out: (text: string) => void;
 }
 
@@ -80,7 +83,7 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, adapter: AgentAdapt
     case 'pretool': {
       const command = ev.tool?.shell ? ev.tool.command : undefined;
       if (command && !adapter.gitHooksRun && mentionsGitCommit(command) && commitCalls(command).length > 0) return 'full';
-      const answer = preToolAnswer(adapter, ev, dbFile, command);
+      const answer = preToolAnswer(adapter, ev, dbFile, command, io);
       const pending = pendingContext(adapter, ev, dbFile);
       if (pending) answer.context = pending;
       const text = adapter.preToolOutput?.(ev.event, answer, ev);
@@ -99,16 +102,32 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, adapter: AgentAdapt
   }
 }
 
-/** The rewrite that exports the mission into the shell, for an adapter that asks for it. */
-export function preToolAnswer(adapter: AgentAdapter, ev: AgentEvent, dbFile: string, command: string | undefined): PreToolAnswer {
+/**
+ * The rewrite that exports the mission into the shell, for an adapter that asks for it: the
+ * session's mission, else (a subagent's session, which no start event announced) the mission of
+ * the agent process the hook runs under.
+ */
+export function preToolAnswer(adapter: AgentAdapter, ev: AgentEvent, dbFile: string, command: string | undefined, io: Pick<LightIO, 'env' | 'ppid'>): PreToolAnswer {
   if (!command || !adapter.shell.rewrite || command.startsWith('export SORTIE_MISSION=')) return {};
-  const mission = readSessionState(dbFile, ev.sessionId!, 'mission')?.trim();
+  const mission = readSessionState(dbFile, ev.sessionId!, 'mission')?.trim() ?? missionOfProcess(dbFile, agentPid(io.env, io.ppid, adapter.pidVars));
   return mission ? { command: `${exportPrefix(mission, shimDir(dbFile))}${command}` } : {};
+}
+
+/** What SessionStart left for the agent process `pid` (`<mission>\n<pid start time>`), if that process is still the same one. */
+function missionOfProcess(dbFile: string, pid: number | undefined): string | undefined {
+  if (!pid) return undefined;
+  const [mission, start] = (readSessionState(dbFile, processKey(pid), 'mission') ?? '').split('\n');
+  return mission && start === processStart(pid) ? mission : undefined;
+}
+
+/** The session-state key of an agent process. */
+export function processKey(pid: number): string {
+  return `pid-${pid}`;
 }
 
 /** Context left by a pre-compaction for this session, if this event can carry it. */
 function pendingContext(adapter: AgentAdapter, ev: AgentEvent, dbFile: string): string | undefined {
-  if (adapter.compaction !== 'deferred') return undefined;
+  if (adapter.compaction !== 'deferred' || ev.subagent) return undefined;
   const text = readSessionState(dbFile, ev.sessionId!, 'context');
   return text && adapter.contextOutput(ev.event, text) !== undefined ? text : undefined;
 }
@@ -138,5 +157,5 @@ function queueNewCommits(ev: AgentEvent, dbFile: string, env: Env): void {
 
 /** The light entry: handles the light kinds, and declines the rest (returns undefined). */
 export function runLightHook(agentName: string, event: string, io: HookIO): Promise<number | undefined> {
-  return runHookFrame(agentName, event, io, (kind, ev, adapter, now) => runLightKind(kind, ev, adapter, { env: io.env, now, out: (t) => io.stdout.write(t) }), lightAccepts);
+  return runHookFrame(agentName, event, io, (kind, ev, adapter, now) => runLightKind(kind, ev, adapter, { env: io.env, now, ppid: io.ppid, out: (t) => io.stdout.write(t) }), lightAccepts);
 }

@@ -7,6 +7,7 @@ import { inHistoryOperation, judge, preCommitRefs } from '../guard/git-hook.js';
 import { guardMessages } from '../guard/messages.js';
 import type { Reference } from '../guard/references.js';
 import type { Actor } from '../guard/verdict.js';
+import { missionByAncestry } from '../missions/identity.js';
 import { missionBySession } from '../missions/missions.js';
 import { writeSessionState } from '../store/session-state.js';
 import { findIds, messageBody } from '../tasks/ids.js';
@@ -23,17 +24,19 @@ import { hookMessages } from './messages.js';
  * (`--no-verify`, `SORTIE_SKIP=1`, a merge or rebase in progress). An allowed commit leaves HEAD
  * in the session's state, for the post-tool hook to record what it committed.
  */
-export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, env: Env, now: Date): Promise<string | undefined> {
+export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, io: { env: Env; ppid: number; pid: number }, now: Date): Promise<string | undefined> {
+  const { env } = io;
   const command = ev.tool?.command;
   if (!command || !ev.sessionId) return undefined;
   const calls = commitCalls(command).filter((c) => !c.skip);
   const w = await openWorld({ cwd: ev.projectDir, env, now: () => now }, { create: 'never', busyMs: 3000 });
   if (!w) return undefined;
   try {
-    const answer = preToolAnswer(agent, ev, w.dbFile, command);
+    const answer = preToolAnswer(agent, ev, w.dbFile, command, io);
     if (calls.length === 0) return agent.preToolOutput?.(ev.event, answer, ev);
     refresh(w, { sync: 'quick', catchUp: true }, { env, now: () => now });
-    const m = missionBySession(w.db, ev.sessionId);
+    // A subagent's session was never announced: its commit acts for the agent process it runs under.
+    const m = missionBySession(w.db, ev.sessionId) ?? missionByAncestry(w.db, io.pid);
     const actor: Actor = { mission: m && !m.ended_at ? m : undefined, kind: 'agent' };
     for (const call of calls) {
       const denied = judgeCall(w, actor, call, ev.cwd, env, now);

@@ -9,7 +9,7 @@ import { LIGHT_KINDS, runLightKind } from './light.js';
 export async function runAgentHook(agentName: string, event: string, io: HookIO): Promise<number> {
   const code = await runHookFrame(agentName, event, io, async (kind, ev, adapter, now) => {
     const out = (t: string) => io.stdout.write(t);
-    if ((LIGHT_KINDS.has(kind) || (kind === 'precompact' && adapter.precompactGate)) && runLightKind(kind, ev, adapter, { env: io.env, now, out }) !== 'full') return;
+    if ((LIGHT_KINDS.has(kind) || (kind === 'precompact' && adapter.precompactGate)) && runLightKind(kind, ev, adapter, { env: io.env, now, ppid: io.ppid, out }) !== 'full') return;
     if (kind === 'start') {
       const { sessionStart } = await import('./session-start.js');
       const r = await sessionStart(adapter, ev, io.env, now, io.ppid);
@@ -20,7 +20,7 @@ export async function runAgentHook(agentName: string, event: string, io: HookIO)
       if (r?.stdout) out(r.stdout);
     } else if (kind === 'pretool') {
       const { preToolGuard } = await import('./pre-tool.js');
-      const text = await preToolGuard(adapter, ev, io.env, now);
+      const text = await preToolGuard(adapter, ev, io, now);
       if (text) out(text);
     }
   });

@@ -9,6 +9,7 @@ import { startAfterClear } from '../missions/clear.js';
 import { missionBySession, reapMissions, reattachMission, reopenMission, startMission, type MissionRow } from '../missions/missions.js';
 import { agentPid, processStart } from '../missions/process.js';
 import { shimDir } from '../store/paths.js';
+import { processKey } from './light.js';
 import { clearSessionState, writeSessionState } from '../store/session-state.js';
 import { iso } from '../time.js';
 import { openWorld } from '../world/open.js';
@@ -72,6 +73,7 @@ export async function sessionStart(agent: AgentAdapter, ev: AgentEvent, env: Rec
     const bin = ensureShim(w.dbFile);
     const envFile = agent.shell.envFile?.(env);
     if (envFile) exportMission(envFile, mission.id, bin);
+    if (agent.shell.rewrite && pid && pidStart) writeSessionState(w.dbFile, processKey(pid), 'mission', `${mission.id}\n${pidStart}`);
     if (ev.sessionId) {
       if (agent.shell.rewrite) writeSessionState(w.dbFile, ev.sessionId, 'mission', `${mission.id}\n`);
       // This start gives the whole context: nothing is left to re-inject.

@@ -27,6 +27,9 @@ export const installMessages = {
   trustNeeded(label: string, steps: string): string {
     return `${label} will not run sortie's hooks until you trust them once: ${steps}\n  or let sortie do it in your ${label} config: sortie init --trust`;
   },
+  hooksOff(label: string, found: string, fix: string): string {
+    return `${label} will not run sortie's hooks: ${found}; ${fix}`;
+  },
   trusted(label: string, changes: string[]): string {
     return `${label}: ${changes.join('; ')}`;
   },

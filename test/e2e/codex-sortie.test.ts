@@ -88,6 +88,8 @@ describe.skipIf(!codex.ok)(`sortie under real Codex ${codex.version ?? `(skipped
       expect(all).toContain(`claimed TASK-1 for ${m!.codename} (codex, mission #${m!.id})`);
       const outputs = toolOutputs(s);
       expect(outputs.filter((o) => o.includes('sortie: commit blocked (commit-msg)')), d).toHaveLength(1);
+      // The fix it names runs in Codex's shell: the shim, by its path.
+      expect(outputs.find((o) => o.includes('commit blocked'))).toContain(`fix: ${shim} task claim TASK-1`);
       const claimed = outputs.find((o) => o.includes('claimed TASK-1'));
       expect(claimed).toBeDefined();
       expect(claimed).not.toContain('blocked');

@@ -81,6 +81,8 @@ describe.skipIf(!copilot.ok)(`sortie under real Copilot CLI ${copilot.version ??
       const results = toolResults(s);
       expect(results.some((t) => t.includes(`session=${sid} mission=none`)), d).toBe(true);
       expect(results.filter((t) => t.includes('sortie: commit blocked (commit-msg)'))).toHaveLength(1);
+      // The fix it names runs in Copilot's shell: the shim, by its path.
+      expect(results.find((t) => t.includes('commit blocked'))).toContain(`fix: ${shim} task claim TASK-1`);
       const claimed = results.find((t) => t.includes(`claimed TASK-1 for ${m!.codename} (copilot-cli, mission #${m!.id})`));
       expect(claimed, JSON.stringify(results)).toBeDefined();
       expect(claimed).not.toContain('blocked');

@@ -168,6 +168,9 @@ describe('Gemini CLI', () => {
     expect(fx.hook('BeforeTool', tool(fx, 'BeforeTool', rewritten(r))).stdout).toBe('');
     for (const event of ['BeforeAgent', 'AfterAgent']) expect(fx.hook(event, base(fx, event, { prompt: 'go' })).stdout).toBe('');
     expect(fx.hook('AfterTool', { ...tool(fx, 'AfterTool', rewritten(r)), tool_response: { llmContent: 'ok', returnDisplay: 'ok' } }).stdout).toBe('');
+    // A subagent's session, which no SessionStart announced: the mission of the agent process it runs under.
+    const sub = fx.hook('BeforeTool', { ...tool(fx, 'BeforeTool', 'sortie task list'), session_id: 'subagent-session-1' });
+    expect(rewritten(sub)).toMatch(new RegExp(`^export SORTIE_MISSION=${m.id} `));
   });
 
   test("the commit guard in BeforeTool: the guard's own message while unclaimed, its bypasses honoured, allowed after the claim; AfterTool records the commit", () => {
@@ -241,9 +244,11 @@ describe('Gemini CLI', () => {
     expect(fx.hook('AfterTool', { ...tool(fx, 'AfterTool', 'ls'), tool_response: {} }).stdout).toBe('');
     expect(fx.hook('BeforeAgent', base(fx, 'BeforeAgent', { prompt: 'next' })).stdout).toBe('');
     // The end closes the mission and clears the session's files.
+    const sessionFiles = () => readdirSync(join(fx.repo.dir, '.git', 'sortie', 'sessions')).filter((f) => f.startsWith(sid));
+    expect(sessionFiles()).toEqual([`${sid}.mission`]);
     expect(fx.hook('SessionEnd', base(fx, 'SessionEnd', { reason: 'exit' })).stdout).toBe('');
     expect(fx.mission(sid)).toMatchObject({ end_reason: 'exit' });
-    expect(readdirSync(join(fx.repo.dir, '.git', 'sortie', 'sessions'))).toEqual([]);
+    expect(sessionFiles()).toEqual([]);
   });
 });
 
@@ -287,6 +292,8 @@ describe('Copilot CLI', () => {
     expect(first.additionalContext).toContain('Session compact');
     expect(toolUse().stdout).toBe('');
     expect(pre().stdout).toBe('');
+    // A subagent's tool call does not take the context meant for the main agent's model.
+    expect(fx.hook('preToolUse', { ...base({ sessionId: 'sub-agent-1', agentId: 'sub-agent-1', parentAgentId: sid, toolName: 'view', toolArgs: { path: 'a' } }), cwd: fx.repo.dir }).stdout).toBe('');
     const prompt = JSON.parse(fx.hook('userPromptSubmitted', { ...base({ prompt: 'next' }), cwd: fx.repo.dir }).stdout) as { additionalContext: string };
     expect(prompt.additionalContext).toContain('Checkpoint before compaction');
     expect(fx.hook('userPromptSubmitted', { ...base({ prompt: 'again' }), cwd: fx.repo.dir }).stdout).toBe('');

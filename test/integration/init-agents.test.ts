@@ -135,6 +135,11 @@ describe('trust gates: doctor fails while an agent will not run the hooks; init 
     // A longer DO_NOT_TRUST rule wins, as in Gemini.
     writeFileSync(file, JSON.stringify({ [join(repo.dir, '..')]: 'TRUST_FOLDER', [repo.dir]: 'DO_NOT_TRUST' }));
     expect(finding(doctor(repo, env).findings, 'gemini trust')?.level).toBe('error');
+    // Trusted, but hooks turned off in the user's settings: configured, and still not run.
+    writeFileSync(file, JSON.stringify({ [repo.dir]: 'TRUST_FOLDER' }));
+    const userSettings = join(home, '.gemini', 'settings.json');
+    writeFileSync(userSettings, JSON.stringify({ hooksConfig: { enabled: false } }));
+    expect(finding(doctor(repo, env).findings, 'gemini trust')).toMatchObject({ level: 'error', message: expect.stringContaining('hooksConfig.enabled: false'), fix: `remove "enabled": false from hooksConfig in ${userSettings}` });
   });
 
   test('Copilot CLI: trustedFolders in its config.json (its comment header kept)', () => {

@@ -56,6 +56,7 @@ export const copilotCli: AgentAdapter = {
       source: event === 'sessionStart' ? (SOURCES[str(payload.source) ?? 'new'] ?? 'startup') : undefined,
       reason: str(payload.reason) ?? str(payload.trigger),
       tool: toolName ? { name: toolName, shell: toolName === 'bash', command: str(obj(args)?.command) } : undefined,
+      subagent: str(payload.parentAgentId) !== undefined,
     };
   },
   contextOutput: (event, context) => (CARRIES_CONTEXT.has(event) ? JSON.stringify({ additionalContext: context }) : undefined),

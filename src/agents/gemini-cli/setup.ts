@@ -3,7 +3,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../files.js';
 import type { Env } from '../../git.js';
 import { installJsonHooks, jsonHookEntries, readJsonObject, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
-import type { AgentSetup, HookLine, TrustState } from '../types.js';
+import type { AgentSetup, HookLine, SetupContext, TrustState } from '../types.js';
 import { geminiCli } from './index.js';
 
 /** Milliseconds. */
@@ -32,7 +32,26 @@ const say = {
   noRule: (file: string) => `this folder is not trusted (${file} has no rule for it): headless runs exit 55, interactive runs ask first`,
   unreadable: (file: string, e: string) => `could not read ${file} (${e})`,
   added: (file: string) => `trusted this folder in ${file}`,
+  hooksOff: (file: string) => `hooks are turned off in ${file} (hooksConfig.enabled: false)`,
+  hooksDisabled: (file: string, names: string[]) => `${file} disables sortie's ${names.join(', ')} (hooksConfig.disabled)`,
 };
+
+/** Gemini's own switches for hooks (hooksConfig.enabled, hooksConfig.disabled by name or command), in the user's and the project's settings. */
+function hooksSwitchedOff(s: SetupContext): TrustState | undefined {
+  const ours = spec(s.root, s.line).entries.flatMap((e) => [e.entry.name as string, e.entry.command as string]);
+  for (const file of [join(geminiDir(s.env), 'settings.json'), settingsPath(s.root)]) {
+    let cfg: { enabled?: unknown; disabled?: unknown } | undefined;
+    try {
+      cfg = readJsonObject(file).hooksConfig as typeof cfg;
+    } catch {
+      continue;
+    }
+    if (cfg?.enabled === false) return { trusted: false, message: say.hooksOff(file), fix: `remove "enabled": false from hooksConfig in ${file}` };
+    const off = Array.isArray(cfg?.disabled) ? cfg.disabled.filter((d): d is string => typeof d === 'string' && ours.includes(d)) : [];
+    if (off.length) return { trusted: false, message: say.hooksDisabled(file, off.map((d) => (d.length > 40 ? `${d.slice(0, 40)}...` : d))), fix: `remove sortie's hooks from hooksConfig.disabled in ${file}` };
+  }
+  return undefined;
+}
 
 /** Gemini's home folder: GEMINI_CLI_HOME, else the user's home, then `.gemini`. */
 function geminiDir(env: Env): string {
@@ -74,6 +93,8 @@ export const geminiCliSetup: AgentSetup = {
   trust: {
     steps: say.steps,
     async state(s): Promise<TrustState> {
+      const off = hooksSwitchedOff(s);
+      if (off) return off;
       const byEnv = s.env.GEMINI_CLI_TRUST_WORKSPACE;
       if (byEnv === 'true' || byEnv === 'false') return { trusted: byEnv === 'true', message: say.byEnv(byEnv) };
       const userSettings = join(geminiDir(s.env), 'settings.json');
