@@ -257,9 +257,10 @@ export interface TrustGate {
   steps(root: string): string;
   /**
    * Meets the gate in the user's own agent config (`sortie init --trust`), the way the agent's
-   * own trust prompt would; returns what it changed, one line each.
+   * own trust prompt would; returns what it changed, one line each. Absent when only the user can
+   * (Cursor keeps its workspace trust where sortie cannot write): init then only says the steps.
    */
-  apply(s: SetupContext): Promise<string[]>;
+  apply?(s: SetupContext): Promise<string[]>;
 }
 
 /** Which of sortie's entries the agent's config holds. */

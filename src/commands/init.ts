@@ -134,7 +134,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     if (!setup.trust || dry) continue;
     const s = setupContext(repo.root, ctx.env, agent);
     let state = await setup.trust.state(s);
-    if (state.trusted !== true && o.trust) {
+    if (state.trusted !== true && o.trust && setup.trust.apply) {
       try {
         const applied = await setup.trust.apply(s);
         state = { ...(await setup.trust.state(s)), applied } as TrustState & { applied: string[] };
@@ -143,7 +143,9 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
         notes.push(installMessages.trustFailed(agent.label, (e as Error).message, setup.trust.steps(repo.root)));
       }
     }
-    if (state.trusted !== true && (state.fix || !o.trust)) notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root)));
+    if (state.trusted !== true && (state.fix || !o.trust || !setup.trust.apply)) {
+      notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root), setup.trust.apply !== undefined));
+    }
     trust[agent.name] = state;
   }
   if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));

@@ -102,6 +102,9 @@ function setup(agents: string[]) {
 describe('Cursor (from its documentation; not proven in the real product)', () => {
   test('init writes .cursor/hooks.json in Cursor\'s own format (version 1, timeouts in seconds, Shell matchers); uninstall leaves nothing', () => {
     const fx = setup(['cursor']);
+    // Its trust gate: what the user does, in Cursor's terms; sortie cannot do it for them.
+    expect(fx.init).toContain("Cursor will not run sortie's hooks until you trust them once: open this folder in Cursor and trust the workspace");
+    expect(fx.init).not.toContain('sortie init --trust');
     const config = JSON.parse(readFileSync(join(fx.repo.dir, '.cursor', 'hooks.json'), 'utf8'));
     expect(config.version).toBe(1);
     expect(Object.keys(config.hooks)).toEqual(['sessionStart', 'beforeSubmitPrompt', 'stop', 'preToolUse', 'postToolUse', 'preCompact', 'sessionEnd']);

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SortieError } from '../../errors.js';
 import { installJsonHooks, jsonHookEntries, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
 import type { AgentSetup, HookLine } from '../types.js';
 import { cursor } from './index.js';
@@ -30,7 +29,6 @@ function spec(root: string, line: HookLine): JsonHookSpec {
 const say = {
   steps: () => 'open this folder in Cursor and trust the workspace (Cursor runs project hooks only in a trusted workspace; see its Hooks output channel)',
   unknown: () => 'Cursor keeps workspace trust in its own state, which sortie cannot read; this adapter is built from the documentation and not proven in the real Cursor',
-  cannot: () => 'sortie cannot trust a workspace for Cursor',
 };
 
 export const cursorSetup: AgentSetup = {
@@ -39,11 +37,9 @@ export const cursorSetup: AgentSetup = {
   install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun)],
   uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun)],
   entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  // Only the user can trust a workspace (no apply): init and doctor say how.
   trust: {
     steps: say.steps,
     state: async () => ({ trusted: undefined, message: say.unknown() }),
-    apply: async () => {
-      throw new SortieError('INSTALL', say.cannot(), { hint: say.steps() });
-    },
   },
 };
