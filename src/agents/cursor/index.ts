@@ -82,7 +82,9 @@ export const cursor: AgentAdapter = {
       agent: 'cursor',
       event,
       kind: EVENTS[event] ?? 'heartbeat',
-      sessionId: str(payload.conversation_id) ?? str(payload.session_id),
+      // A subagent's events name its parent (`parent_conversation_id`, documented for subagentStart): its parent's mission.
+      sessionId: str(payload.parent_conversation_id) ?? str(payload.conversation_id) ?? str(payload.session_id),
+      subagent: str(payload.parent_conversation_id) !== undefined,
       transcriptPath: str(payload.transcript_path) ?? str(env.CURSOR_TRANSCRIPT_PATH),
       cwd,
       projectDir: str(env.CURSOR_PROJECT_DIR) ?? firstRoot(payload) ?? cwd,
