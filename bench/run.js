@@ -102,6 +102,7 @@ log('agent hooks (median of whole processes, interleaved with node -e 0)');
 const nowIso = new Date().toISOString();
 const transcriptLow = join(work, 'gemini-session.jsonl');
 writeFileSync(transcriptLow, `${JSON.stringify({ sessionId: 'x' })}\n${JSON.stringify({ type: 'gemini', model: 'gemini-2.5-flash', tokens: { input: 1200, output: 5 } })}\n`);
+const cursorCommon = (sid, event) => ({ conversation_id: sid, generation_id: 'g1', model: 'm', hook_event_name: event, cursor_version: '1.7.2', workspace_roots: [repo], user_email: null, transcript_path: null });
 const AGENT_HOOKS = {
   'claude-code': {
     env: { CLAUDE_PROJECT_DIR: repo },
@@ -133,6 +134,31 @@ const AGENT_HOOKS = {
     end: ['sessionEnd', (sid) => ({ sessionId: sid, timestamp: Date.now(), cwd: repo, reason: 'complete' })],
     // Before every tool call (it may carry context back after a compaction).
     pretool: ['preToolUse', (sid) => ({ sessionId: sid, timestamp: Date.now(), cwd: repo, toolName: 'bash', toolArgs: { command: 'npm test', description: 'run the tests' } })],
+  },
+  // OpenCode and pi: what their in-process plugins send the hook entry (src/agents/opencode,
+  // src/agents/pi); the plugins run the same command line as a background process for the
+  // heartbeat, and wait for the start (once per session) and the end (once, at exit).
+  opencode: {
+    env: { PWD: repo, OPENCODE: '1', OPENCODE_PID: String(process.pid) },
+    start: ['session.created', (sid) => ({ cwd: repo, sessionID: sid, source: 'startup' })],
+    heartbeat: ['session.idle', (sid) => ({ cwd: repo, sessionID: sid })],
+    end: ['dispose', (sid) => ({ cwd: repo, sessionID: sid, reason: 'exit' })],
+    precompact: ['experimental.session.compacting', (sid) => ({ cwd: repo, sessionID: sid, trigger: 'auto' })],
+  },
+  pi: {
+    env: { PWD: repo, PI_CODING_AGENT: 'true' },
+    start: ['session_start', (sid, i) => ({ session_id: sid, cwd: repo, source: 'startup', transcript_path: join(work, `p-${i}.jsonl`) })],
+    heartbeat: ['agent_end', (sid) => ({ session_id: sid, cwd: repo })],
+    end: ['session_shutdown', (sid) => ({ session_id: sid, cwd: repo, reason: 'quit' })],
+  },
+  // Cursor: its documented payloads (test/fixtures/cursor/); not measured in the real product.
+  cursor: {
+    env: { CURSOR_PROJECT_DIR: repo, CLAUDE_PROJECT_DIR: repo, CURSOR_VERSION: '1.7.2' },
+    start: ['sessionStart', (sid) => ({ ...cursorCommon(sid, 'sessionStart'), session_id: sid, is_background_agent: false, composer_mode: 'agent' })],
+    heartbeat: ['beforeSubmitPrompt', (sid) => ({ ...cursorCommon(sid, 'beforeSubmitPrompt'), prompt: 'hello', attachments: [] })],
+    end: ['sessionEnd', (sid) => ({ ...cursorCommon(sid, 'sessionEnd'), session_id: sid, reason: 'completed', duration_ms: 1000, is_background_agent: false, final_status: 'completed' })],
+    // The command rewrite, before every shell command.
+    pretool: ['preToolUse', (sid) => ({ ...cursorCommon(sid, 'preToolUse'), tool_name: 'Shell', tool_input: { command: 'npm test', working_directory: repo }, tool_use_id: 't1', cwd: repo })],
   },
 };
 const BUDGETS = { start: 1.3, heartbeat: 1.2, end: 1.2, pretool: 1.2, 'precompact (gated, no compression)': 1.2 };

@@ -1,7 +1,10 @@
 import { claudeCode } from './claude-code/index.js';
 import { codex } from './codex/index.js';
 import { copilotCli } from './copilot-cli/index.js';
+import { cursor } from './cursor/index.js';
 import { geminiCli } from './gemini-cli/index.js';
+import { opencode } from './opencode/index.js';
+import { pi } from './pi/index.js';
 import type { IdentityHints } from '../missions/identity.js';
 import type { AgentAdapter } from './types.js';
 
@@ -9,7 +12,7 @@ import type { AgentAdapter } from './types.js';
  * The registry: every agent sortie knows, in the order init, doctor and the docs list them.
  * Adding an agent is its folder and one line here (README.md in this folder).
  */
-export const AGENT_LIST: readonly AgentAdapter[] = [claudeCode, codex, geminiCli, copilotCli];
+export const AGENT_LIST: readonly AgentAdapter[] = [claudeCode, codex, geminiCli, opencode, copilotCli, pi, cursor];
 
 /** Adapters by name and by alias. */
 export const AGENTS: Readonly<Record<string, AgentAdapter>> = Object.fromEntries(AGENT_LIST.flatMap((a) => [a.name, ...a.aliases].map((n) => [n, a])));

@@ -1,4 +1,4 @@
-import type { StartSource } from './types.js';
+import type { ContextExtras, StartSource } from './types.js';
 
 /** Helpers the adapters share to read their payloads. A payload is untrusted: every field is checked. */
 
@@ -16,4 +16,12 @@ export function startSource(v: unknown): StartSource | undefined {
 /** An object field, or undefined. */
 export function obj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The answer an in-process plugin (OpenCode's, pi's) reads from a start or pre-compaction hook:
+ * JSON {context, mission, bin, checkpoint?} (plugin-file.ts, `answer`).
+ */
+export function pluginAnswer(context: string, extras: ContextExtras): string {
+  return JSON.stringify({ context, mission: extras.mission, bin: extras.bin, ...(extras.checkpoint ? { checkpoint: extras.checkpoint } : {}) });
 }

@@ -41,6 +41,8 @@ export interface ToolCall {
   shell: boolean;
   /** The shell command line, for the shell tool. */
   command: string | undefined;
+  /** The tool's whole input as the agent sent it, for an agent whose rewrite replaces all of it (Cursor's `updated_input`). */
+  input?: Record<string, unknown> | undefined;
 }
 
 /** An agent's hook payload, normalized. */
@@ -84,6 +86,19 @@ export interface PreToolAnswer {
   command?: string | undefined;
   /** Context for the model (re-injection after compaction). */
   context?: string | undefined;
+}
+
+/**
+ * What an answer carrying the context can say besides it, for an agent whose in-process plugin
+ * (OpenCode, pi) exports the mission into its shell itself and keeps the context to inject it.
+ */
+export interface ContextExtras {
+  /** The mission the context is for. */
+  mission: number;
+  /** The folder of the `sortie` shim, to put first on the shell's PATH (undefined when it could not be written). */
+  bin: string | undefined;
+  /** On a pre-compaction: the checkpoint just taken, in a few lines (what the compaction summary should keep). */
+  checkpoint?: string | undefined;
 }
 
 /** How the agent's shell commands carry the mission's identity. */
@@ -131,12 +146,16 @@ export interface AgentAdapter {
   toEvent(event: string, payload: Record<string, unknown>, env: Env, fallbackCwd: string): AgentEvent;
   /**
    * stdout giving `context` to the model on `event`, in the agent's format; undefined when that
-   * event cannot carry context. Used for `start`, and for deferred re-injection on heartbeat,
-   * pre-tool and post-tool events.
+   * event cannot carry context. Used for `start` (with `extras`), for the `precompact` event of
+   * an `inline` agent (with `extras`, the checkpoint included), and for deferred re-injection on
+   * heartbeat, pre-tool and post-tool events (without).
    */
-  contextOutput(event: string, context: string): string | undefined;
-  /** stdout answering a pre-tool event; undefined prints nothing (the call goes ahead as it is). Required when `events` has a `pretool`. */
-  preToolOutput?(event: string, answer: PreToolAnswer): string | undefined;
+  contextOutput(event: string, context: string, extras?: ContextExtras): string | undefined;
+  /**
+   * stdout answering a pre-tool event (`ev` is that event: its tool's input); undefined prints
+   * nothing (the call goes ahead as it is). Required when `events` has a `pretool`.
+   */
+  preToolOutput?(event: string, answer: PreToolAnswer, ev?: AgentEvent): string | undefined;
   readonly shell: ShellIdentity;
   /**
    * Whether the agent's `git commit` runs the repository's git hooks. When false (Gemini CLI
@@ -149,9 +168,12 @@ export interface AgentAdapter {
    * - `start`: the agent fires its start event again (source `compact`);
    * - `deferred`: it does not; the `precompact` handler leaves the post-compaction context in a
    *   per-session file and the next event that can carry context (`contextOutput`) delivers it;
+   * - `inline`: its pre-compaction event answers with the post-compaction context itself
+   *   (`contextOutput` of that event, the checkpoint in `extras`): an in-process plugin that
+   *   injects the context into every request from then on (OpenCode, pi);
    * - `none`: it cannot (no event to do either).
    */
-  readonly compaction: 'start' | 'deferred' | 'none';
+  readonly compaction: 'start' | 'deferred' | 'inline' | 'none';
   /**
    * For an agent whose pre-compaction event also fires when nothing will be compacted (Gemini
    * CLI's PreCompress fires before every request): a cheap check, on the light path, of whether
@@ -165,10 +187,31 @@ export interface AgentAdapter {
   readonly projectVar: string;
   /** Variables holding the agent's pid in its hooks' environment, if it sets any (else the hook's first non-shell ancestor is the agent). */
   readonly pidVars: readonly string[];
+  /**
+   * For an agent that also runs another agent's project hooks (Cursor runs Claude Code's, from
+   * `.claude/settings.json`): the hook frame hands such an event to this adapter, so one
+   * conversation is one mission of this agent whichever config's entry fired.
+   */
+  readonly runsHooksOf?: GuestHooks;
   /** Internal deadline per kind, well inside the timeout that the agent's config gives the hook. */
   readonly deadlineMs: Readonly<Record<HookKind, number>>;
   /** The setup side, loaded on demand (commands only). */
   setup(): Promise<AgentSetup>;
+}
+
+/** Another agent's hooks that an agent runs as well (AgentAdapter.runsHooksOf). */
+export interface GuestHooks {
+  /** The other agent's adapter name (`claude-code`). */
+  agent: string;
+  /** Its event names as this agent's; each maps to an event of the same kind. */
+  events: Readonly<Record<string, string>>;
+  /** Whether a payload arriving at the other agent's entry was sent by this agent. */
+  sentByMe(payload: Record<string, unknown>, env: Env): boolean;
+  /**
+   * Whether this agent's own sortie entry for `event` (its name here) will fire for the same
+   * event: then the other agent's entry does nothing, so nothing is recorded or injected twice.
+   */
+  ownEntry(event: string, projectDir: string, env: Env): boolean;
 }
 
 /** The one shell line a hook config runs (install/command.ts builds it; adapters only place it). */
@@ -191,6 +234,8 @@ export interface RepoFiles {
   write(file: string, text: string, mode?: number): void;
   /** Removes a file. */
   remove(file: string): void;
+  /** Creates a folder and its parents where missing (an empty folder is part of what init made). */
+  mkdir(dir: string): void;
 }
 
 export interface SetupContext {
@@ -233,8 +278,10 @@ export interface TrustGate {
    * own trust prompt would; returns what it changed, one line each. It runs after init's
    * transaction has committed (Codex trusts a hook by the hash of what was written) and writes
    * outside the repository, so it is not journaled: uninstall leaves the user's trust as it is.
+   * Absent when only the user can (Cursor keeps its workspace trust where sortie cannot write):
+   * init then only says the steps.
    */
-  apply(s: SetupContext): Promise<string[]>;
+  apply?(s: SetupContext): Promise<string[]>;
 }
 
 /** Which of sortie's entries the agent's config holds. */
@@ -261,4 +308,6 @@ export interface AgentSetup {
   entries(root: string, line: HookLine): EntryState[];
   /** Absent for an agent with no trust gate. */
   trust?: TrustGate;
+  /** Doctor checks of the agent's own, beyond its entries and its trust gate (OpenCode: its offline stubs). */
+  checks?(s: SetupContext): Finding[];
 }

@@ -245,6 +245,7 @@ async function agentFindings(root: string, ctx: Ctx): Promise<Finding[]> {
       continue;
     }
     out.push({ check, level: 'ok', message: `${entries.length} events wired; they run ${to.via === 'project' ? `the project's install (${relative(root, to.path)})` : `the global sortie-hook (${to.path})`}` });
+    out.push(...(setup.checks?.(s) ?? []));
     if (!setup.trust) continue;
     const t = await setup.trust.state(s);
     const tcheck = `${short(agent)} trust`;

@@ -125,7 +125,7 @@ interface ChosenAgent {
 
 /** A transaction's file operations, as an agent's setup is handed them. */
 function txFiles(tx: Tx): RepoFiles {
-  return { write: (file, text, mode) => tx.write(file, text, mode === undefined ? {} : { mode }), remove: (file) => tx.remove(file) };
+  return { write: (file, text, mode) => tx.write(file, text, mode === undefined ? {} : { mode }), remove: (file) => tx.remove(file), mkdir: (dir) => tx.mkdir(dir) };
 }
 
 /** What `init --wire` put into a hook manager's file. */
@@ -250,7 +250,7 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     if (!setup.trust || dry) continue;
     const s = setupContext(repo.root, ctx.env, agent, { from: ctx.cwd });
     let state: TrustState & { applied?: string[] } = await setup.trust.state(s);
-    if (state.trusted !== true && o.trust) {
+    if (state.trusted !== true && o.trust && setup.trust.apply) {
       try {
         const applied = await setup.trust.apply(s);
         state = { ...(await setup.trust.state(s)), applied };
@@ -259,7 +259,9 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
         notes.push(installMessages.trustFailed(agent.label, errorMessage(e), setup.trust.steps(repo.root)));
       }
     }
-    if (state.trusted !== true && (state.fix || !o.trust)) notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root)));
+    if (state.trusted !== true && (state.fix || !o.trust || !setup.trust.apply)) {
+      notes.push(state.fix ? installMessages.hooksOff(agent.label, state.message, state.fix) : installMessages.trustNeeded(agent.label, setup.trust.steps(repo.root), setup.trust.apply !== undefined));
+    }
     trust[agent.name] = state;
   }
   if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));
@@ -387,7 +389,7 @@ function withoutAgentEntries(repo: Repo, env: Env, setups: AgentSetups, file: st
   for (const { agent, setup } of setups) {
     if (!setup.configFiles(repo.root).includes(file)) continue;
     let out: string | undefined;
-    const capture: RepoFiles = { write: (f, text) => void (f === file && (out = text)), remove: (f) => void (f === file && (out = '')) };
+    const capture: RepoFiles = { write: (f, text) => void (f === file && (out = text)), remove: (f) => void (f === file && (out = '')), mkdir: () => undefined };
     setup.uninstall(setupContext(repo.root, env, agent, { files: capture }), created ? [file] : []);
     return out;
   }

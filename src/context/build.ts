@@ -77,10 +77,7 @@ export function buildContext(i: ContextInput): string {
   if (held.length) lines2.push(...held.map((h) => `- ${describe(h.task_id)}, yours since ${h.claimed_at.slice(0, 16)}Z`));
   if (m.checkpoint && (i.source === 'compact' || i.source === 'resume' || i.source === 'clear')) {
     try {
-      const cp = JSON.parse(m.checkpoint) as Checkpoint;
-      lines2.push(`Checkpoint before compaction (${cp.at.slice(0, 16)}Z):`);
-      if (cp.commits.length) lines2.push(`- your commits: ${cp.commits.slice(0, 8).map((c) => `${c.sha.slice(0, 8)} ${one(c.subject, 70)}`).join('; ')}`);
-      if (cp.changedFiles.length) lines2.push(`- uncommitted changes: ${cp.changedFiles.slice(0, 20).map((f) => one(f, 100)).join(', ')}`);
+      lines2.push(...checkpointLines(JSON.parse(m.checkpoint) as Checkpoint));
     } catch {
       // a damaged checkpoint is skipped, not fatal
     }
@@ -180,6 +177,14 @@ export function buildContext(i: ContextInput): string {
     out = next;
   }
   return `${out}\n\n${commands}`.slice(0, budget);
+}
+
+/** A checkpoint in a few lines: when, the commits, the uncommitted files. */
+export function checkpointLines(cp: Checkpoint): string[] {
+  const lines = [`Checkpoint before compaction (${cp.at.slice(0, 16)}Z):`];
+  if (cp.commits.length) lines.push(`- your commits: ${cp.commits.slice(0, 8).map((c) => `${c.sha.slice(0, 8)} ${one(c.subject, 70)}`).join('; ')}`);
+  if (cp.changedFiles.length) lines.push(`- uncommitted changes: ${cp.changedFiles.slice(0, 20).map((f) => one(f, 100)).join(', ')}`);
+  return lines;
 }
 
 function describeActivity(kind: string, task: string | null, detail: string | null): string {

@@ -82,6 +82,24 @@ function takeHanded(agent: string, event: string): Record<string, unknown> | und
 }
 
 /**
+ * An event at another agent's entry that the agent running it sends (Cursor running Claude Code's
+ * hooks): handled as that agent's own event, of the same kind, or skipped when that agent's own
+ * sortie entry fires for it too. Undefined for everything else (the common case: one field check
+ * per adapter that runs others' hooks).
+ */
+function guestOf(adapter: AgentAdapter, event: string, kind: HookKind, payload: Record<string, unknown>, io: HookIO): [AgentAdapter, string] | 'skip' | undefined {
+  for (const host of AGENT_LIST) {
+    const g = host.runsHooksOf;
+    if (!g || g.agent !== adapter.name || !g.sentByMe(payload, io.env)) continue;
+    const mapped = g.events[event];
+    // Same kind only: which entry (light or full) took the event must not change.
+    if (!mapped || host.events[mapped] !== kind) return 'skip';
+    return g.ownEntry(mapped, host.toEvent(mapped, payload, io.env, io.cwd).projectDir, io.env) ? 'skip' : [host, mapped];
+  }
+  return undefined;
+}
+
+/**
  * What every agent hook does around its handler, and always returns 0: a hook must never break
  * the agent. It reads the payload with limits, runs the handler under a deadline, logs errors
  * beside the database with their stack and sums them up in one line on stderr; nothing reaches the
@@ -134,7 +152,10 @@ export async function runHookFrame(
       }
     }
     mark('stdin');
-    if ((await dispatch(kind, adapter.toEvent(event, payload, io.env, io.cwd), adapter, io.now(), deadline)) === 'full') {
+    const guest = guestOf(adapter, event, kind, payload, io);
+    if (guest === 'skip') return 0;
+    const [actual, actualEvent] = guest ?? [adapter, event];
+    if ((await dispatch(kind, actual.toEvent(actualEvent, payload, io.env, io.cwd), actual, io.now(), deadline)) === 'full') {
       (globalThis as { [HANDED]?: Handed })[HANDED] = { agent: agentName, event, payload };
       return undefined;
     }

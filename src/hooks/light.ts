@@ -90,7 +90,7 @@ export function runLightKind(kind: HookKind, ev: AgentEvent, adapter: AgentAdapt
       const answer = preToolAnswer(adapter, ev, dbFile, command, io);
       const pending = pendingContext(adapter, ev, dbFile);
       if (pending) answer.context = pending;
-      const text = adapter.preToolOutput?.(ev.event, answer);
+      const text = adapter.preToolOutput?.(ev.event, answer, ev);
       if (text) io.out(text);
       if (pending && text) clearSessionState(dbFile, sid, ['context']);
       return;

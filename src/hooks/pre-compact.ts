@@ -1,5 +1,5 @@
 import type { AgentAdapter, AgentEvent } from '../agents/types.js';
-import { buildContext } from '../context/build.js';
+import { buildContext, checkpointLines } from '../context/build.js';
 import { Deadline } from '../deadline.js';
 import { errorMessage } from '../errors.js';
 import { git } from '../git.js';
@@ -23,12 +23,19 @@ const RESERVE_MS = 1500;
 
 /**
  * PreCompact: remember what the mission holds and has done, so the post-compaction context can
- * say it. For an agent that fires no start event after compacting (`compaction: 'deferred'`), that
- * context is built now and left for the session's next event that can carry it. Never blocks past
- * its deadline: `git status` and the database waits take their time from it, and a checkpoint that
- * cannot be written in time is queued for the next sortie process.
+ * say it. For an agent that fires no start event after compacting, that context is built now:
+ * left for the session's next event that can carry it (`compaction: 'deferred'`), or answered
+ * right here with the checkpoint (`inline`: the agent's plugin injects it from then on). Never
+ * blocks past its deadline: `git status` and the database waits take their time from it, and a
+ * checkpoint that cannot be written in time is queued for the next sortie process.
  */
-export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Record<string, string | undefined>, now: Date, deadline: Deadline = Deadline.none()): Promise<Checkpoint | undefined> {
+export async function preCompact(
+  agent: AgentAdapter,
+  ev: AgentEvent,
+  env: Record<string, string | undefined>,
+  now: Date,
+  deadline: Deadline = Deadline.none(),
+): Promise<{ checkpoint: Checkpoint; stdout: string | undefined } | undefined> {
   if (!ev.sessionId) return undefined;
   const session = ev.sessionId;
   const where = ev.projectDir;
@@ -86,11 +93,18 @@ export async function preCompact(agent: AgentAdapter, ev: AgentEvent, env: Recor
         // view only
       }
     }
-    if (agent.compaction === 'deferred') {
-      const context = buildContext({ db, config: w.config, mission, source: 'compact', sortie: sortieCommand(agent, shimDir(w.dbFile)) });
-      writeSessionState(w.dbFile, session, 'context', context);
+    let stdout: string | undefined;
+    if (agent.compaction === 'deferred' || agent.compaction === 'inline') {
+      const bin = shimDir(w.dbFile);
+      const context = buildContext({ db, config: w.config, mission, source: 'compact', sortie: sortieCommand(agent, bin) });
+      if (agent.compaction === 'deferred') writeSessionState(w.dbFile, session, 'context', context);
+      else {
+        const held = checkpoint.claims.length ? `holds ${checkpoint.claims.join(', ')}` : 'holds no task';
+        const summary = [`sortie: mission #${mission.id} "${mission.codename}" (${mission.agent}) ${held}.`, ...checkpointLines(checkpoint)].join('\n');
+        stdout = agent.contextOutput(ev.event, context, { mission: mission.id, bin, checkpoint: summary });
+      }
     }
-    return checkpoint;
+    return { checkpoint, stdout };
   } finally {
     w.close();
   }

@@ -41,7 +41,7 @@ export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, io: { en
   if (!w) return undefined;
   try {
     const answer = preToolAnswer(agent, ev, w.dbFile, command, io);
-    if (calls.length === 0) return agent.preToolOutput?.(ev.event, answer);
+    if (calls.length === 0) return agent.preToolOutput?.(ev.event, answer, ev);
     refresh(w, { sync: 'quick', catchUp: true, skipWhenBusy: CATCH_UP_MS }, { env, now: () => now });
     // A subagent's session was never announced: its commit acts for the agent process it runs under.
     const m = missionBySession(w.db, ev.sessionId) ?? missionByAncestry(w.db, io.pid);
@@ -49,11 +49,11 @@ export async function preToolGuard(agent: AgentAdapter, ev: AgentEvent, io: { en
     for (const call of calls) {
       const denied = judgeCall(w, actor, call, ev.cwd, env, now);
       // Judged before the line runs: a claim earlier in the same line has not happened yet.
-      if (denied) return agent.preToolOutput?.(ev.event, { deny: /\btask\s+claim\b/.test(command) ? `${denied}${hookMessages.claimFirst()}` : denied });
+      if (denied) return agent.preToolOutput?.(ev.event, { deny: /\btask\s+claim\b/.test(command) ? `${denied}${hookMessages.claimFirst()}` : denied }, ev);
     }
     const head = git(['rev-parse', '-q', '--verify', 'HEAD'], { cwd: ev.cwd, env });
     writeSessionState(w.dbFile, ev.sessionId, 'head', `${head.ok ? head.out : ''}\n${actor.mission?.id ?? ''}\n${ev.cwd}\n`);
-    return agent.preToolOutput?.(ev.event, answer);
+    return agent.preToolOutput?.(ev.event, answer, ev);
   } finally {
     w.close();
   }

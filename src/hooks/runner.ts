@@ -16,7 +16,8 @@ export async function runAgentHook(agentName: string, event: string, io: HookIO)
       if (r?.stdout) out(r.stdout);
     } else if (kind === 'precompact') {
       const { preCompact } = await import('./pre-compact.js');
-      await preCompact(adapter, ev, io.env, now, deadline);
+      const r = await preCompact(adapter, ev, io.env, now, deadline);
+      if (r?.stdout) out(r.stdout);
     } else if (kind === 'pretool') {
       const { preToolGuard } = await import('./pre-tool.js');
       const text = await preToolGuard(adapter, ev, io, now, deadline);

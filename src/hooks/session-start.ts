@@ -132,7 +132,7 @@ export async function sessionStart(
       context = hookMessages.lockedContext(errorMessage(e), queued);
     }
     mark('context');
-    return { mission, context, stdout: agent.contextOutput(ev.event, context) ?? '' };
+    return { mission, context, stdout: agent.contextOutput(ev.event, context, mission ? { mission: mission.id, bin } : undefined) ?? '' };
   } finally {
     w.close();
     mark('closed');

@@ -19,6 +19,9 @@ const readOnly: RepoFiles = {
   write(file) {
     throw new Error(`${file}: an agent's setup wrote outside init's transaction`);
   },
+  mkdir(dir) {
+    throw new Error(`${dir}: an agent's setup wrote outside init's transaction`);
+  },
   remove(file) {
     throw new Error(`${file}: an agent's setup removed a file outside uninstall's transaction`);
   },

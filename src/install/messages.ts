@@ -24,8 +24,8 @@ export const installMessages = {
   defaultAgent(label: string, others: string[]): string {
     return `no agent config found here, so sortie set up ${label}; for another agent: sortie init --agent <name> (${others.join(', ')})`;
   },
-  trustNeeded(label: string, steps: string): string {
-    return `${label} will not run sortie's hooks until you trust them once: ${steps}\n  or let sortie do it in your ${label} config: sortie init --trust`;
+  trustNeeded(label: string, steps: string, sortieCan = true): string {
+    return `${label} will not run sortie's hooks until you trust them once: ${steps}${sortieCan ? `\n  or let sortie do it in your ${label} config: sortie init --trust` : ''}`;
   },
   hooksOff(label: string, found: string, fix: string): string {
     return `${label} will not run sortie's hooks: ${found}; ${fix}`;

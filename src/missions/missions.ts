@@ -152,8 +152,16 @@ export function insertRecordedMission(db: Database, m: RecordedMission): Mission
   return getMission(db, id)!;
 }
 
+/**
+ * Starts a mission, or joins the live mission of the same session: two hook entries of one
+ * session firing at once (an editor running both its own and Claude Code's hooks) make one
+ * mission, decided inside the write transaction.
+ */
 export function startMission(db: Database, m: StartMission): MissionRow {
-  return write(db, () => insertMission(db, m));
+  return write(db, () => {
+    const live = m.sessionId ? (db.prepare('SELECT * FROM missions WHERE session_id = ? AND ended_at IS NULL ORDER BY id DESC LIMIT 1').get(m.sessionId) as MissionRow | undefined) : undefined;
+    return live ?? insertMission(db, m);
+  });
 }
 
 export function getMission(db: Database, id: number): MissionRow | undefined {

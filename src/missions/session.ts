@@ -48,8 +48,9 @@ export function beginSession(db: Database, e: StartEvent, existing = e.session ?
     mission = reattachMission(db, mission, { at: e.at, pid: e.pid, pidStart: e.pidStart, branch: e.branch, transcriptPath: e.transcript });
     return { mission, inherited: undefined };
   }
-  // The same session started twice (duplicate hook entries, or an editor running Claude's hooks): one mission.
-  if (existing && !existing.ended_at && e.source !== 'clear') return { mission: existing, inherited: undefined };
+  // The same session started twice (duplicate hook entries, an editor running Claude's hooks,
+  // pi announcing a new session twice): one mission. A real /clear comes with a new session id.
+  if (existing && !existing.ended_at) return { mission: existing, inherited: undefined };
   if (e.source === 'clear') return startAfterClear(db, base, e.at);
   return { mission: startMission(db, base), inherited: undefined };
 }

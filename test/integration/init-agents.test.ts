@@ -108,7 +108,7 @@ describe('which agents init sets up', () => {
     const plain = other.repo.sortie(['init', '--no-git'], { env: other.env });
     expect(plain.code, plain.stderr).toBe(0);
     expect(existsSync(join(other.repo.dir, '.claude', 'settings.json'))).toBe(true);
-    expect(plain.stdout).toContain('no agent config found here, so sortie set up Claude Code; for another agent: sortie init --agent <name> (codex, gemini-cli, copilot-cli)');
+    expect(plain.stdout).toContain('no agent config found here, so sortie set up Claude Code; for another agent: sortie init --agent <name> (codex, gemini-cli, opencode, copilot-cli, pi, cursor)');
   });
 });
 

@@ -147,6 +147,8 @@ export interface OpencodeRunOptions extends OpencodeConfigOptions {
   extraArgs?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Re-seed the project's `.opencode/` dependency stubs before the run (default true); false runs with whatever the repository has (what `sortie init` wrote). */
+  stubProject?: boolean;
 }
 
 export function opencodeEnv(home: Home, extra: Record<string, string> = {}): Record<string, string> {
@@ -168,7 +170,7 @@ export function startOpencode(opts: OpencodeRunOptions): AgentProcess {
   const { bin } = opencodeAvailability();
   writeOpencodeConfig(opts.home, opts.standIn, opts);
   const dotOpencode = path.join(opts.repo, '.opencode');
-  if (existsSync(dotOpencode)) stubOpencodeDeps(dotOpencode);
+  if (opts.stubProject !== false && existsSync(dotOpencode)) stubOpencodeDeps(dotOpencode);
   const args = ['run', '-m', OPENCODE_MODEL];
   if (opts.resume !== undefined) args.push(...(opts.resume === 'last' ? ['--continue'] : ['--session', opts.resume]));
   args.push(...(opts.extraArgs ?? []), opts.prompt);
