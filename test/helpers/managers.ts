@@ -24,7 +24,10 @@ export function tool(spec: string, bin: string): string {
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
-  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', spec], { cwd: dir, encoding: 'utf8', env: cleanEnv() });
+  // A tool's postinstall may set itself up in "the project" (lefthook and simple-git-hooks run
+  // their install in the enclosing git repository: this checkout). The ceiling stops git's search
+  // at TOOLS, so they find no repository and change nothing.
+  const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', spec], { cwd: dir, encoding: 'utf8', env: { ...cleanEnv(), GIT_CEILING_DIRECTORIES: TOOLS } });
   if (r.status !== 0 || !existsSync(path)) throw new Error(`could not install ${spec} from the npm registry (this test needs it; CI must not skip it):\n${r.stderr}`);
   return path;
 }
