@@ -7,47 +7,7 @@ import { processCtx, type Ctx } from './ctx.js';
 import { parseCommand } from './commands/parse.js';
 import { COMMANDS, GROUPS, VISIBLE, type CommandName, type OptionsOf } from './commands/specs.js';
 import type { CommandSpec } from './commands/types.js';
-
-/**
- * Each command's function, loaded only when it runs (so `sortie --help` and hooks do not pay for
- * every command). The table itself, with the options and help, is commands/specs.ts.
- */
-const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) => Promise<number>> } = {
-  status: async () => (await import('./commands/status.js')).status,
-  ready: async () => (await import('./commands/ready.js')).ready,
-  next: async () => (await import('./commands/ready.js')).next,
-  'task new': async () => (await import('./commands/task.js')).create,
-  'task edit': async () => (await import('./commands/task-edit.js')).edit,
-  'task list': async () => (await import('./commands/task.js')).list,
-  'task show': async () => (await import('./commands/task.js')).show,
-  'task claim': async () => (await import('./commands/task.js')).claim,
-  'task reopen': async () => (await import('./commands/task.js')).reopen,
-  'task renumber': async () => (await import('./commands/task.js')).renumber,
-  'task release': async () => (await import('./commands/task.js')).change('release'),
-  'task handoff': async () => (await import('./commands/task.js')).change('handoff'),
-  'task done': async () => (await import('./commands/task.js')).change('done'),
-  'task abort': async () => (await import('./commands/task.js')).change('abort'),
-  'task block': async () => (await import('./commands/task.js')).change('block'),
-  'task pause': async () => (await import('./commands/task.js')).change('pause'),
-  'task review': async () => (await import('./commands/task.js')).change('review'),
-  'mission list': async () => (await import('./commands/mission.js')).list,
-  'mission show': async () => (await import('./commands/mission.js')).show,
-  'mission end': async () => (await import('./commands/mission.js')).end,
-  'mission note': async () => (await import('./commands/mission.js')).note,
-  'mission reap': async () => (await import('./commands/mission.js')).reap,
-  log: async () => (await import('./commands/log.js')).log,
-  import: async () => (await import('./commands/import.js')).importCommand,
-  init: async () => (await import('./commands/init.js')).init,
-  uninstall: async () => (await import('./commands/init.js')).uninstall,
-  prepare: async () => (await import('./commands/init.js')).prepare,
-  doctor: async () => (await import('./commands/doctor.js')).doctor,
-  ui: async () => (await import('./commands/ui.js')).ui,
-  report: async () => (await import('./commands/report.js')).report,
-  completion: async () => (await import('./commands/completion.js')).completion,
-  __complete: async () => (await import('./commands/completion.js')).complete,
-  hook: async () => (await import('./commands/hook.js')).hook,
-  demo: async () => (await import('./commands/demo.js')).demo,
-};
+import { LOADERS } from './commands/loaders.js';
 
 export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<number> {
   const c = colors(ctx);

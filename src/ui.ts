@@ -34,3 +34,10 @@ function visible(s: string): string {
 
 
 export { forTerminal, forTerminalBlock } from './text.js';
+import { forTerminal as forTerminalText } from './text.js';
+
+/** A remark after a line's text (where a task's state comes from): two spaces and the text made safe, or nothing. */
+export function aside(s: string, max = 80): string {
+  const t = forTerminalText(s, max);
+  return t ? `  ${t}` : '';
+}

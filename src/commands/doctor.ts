@@ -32,14 +32,25 @@ export type { Finding };
 
 /** Checks the install, the database, stale missions and orphan claims; prints the fix for each problem. */
 export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
+  if (o.fix) return fixThem(o, ctx);
   const findings = await diagnose(ctx);
-  // Something wrong is something wrong, whatever its level: a script checking `sortie doctor`
-  // must not be told "fine" about stale missions, unreadable task files or repaired drift.
-  const bad = findings.filter((f) => f.level === 'error' || f.level === 'warn').length;
   if (o.json) {
-    printJson(ctx, { ok: bad === 0, findings: findings.map(findingJson) });
-    return bad ? 1 : 0;
+    printJson(ctx, { ok: problems(findings).length === 0, findings: findings.map(findingJson) });
+    return problems(findings).length ? 1 : 0;
   }
+  return report(findings, ctx);
+}
+
+/**
+ * Something wrong is something wrong, whatever its level: a script checking `sortie doctor` must
+ * not be told "fine" about stale missions, unreadable task files or repaired drift.
+ */
+function problems(findings: Finding[]): Finding[] {
+  return findings.filter((f) => f.level === 'error' || f.level === 'warn');
+}
+
+function report(findings: Finding[], ctx: Ctx): number {
+  const bad = problems(findings).length;
   const c = colors(ctx);
   for (const f of findings) {
     const mark = f.level === 'ok' ? c.green('ok  ') : f.level === 'info' ? c.dim('note') : f.level === 'warn' ? c.yellow('warn') : c.red('FAIL');
@@ -49,6 +60,86 @@ export async function doctor(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> 
   }
   print(ctx, bad ? c.red(`\n${bad} problem(s) need fixing`) : c.green('\nall good'));
   return bad ? 1 : 0;
+}
+
+/** A sortie command a printed fix names: `sortie init --agent codex`, `npx sortie prepare`. */
+const SORTIE_COMMAND = /^(?:npx )?sortie((?: [A-Za-z0-9][A-Za-z0-9._:/=-]*| --?[a-z][a-z-]*)+)$/;
+
+/**
+ * The sortie commands that apply a printed fix, when the fix is nothing but those (one, or several
+ * joined by "; "), before any "   (...)" remark; else the command after an "or:" (`(or: sortie
+ * init --trust)`, `your package manager's install, or: npx sortie prepare`).
+ * Undefined when a person has to do it (edit a file, install something, work in another checkout)
+ * or when it would be doctor again.
+ */
+export function runnableFix(fix: string | undefined): string[][] | undefined {
+  if (!fix) return undefined;
+  const parse = (text: string): string[][] | undefined => {
+    const cmds: string[][] = [];
+    for (const part of text.split('; ')) {
+      const m = SORTIE_COMMAND.exec(part.trim());
+      if (!m) return undefined;
+      const argv = m[1]!.trim().split(/\s+/);
+      if (argv[0] === 'doctor') return undefined;
+      cmds.push(argv);
+    }
+    return cmds.length ? cmds : undefined;
+  };
+  const alt = /\bor: ((?:npx )?sortie [^)]*)/.exec(fix)?.[1];
+  return parse(fix.split('   (')[0]!) ?? (alt ? parse(alt) : undefined);
+}
+
+/**
+ * `doctor --fix`: lists the problems, the sortie command that fixes each one it can fix and what
+ * is left to a person, runs those commands (each once, in the order found), then checks again.
+ */
+async function fixThem(o: OptionsOf<'doctor'>, ctx: Ctx): Promise<number> {
+  const found = problems(await diagnose(ctx));
+  const plan = new Map<string, { argv: string[]; checks: string[] }>();
+  const manual: Finding[] = [];
+  for (const f of found) {
+    const cmds = runnableFix(f.fix);
+    if (!cmds) {
+      manual.push(f);
+      continue;
+    }
+    for (const argv of cmds) {
+      const key = argv.join(' ');
+      const step = plan.get(key) ?? { argv, checks: [] };
+      if (!step.checks.includes(f.check)) step.checks.push(f.check);
+      plan.set(key, step);
+    }
+  }
+  const c = colors(ctx);
+  if (!o.json) {
+    print(ctx, found.length ? `${found.length} problem(s) found` : 'nothing to fix');
+    if (plan.size) print(ctx, `\n${c.bold('will run')}`);
+    for (const [cmd, step] of plan) print(ctx, `  sortie ${forTerminal(cmd, 400)}   ${c.dim(`(${step.checks.join(', ')})`)}`);
+    if (manual.length) print(ctx, `\n${c.bold('left to you')}`);
+    for (const f of manual) print(ctx, `  ${f.check}: ${forTerminal(f.message, 400)}${f.fix ? `\n     ${c.dim('fix:')} ${forTerminal(f.fix, 400)}` : ''}`);
+  }
+  const { runCommand } = await import('./loaders.js');
+  const quiet = { write: () => true } as unknown as Ctx['stdout'];
+  const fixes: { command: string; exitCode: number; checks: string[] }[] = [];
+  for (const [cmd, step] of plan) {
+    if (!o.json) print(ctx, `\n${c.bold(`$ sortie ${forTerminal(cmd, 400)}`)}`);
+    let code: number;
+    try {
+      code = await runCommand(step.argv, o.json ? { ...ctx, stdout: quiet, stderr: quiet } : ctx);
+    } catch (e) {
+      if (!isSortieError(e)) throw e;
+      if (!o.json) ctx.stderr.write(`${c.red('sortie:')} ${forTerminal(e.message, 2000)}\n`);
+      code = e.exitCode;
+    }
+    fixes.push({ command: `sortie ${cmd}`, exitCode: code, checks: step.checks });
+  }
+  const after = await diagnose(ctx);
+  if (o.json) {
+    printJson(ctx, { ok: problems(after).length === 0, findings: after.map(findingJson), fixes });
+    return problems(after).length ? 1 : 0;
+  }
+  print(ctx, `\n${c.bold('after the fixes')}`);
+  return report(after, ctx);
 }
 
 async function diagnose(ctx: Ctx): Promise<Finding[]> {

@@ -6,7 +6,7 @@ import { resolveActor } from '../missions/identity.js';
 import { claimNext, pickupNote, readyTasks, startable, taskRow, waitingTasks, type PickupNote, type TaskWorld } from '../tasks/tasks.js';
 import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import type { Task } from '../tasks/parse.js';
-import { colors, forTerminal as term, print, printJson } from '../ui.js';
+import { aside, colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { TASKS, reap, reportSkipped } from './task.js';
@@ -53,12 +53,12 @@ export async function ready(o: OptionsOf<'ready'>, ctx: Ctx): Promise<number> {
     const c = colors(ctx);
     print(ctx, `${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (readyList.length === 0) print(ctx, c.dim('  none'));
-    for (const t of readyList) print(ctx, `  ${c.bold(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${t.labels.length ? c.dim(`  [${t.labels.map((l) => term(l, 30)).join(', ')}]`) : ''}${c.dim(term(whereOf(ws, t), 80))}`);
+    for (const t of readyList) print(ctx, `  ${c.bold(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${t.labels.length ? c.dim(`  [${t.labels.map((l) => term(l, 30)).join(', ')}]`) : ''}${c.dim(aside(whereOf(ws, t)))}`);
     if (allReady.length > limit) print(ctx, c.dim(`  ... and ${allReady.length - limit} more (sortie ready --limit ${allReady.length})`));
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
     for (const { t, note } of waiting) {
-      print(ctx, `  ${c.yellow(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(term(whereOf(ws, t), 80))}`);
+      print(ctx, `  ${c.yellow(t.id)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(aside(whereOf(ws, t)))}`);
       const line = noteLine(note);
       if (line) print(ctx, c.dim(line));
     }

@@ -213,7 +213,8 @@ export const COMMANDS = [
     name: 'doctor',
     args: [],
     summary: 'check the install, the database, stale missions and orphan claims, with the fix for each',
-    options: { json },
+    options: { fix: { type: 'boolean', description: 'run the sortie commands that fix what it found (listed first), then check again' }, json },
+    examples: ['sortie doctor', 'sortie doctor --fix'],
   },
   {
     name: 'ui',

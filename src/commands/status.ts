@@ -5,7 +5,7 @@ import { claimsOf, countByStatus, readyTasks, taskRow, waitingTasks } from '../t
 import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import type { Task } from '../tasks/parse.js';
 import { ago } from '../time.js';
-import { colors, forTerminal as term, print, printJson } from '../ui.js';
+import { aside, colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { missionJson, problemJson, taskJson } from './json.js';
@@ -51,10 +51,10 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
     }
     print(ctx, `\n${c.bold('Waiting for pickup')} ${c.dim('(UNDERWAY, nobody holds them)')}`);
     if (waiting.length === 0) print(ctx, c.dim('  none'));
-    for (const t of waiting) print(ctx, `  ${c.yellow(term(t.id, 80))}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(term(where(t), 80))}`);
+    for (const t of waiting) print(ctx, `  ${c.yellow(term(t.id, 80))}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(aside(where(t)))}`);
     print(ctx, `\n${c.bold('Ready')} ${c.dim('(TODO, dependencies done, by priority)')}`);
     if (ready.length === 0) print(ctx, c.dim('  none'));
-    for (const t of ready) print(ctx, `  ${term(t.id, 80)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(term(where(t), 80))}`);
+    for (const t of ready) print(ctx, `  ${term(t.id, 80)}  ${term(t.title, 70)}  ${c.dim(t.priority)}${c.dim(aside(where(t)))}`);
     const summary = Object.entries(counts)
       .map(([s, n]) => `${s} ${n}`)
       .join(' · ');

@@ -1,4 +1,5 @@
 import { chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { DIR_MODE } from '../files.js';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join, relative } from 'node:path';
 import { SortieError } from '../errors.js';
@@ -93,7 +94,7 @@ function restore(path: string, s: Saved | null): void {
     rmSync(path, { force: true });
     return;
   }
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
   putFile(path, Buffer.from(s.data, 'base64'), s.mode);
 }
 
@@ -196,7 +197,7 @@ export class Tx {
     for (const d of missing) {
       if (this.dry) continue;
       this.step();
-      mkdirSync(d);
+      mkdirSync(d, { mode: DIR_MODE });
       this.record({ op: 'dir', path: d });
     }
   }

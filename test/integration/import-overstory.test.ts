@@ -114,7 +114,7 @@ describe('sortie import overstory', () => {
 
     // status shows the live import and its claim; a SessionStart shows it and the last handoff.
     const status = repo.sortie(['status', '--json']).json();
-    expect(status.missions.filter((m: { kind: string }) => m.kind === 'agent')).toEqual([expect.objectContaining({ codename: 'builder-2', holds: [{ task: 'AUTH-2', since: expect.any(String) }] })]);
+    expect(status.missions.filter((m: { kind: string }) => m.kind === 'agent')).toEqual([expect.objectContaining({ codename: 'builder-2', claims: [expect.objectContaining({ task: 'AUTH-2', since: expect.any(String) })] })]);
     expect(status.ready.map((t: { id: string }) => t.id)).toEqual(['AUTH-1']);
     const context = sessionStart(repo, 'ov-1');
     expect(context).toContain('From lead-1 (claude-code, ended 2026-03-01T12:00Z, completed, imported from overstory):\n  overstory lead lead-1 on AUTH-1; run run-1 (completed, Sprint: auth); state completed');

@@ -1,7 +1,7 @@
 /** `sortie import sessions` against `.agents/sessions/*.md` files built from their documented format. */
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { count, dbFileState, dbRows, rows, sessionStart, treeState } from '../helpers/import/common.js';
+import { count, dbFileState, dbRows, givenNames, rows, sessionStart, treeState } from '../helpers/import/common.js';
 import { buildSessions } from '../helpers/import/sessions.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 
@@ -55,11 +55,12 @@ describe('sortie import sessions', () => {
     expect(r.code, r.stderr).toBe(0);
     const a = r.json();
     expect(a.result.tasks.map((t: { id: string }) => t.id)).toEqual(plan.create.tasks.map((t: { id: string }) => t.id));
+    const given = givenNames(repo, 4);
     expect(rows(repo, 'SELECT codename, agent, started_at, ended_at, end_reason, source FROM missions ORDER BY id')).toEqual([
-      { codename: 'amber-albatross', agent: 'claude-code', started_at: '2025-12-01T09:00:00.000Z', ended_at: '2025-12-02T17:00:00.000Z', end_reason: 'completed', source: 'sessions:20251201-090000-auth-cleanup.md' },
-      { codename: 'ashen-badger', agent: 'claude-code', started_at: '2025-12-03T08:00:00.000Z', ended_at: '2025-12-03T09:00:00.000Z', end_reason: 'completed', source: 'sessions:weather-notes.md' },
-      { codename: 'bold-beacon', agent: 'claude-code', started_at: '2025-12-04T14:30:00.000Z', ended_at: '2025-12-07T09:15:00.000Z', end_reason: 'abandoned', source: 'sessions:20251204-143000-weather-fallback.md' },
-      { codename: 'brisk-bison', agent: 'claude-code', started_at: '2025-12-06T10:00:00.000Z', ended_at: '2025-12-06T18:00:00.000Z', end_reason: 'paused', source: 'sessions:20251206-100000-paused-migration.md' },
+      { codename: given[0], agent: 'claude-code', started_at: '2025-12-01T09:00:00.000Z', ended_at: '2025-12-02T17:00:00.000Z', end_reason: 'completed', source: 'sessions:20251201-090000-auth-cleanup.md' },
+      { codename: given[1], agent: 'claude-code', started_at: '2025-12-03T08:00:00.000Z', ended_at: '2025-12-03T09:00:00.000Z', end_reason: 'completed', source: 'sessions:weather-notes.md' },
+      { codename: given[2], agent: 'claude-code', started_at: '2025-12-04T14:30:00.000Z', ended_at: '2025-12-07T09:15:00.000Z', end_reason: 'abandoned', source: 'sessions:20251204-143000-weather-fallback.md' },
+      { codename: given[3], agent: 'claude-code', started_at: '2025-12-06T10:00:00.000Z', ended_at: '2025-12-06T18:00:00.000Z', end_reason: 'paused', source: 'sessions:20251206-100000-paused-migration.md' },
     ]);
     const weather = rows<{ handoff: string; summary: string }>(repo, "SELECT handoff, summary FROM missions WHERE source = 'sessions:20251204-143000-weather-fallback.md'")[0]!;
     expect(weather.handoff).toBe(
@@ -91,8 +92,8 @@ describe('sortie import sessions', () => {
     expect(status.waiting.map((t: { id: string }) => t.id)).toEqual(['BACK-120']);
     expect(status.ready.map((t: { id: string }) => t.id)).toEqual(['BACK-123', 'BACK-130']);
     const context = sessionStart(repo, 's-1');
-    expect(context).toContain('From bold-beacon (claude-code, ended 2025-12-07T09:15Z, abandoned, imported from sessions):\n  Current state:');
-    expect(context).toContain('- BACK-120 (from bold-beacon, 2025-12-07T09:15Z): Current state: The fallback client works;');
+    expect(context).toContain(`From ${given[2]} (claude-code, ended 2025-12-07T09:15Z, abandoned, imported from sessions):\n  Current state:`);
+    expect(context).toContain(`- BACK-120 (from ${given[2]}, 2025-12-07T09:15Z): Current state: The fallback client works;`);
     expect(context).toContain('- BACK-123 Add fallback provider [medium]');
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { count, dbFileState, dbRows, rows, sessionStart, treeState } from '../helpers/import/common.js';
+import { count, dbFileState, dbRows, givenNames, rows, sessionStart, treeState } from '../helpers/import/common.js';
 import { T1, T2, buildTaskr } from '../helpers/import/taskr.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 
@@ -63,23 +63,24 @@ describe('sortie import taskr', () => {
     expect(file('TASK-1')).toContain('closed: 2024-01-12T16:00:00.000Z');
 
     const missions = rows(repo, 'SELECT codename, agent, started_at, ended_at, end_reason, handoff, summary FROM missions ORDER BY id');
+    const given = givenNames(repo, 3);
     expect(missions).toEqual([
-      { codename: 'amber-albatross', agent: 'codex', started_at: '2024-01-14T08:00:00.000Z', ended_at: '2024-01-14T09:00:00.000Z', end_reason: 'completed', handoff: null, summary: 'Fixed typo in README' },
-      { codename: 'ashen-badger', agent: 'claude-code', started_at: '2024-01-15T09:00:00.123Z', ended_at: '2024-01-15T12:00:00.654Z', end_reason: 'completed', handoff: 'Priority: finish OAuth integration. Blocked on #42.', summary: 'Completed database migration, started OAuth work\nContext: Working on authentication refactor' },
-      { codename: 'bold-beacon', agent: 'claude-code', started_at: '2024-01-16T09:00:00.000Z', ended_at: '2024-01-16T10:30:00.000Z', end_reason: 'abandoned', handoff: null, summary: null },
+      { codename: given[0], agent: 'codex', started_at: '2024-01-14T08:00:00.000Z', ended_at: '2024-01-14T09:00:00.000Z', end_reason: 'completed', handoff: null, summary: 'Fixed typo in README' },
+      { codename: given[1], agent: 'claude-code', started_at: '2024-01-15T09:00:00.123Z', ended_at: '2024-01-15T12:00:00.654Z', end_reason: 'completed', handoff: 'Priority: finish OAuth integration. Blocked on #42.', summary: 'Completed database migration, started OAuth work\nContext: Working on authentication refactor' },
+      { codename: given[2], agent: 'claude-code', started_at: '2024-01-16T09:00:00.000Z', ended_at: '2024-01-16T10:30:00.000Z', end_reason: 'abandoned', handoff: null, summary: null },
     ]);
     // Claims and releases became history at their times; nothing is a live claim.
     expect(count(repo, 'SELECT COUNT(*) FROM claims')).toBe(0);
     expect(
       rows(repo, "SELECT a.kind, a.at, a.task_id, json_extract(a.detail, '$.work') AS work, json_extract(a.detail, '$.reason') AS reason, json_extract(a.detail, '$.note') AS note, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id WHERE a.kind IN ('task.claimed', 'task.released', 'task.handoff') ORDER BY a.at"),
     ).toEqual([
-      { kind: 'task.claimed', at: '2024-01-14T08:30:00.000Z', task_id: null, work: 'qa acme/weather#7', reason: null, note: null, codename: 'amber-albatross' },
-      { kind: 'task.released', at: '2024-01-14T08:50:00.000Z', task_id: null, work: 'qa acme/weather#7', reason: 'blocked', note: 'waiting for API keys', codename: 'amber-albatross' },
-      { kind: 'task.claimed', at: '2024-01-15T09:05:00.000Z', task_id: null, work: 'issue acme/weather#15', reason: null, note: null, codename: 'ashen-badger' },
-      { kind: 'task.claimed', at: '2024-01-15T11:00:00.000Z', task_id: 'TASK-2', work: null, reason: null, note: null, codename: 'ashen-badger' },
-      { kind: 'task.released', at: '2024-01-15T11:50:00.000Z', task_id: null, work: 'issue acme/weather#15', reason: 'completed', note: 'Fixed in PR #16', codename: 'ashen-badger' },
-      { kind: 'task.handoff', at: '2024-01-15T12:00:00.654Z', task_id: 'TASK-2', work: null, reason: 'completed', note: 'Priority: finish OAuth integration. Blocked on #42.', codename: 'ashen-badger' },
-      { kind: 'task.claimed', at: '2024-01-16T09:10:00.000Z', task_id: null, work: 'pr acme/weather#42', reason: null, note: null, codename: 'bold-beacon' },
+      { kind: 'task.claimed', at: '2024-01-14T08:30:00.000Z', task_id: null, work: 'qa acme/weather#7', reason: null, note: null, codename: given[0] },
+      { kind: 'task.released', at: '2024-01-14T08:50:00.000Z', task_id: null, work: 'qa acme/weather#7', reason: 'blocked', note: 'waiting for API keys', codename: given[0] },
+      { kind: 'task.claimed', at: '2024-01-15T09:05:00.000Z', task_id: null, work: 'issue acme/weather#15', reason: null, note: null, codename: given[1] },
+      { kind: 'task.claimed', at: '2024-01-15T11:00:00.000Z', task_id: 'TASK-2', work: null, reason: null, note: null, codename: given[1] },
+      { kind: 'task.released', at: '2024-01-15T11:50:00.000Z', task_id: null, work: 'issue acme/weather#15', reason: 'completed', note: 'Fixed in PR #16', codename: given[1] },
+      { kind: 'task.handoff', at: '2024-01-15T12:00:00.654Z', task_id: 'TASK-2', work: null, reason: 'completed', note: 'Priority: finish OAuth integration. Blocked on #42.', codename: given[1] },
+      { kind: 'task.claimed', at: '2024-01-16T09:10:00.000Z', task_id: null, work: 'pr acme/weather#42', reason: null, note: null, codename: given[2] },
     ]);
     const defects = a.defects.map((d: { defect: string; handled: string }) => `${d.defect} -> ${d.handled}`).join('\n');
     expect(defects).toContain(`the claim on task ${T1} by claude-code since 2024-01-15T11:00:00.000Z was never released (a stale claim) -> kept as history only`);
@@ -103,8 +104,8 @@ describe('sortie import taskr', () => {
     expect(status.waiting.map((t: { id: string }) => t.id)).toEqual(['TASK-2']);
     expect(status.ready.map((t: { id: string }) => t.id)).toEqual(['TASK-3']);
     const context = sessionStart(repo, 't-1');
-    expect(context).toContain('From ashen-badger (claude-code, ended 2024-01-15T12:00Z, completed, imported from taskr):\n  Priority: finish OAuth integration. Blocked on #42.');
-    expect(context).toContain('- TASK-2 (from ashen-badger, 2024-01-15T12:00Z): Priority: finish OAuth integration. Blocked on #42.');
+    expect(context).toContain(`From ${given[1]} (claude-code, ended 2024-01-15T12:00Z, completed, imported from taskr):\n  Priority: finish OAuth integration. Blocked on #42.`);
+    expect(context).toContain(`- TASK-2 (from ${given[1]}, 2024-01-15T12:00Z): Priority: finish OAuth integration. Blocked on #42.`);
   });
 
   test('bad input: a corrupt database, and a repository with its own .taskr/taskr.db', () => {

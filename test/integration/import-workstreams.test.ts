@@ -1,7 +1,7 @@
 /** `sortie import workstreams` against `work/<stream>/tasks.json` and `threads.json` built from their format. */
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { count, dbFileState, dbRows, rows, sessionStart, treeState } from '../helpers/import/common.js';
+import { count, dbFileState, dbRows, givenNames, rows, sessionStart, treeState } from '../helpers/import/common.js';
 import { buildWorkstreams } from '../helpers/import/workstreams.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 
@@ -66,11 +66,12 @@ describe('sortie import workstreams', () => {
     expect(file('TASK-6')).toContain('status: ABORTED');
     expect(file('TASK-6')).toContain('closed: 2026-01-22T09:45:00.000Z');
 
+    const given = givenNames(repo, 4);
     expect(rows(repo, 'SELECT codename, agent, persona, session_id, started_at, ended_at, end_reason, summary FROM missions ORDER BY id')).toEqual([
-      { codename: 'amber-albatross', agent: 'opencode', persona: 'backend-expert', session_id: 'ses_c', started_at: '2026-01-22T09:00:00.000Z', ended_at: '2026-01-22T09:30:00.000Z', end_reason: 'failed', summary: 'workstream 005-session-tracking, thread 01.01.02 (Thread 02): 0/1 tasks completed; model anthropic/claude-haiku; exit code 1' },
-      { codename: 'ashen-badger', agent: 'opencode', persona: 'backend-expert', session_id: 'ses_a', started_at: '2026-01-22T10:00:00.000Z', ended_at: '2026-01-22T11:05:00.000Z', end_reason: 'completed', summary: 'workstream 005-session-tracking, thread 01.01.01 (Thread 01): 2/2 tasks completed; model anthropic/claude-sonnet; exit code 0' },
-      { codename: 'bold-beacon', agent: 'opencode', persona: 'backend-expert', session_id: 'ses_b', started_at: '2026-01-22T12:00:00.000Z', ended_at: '2026-01-22T12:30:00.000Z', end_reason: 'abandoned', summary: 'workstream 005-session-tracking, thread 01.01.02 (Thread 02): 0/1 tasks completed; model anthropic/claude-sonnet' },
-      { codename: 'brisk-bison', agent: 'opencode', persona: 'frontend-dev', session_id: 'ses_d', started_at: '2026-01-23T08:00:00.000Z', ended_at: '2026-01-23T08:20:00.000Z', end_reason: 'interrupted', summary: 'workstream 006-ux, thread 01.01.01 (Thread 01): 0/2 tasks completed; model openai/gpt-5; exit code 130' },
+      { codename: given[0], agent: 'opencode', persona: 'backend-expert', session_id: 'ses_c', started_at: '2026-01-22T09:00:00.000Z', ended_at: '2026-01-22T09:30:00.000Z', end_reason: 'failed', summary: 'workstream 005-session-tracking, thread 01.01.02 (Thread 02): 0/1 tasks completed; model anthropic/claude-haiku; exit code 1' },
+      { codename: given[1], agent: 'opencode', persona: 'backend-expert', session_id: 'ses_a', started_at: '2026-01-22T10:00:00.000Z', ended_at: '2026-01-22T11:05:00.000Z', end_reason: 'completed', summary: 'workstream 005-session-tracking, thread 01.01.01 (Thread 01): 2/2 tasks completed; model anthropic/claude-sonnet; exit code 0' },
+      { codename: given[2], agent: 'opencode', persona: 'backend-expert', session_id: 'ses_b', started_at: '2026-01-22T12:00:00.000Z', ended_at: '2026-01-22T12:30:00.000Z', end_reason: 'abandoned', summary: 'workstream 005-session-tracking, thread 01.01.02 (Thread 02): 0/1 tasks completed; model anthropic/claude-sonnet' },
+      { codename: given[3], agent: 'opencode', persona: 'frontend-dev', session_id: 'ses_d', started_at: '2026-01-23T08:00:00.000Z', ended_at: '2026-01-23T08:20:00.000Z', end_reason: 'interrupted', summary: 'workstream 006-ux, thread 01.01.01 (Thread 01): 0/2 tasks completed; model openai/gpt-5; exit code 130' },
     ]);
     // A session held its thread's tasks while it ran: claim history, released at its end.
     expect(rows(repo, "SELECT kind, at FROM activity WHERE task_id = 'TASK-3' AND kind IN ('task.claimed', 'task.released') ORDER BY at, id")).toEqual([
@@ -97,7 +98,7 @@ describe('sortie import workstreams', () => {
     expect(status.waiting.map((t: { id: string }) => t.id)).toEqual(['TASK-3', 'TASK-7']);
     expect(status.ready.map((t: { id: string }) => t.id)).toEqual(['TASK-8']);
     const context = sessionStart(repo, 'w-1');
-    expect(context).toContain('From brisk-bison (opencode, ended 2026-01-23T08:20Z, interrupted, imported from workstreams):\n  workstream 006-ux, thread 01.01.01 (Thread 01): 0/2 tasks completed');
+    expect(context).toContain(`From ${given[3]} (opencode, ended 2026-01-23T08:20Z, interrupted, imported from workstreams):\n  workstream 006-ux, thread 01.01.01 (Thread 01): 0/2 tasks completed`);
     expect(context).toContain('- TASK-3 Validate session fields [medium]');
     expect(repo.sortie(['task', 'list', '--all', '--label', 'stream:006-ux', '--json']).json().tasks.map((t: { id: string }) => t.id)).toEqual(['TASK-7', 'TASK-8']);
   });

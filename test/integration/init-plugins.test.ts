@@ -63,7 +63,7 @@ describe('OpenCode', () => {
     expect([...plugin.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual(['node:child_process']);
     expect(repo.sortie(['init', '--no-git', '--agent', 'opencode'], { env }).stdout).toContain('nothing to change');
     const findings = doctor(repo, env);
-    expect(finding(findings, 'opencode hooks')).toMatchObject({ level: 'ok', message: expect.stringContaining('5 events wired to') });
+    expect(finding(findings, 'opencode hooks')).toMatchObject({ level: 'ok', message: expect.stringContaining('5 events wired; they run') });
     expect(finding(findings, 'opencode offline')).toMatchObject({ level: 'ok' });
 
     expect(repo.sortie(['uninstall'], { env }).code).toBe(0);
@@ -154,7 +154,7 @@ describe('pi', () => {
     expect(r.json<{ agents: { name: string }[] }>().agents.map((a) => a.name)).toEqual(['pi']);
     const ext = repo.read('.pi/extensions/sortie.ts');
     expect([...ext.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1])).toEqual(['node:child_process', '@mariozechner/pi-coding-agent']);
-    expect(finding(doctor(repo, env), 'pi hooks')).toMatchObject({ level: 'ok', message: expect.stringContaining('4 events wired to') });
+    expect(finding(doctor(repo, env), 'pi hooks')).toMatchObject({ level: 'ok', message: expect.stringContaining('4 events wired; they run') });
     expect(repo.sortie(['uninstall'], { env }).code).toBe(0);
     expect(readdirSync(join(repo.dir, '.pi', 'extensions'))).toEqual(['mine.ts']);
   });

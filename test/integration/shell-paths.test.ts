@@ -69,7 +69,7 @@ describe('a repository path full of shell metacharacters', () => {
   it('the shim runs this sortie, as the mission the env file names', () => {
     const out = spawnSync('sh', ['-c', '. "$1" && sortie task claim TASK-1 --json', 'sh', envFile], { cwd: dir, env, encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
-    expect(JSON.parse(out.stdout)).toMatchObject({ claimed: 'TASK-1', mission: { id: mission } });
+    expect(JSON.parse(out.stdout)).toMatchObject({ task: { id: 'TASK-1', holder: { mission } }, already: false });
     const version = spawnSync(join(dir, '.git', 'sortie', 'bin', 'sortie'), ['--version'], { encoding: 'utf8' });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pwned()).toEqual([]);

@@ -65,6 +65,6 @@ describe('task done on a COMPLETE task', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.trim()).toBe('TASK-1 is already COMPLETE; nothing changed');
     expect(rows()).toBe(before);
-    expect(repo.sortie(['task', 'done', 'TASK-1', '--json']).json()).toMatchObject({ task: 'TASK-1', status: 'COMPLETE', already: true, released: false });
+    expect(repo.sortie(['task', 'done', 'TASK-1', '--json']).json()).toMatchObject({ task: { id: 'TASK-1', status: 'COMPLETE' }, already: true, released: false });
   });
 });

@@ -50,7 +50,7 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['import', ['site-nine', 'old/project.db', '--apply', '--map-ids', '--json'], { source: 'site-nine', path: 'old/project.db', apply: true, mapIds: true, presetCheck: false, json: true }],
   ['init', ['--preset', 'strict', '--agent', 'codex', '--agent', 'gemini-cli', '--trust', '--no-claude', '--no-git', '--wire', '--dry-run', '--json'], { preset: 'strict', agent: ['codex', 'gemini-cli'], trust: true, noClaude: true, noGit: true, wire: true, dryRun: true, json: true }],
   ['uninstall', ['--keep-config', '--dry-run'], { keepConfig: true, dryRun: true, json: false }],
-  ['doctor', [], { json: false }],
+  ['doctor', ['--fix'], { fix: true, json: false }],
   ['prepare', [], {}],
   ['ui', ['--port', '8080', '--open', '--json'], { port: '8080', open: true, json: true }],
   ['report', ['--html', 'r.html', '--since', '3d'], { html: 'r.html', since: '3d', json: false }],

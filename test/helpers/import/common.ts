@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -96,4 +97,17 @@ export function sqlite(path: string, schema: string): Database.Database {
   const db = new Database(path);
   db.exec(schema);
   return db;
+}
+
+/**
+ * The codenames sortie gave the imported missions that had none, in mission order: each clone
+ * draws its own (missions/codename.ts), so tests name them by position. They are checked to be
+ * codenames, and different.
+ */
+export function givenNames(repo: TempRepo, n: number): string[] {
+  const names = (rows(repo, 'SELECT codename FROM missions ORDER BY id') as { codename: string }[]).map((r) => r.codename).slice(0, n);
+  expect(names).toHaveLength(n);
+  for (const name of names) expect(name).toMatch(/^[a-z]+-[a-z]+$/);
+  expect(new Set(names).size).toBe(n);
+  return names;
 }
