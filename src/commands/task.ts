@@ -12,7 +12,7 @@ import { renumberTask } from '../tasks/renumber.js';
 import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
-import { activityJson, repoPath, taskJson } from './json.js';
+import { activityJson, filesHere, originJson, repoPath, taskJson } from './json.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
@@ -72,7 +72,8 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
     const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
     const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label }, ws.tasksDir);
     if (o.json) {
-      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder, { origin: t.origin ?? null, here: t.origin?.here !== null })) });
+      const here = filesHere(ws.db, ws.tasksDir);
+      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder, { origin: t.origin ?? null, here: here(t.id) })) });
       return 0;
     }
     const c = colors(ctx);
@@ -130,7 +131,7 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
     const status = row?.status ?? t.status;
     if (o.json) {
       const { data: _d, ...rest } = t as typeof t & { data?: unknown };
-      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file }), origin: origin ?? null, history: history.map(activityJson) });
+      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file }), origin: origin ? originJson(origin) : null, history: history.map(activityJson) });
       return 0;
     }
     const c = colors(ctx);
@@ -181,7 +182,7 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
-      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
