@@ -79,14 +79,15 @@ export function claimJson(task: string, m: Pick<MissionRow, 'id' | 'codename' | 
 /**
  * A task; its holder is looked up unless given (listTasks has it already). `shared.here` false:
  * this checkout has no file for it (path null); `shared.origin` given: the `origin` field is set
- * (null when the state is this checkout's own).
+ * (null when the state is this checkout's own); `shared.body`: the markdown body is included
+ * (task show), never by accident of the task having been read from its file.
  */
 export function taskJson(
   db: Database,
   root: string,
   t: Task & { body?: string },
   holder?: { codename: string; agent: string; mission: number; since: string } | null,
-  shared?: { origin?: TaskOrigin | null | undefined; here?: boolean },
+  shared?: { origin?: TaskOrigin | null | undefined; here?: boolean; body?: boolean },
 ): TaskJson {
   let h: ClaimJson | null;
   if (holder !== undefined) h = holder ? { task: t.id, mission: holder.mission, codename: holder.codename, agent: holder.agent, since: holder.since } : null;
@@ -106,7 +107,7 @@ export function taskJson(
     path: shared?.here === false ? null : repoPath(root, t.path),
     holder: h,
   };
-  if (t.body !== undefined) out.body = t.body;
+  if (shared?.body) out.body = t.body ?? '';
   if (shared && 'origin' in shared) out.origin = shared.origin ? originJson(shared.origin) : null;
   return out;
 }

@@ -131,7 +131,7 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
     const status = row?.status ?? t.status;
     if (o.json) {
       const { data: _d, ...rest } = t as typeof t & { data?: unknown };
-      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file }), origin: origin ? originJson(origin) : null, history: history.map(activityJson) });
+      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file, body: true }), origin: origin ? originJson(origin) : null, history: history.map(activityJson) });
       return 0;
     }
     const c = colors(ctx);
