@@ -112,6 +112,11 @@ export function taskJson(
   return out;
 }
 
+/** The notes for whoever picks a task up (tasks.pickupNote): from the codename that left them; null: there are none. */
+export function handoffJson(n: { note: string; from: string | null; at: string } | undefined): { note: string; from: string | null; at: string } | null {
+  return n ? { note: n.note, from: n.from, at: n.at } : null;
+}
+
 export interface MissionJson {
   id: number;
   codename: string;

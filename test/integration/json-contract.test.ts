@@ -80,11 +80,38 @@ describe('every command speaks the --json contract', () => {
     holds('mission reap', run(['mission', 'reap']));
   });
 
+  test('ready and next: ready tasks, tasks waiting for pickup with their handoff, a pick and a claim', () => {
+    run(['task', 'new', 'Write the docs', '-p', 'low']);
+    const ready = run(['ready']) as { ready: { id: string }[]; waiting: { id: string; handoff: unknown }[]; waitingTotal: number };
+    holds('ready', ready);
+    expect(ready.ready.map((t) => t.id)).toContain('TASK-9');
+    // TASK-1: its mission ended with a handoff; TASK-3: handed off with a note.
+    expect(ready.waiting.map((t) => [t.id, t.handoff])).toEqual([
+      ['TASK-1', expect.objectContaining({ note: 'over to you', from: agent.codename })],
+      ['TASK-3', expect.objectContaining({ note: 'half done' })],
+    ]);
+    holds('ready', run(['ready', '--limit', '1']));
+    const pick = run(['next']) as { task: { id: string; holder: unknown }; claimed: boolean };
+    holds('next', pick);
+    expect(pick).toMatchObject({ task: { id: 'TASK-1', holder: null }, claimed: false });
+    const claimed = run(['next', '--claim']) as { task: { id: string; holder: { mission: number } }; mission: { id: number; kind: string } };
+    holds('next', claimed);
+    expect(claimed).toMatchObject({ task: { id: 'TASK-1', status: 'UNDERWAY' }, kind: 'waiting', claimed: true, mission: { kind: 'person' } });
+    expect(claimed.task.holder.mission).toBe(claimed.mission.id);
+  });
+
   test('doctor, uninstall, and an error', () => {
     holds('doctor', run(['doctor']));
     holds('error', run(['task', 'show', 'TASK-99'], { code: 3 }));
     holds('error', run(['task', 'claim', 'TASK-4'], { code: 1 })); // COMPLETE: not claimable
     holds('uninstall', run(['uninstall']));
+  });
+
+  test('a task waiting for pickup is the task shape and its handoff', () => {
+    const { handoff, ...rest } = SCHEMA.$defs['waiting task']!.properties as Record<string, unknown>;
+    expect(handoff).toBeDefined();
+    expect(rest).toEqual(SCHEMA.$defs.task!.properties);
+    expect(SCHEMA.$defs['waiting task']!.required).toEqual([...(SCHEMA.$defs.task!.required as string[]), 'handoff']);
   });
 
   test('every command that takes --json has a definition, and every definition was exercised', () => {
