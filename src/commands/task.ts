@@ -197,7 +197,8 @@ export async function reopen(o: OptionsOf<'task reopen'>, ctx: Ctx): Promise<num
   return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = reopenTask(ws, actor.mission, o.id, ctx.now(), { note: o.note });
-    if (o.json) printJson(ctx, { task: r.task.id, status: 'TODO', from: r.from, on: r.origin });
+    // `from`: the closed status it had; `on`: the branch it was closed on (null: not known).
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), from: r.from, on: r.origin });
     else print(ctx, commandMessages.reopened(o.id, 'TODO', r.from, r.origin ?? undefined));
     return 0;
   });

@@ -100,6 +100,19 @@ describe('every command speaks the --json contract', () => {
     expect(claimed.task.holder.mission).toBe(claimed.mission.id);
   });
 
+  test('task edit, and a person reopens a COMPLETE task', () => {
+    const edited = run(['task', 'edit', 'TASK-2', '--title', 'Sign-up form with a captcha', '-p', 'high', '--label', 'web', '--no-depends-on', 'TASK-1']) as { task: unknown; changed: string[] };
+    holds('task edit', edited);
+    expect(edited).toMatchObject({ task: { id: 'TASK-2', title: 'Sign-up form with a captcha', priority: 'high', labels: ['web'], dependsOn: [], path: expect.stringMatching(/^\.sortie\/tasks\/TASK-2-/) }, changed: ['title', 'priority', 'labels', 'depends_on'] });
+    holds('task edit', run(['task', 'edit', 'TASK-2', '-p', 'high'])); // nothing changes
+    run(['task', 'new', 'Shipped too early']);
+    run(['task', 'claim', 'TASK-10']);
+    run(['task', 'done', 'TASK-10']);
+    const reopened = run(['task', 'reopen', 'TASK-10', '--note', 'the fix did not cover Safari']);
+    holds('task reopen', reopened);
+    expect(reopened).toMatchObject({ task: { id: 'TASK-10', status: 'TODO', holder: null }, from: 'COMPLETE', on: 'main' });
+  });
+
   test('doctor, uninstall, and an error', () => {
     holds('doctor', run(['doctor']));
     holds('error', run(['task', 'show', 'TASK-99'], { code: 3 }));

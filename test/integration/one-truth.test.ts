@@ -193,7 +193,7 @@ describe('one truth in every checkout', () => {
 
     const byPerson = main(['task', 'reopen', 'TASK-60', '--note', 'not done after all', '--json']);
     expect(byPerson.code, byPerson.stdout).toBe(0);
-    expect(byPerson.json()).toMatchObject({ task: 'TASK-60', status: 'TODO', from: 'COMPLETE', on: 'origin/other' });
+    expect(byPerson.json()).toMatchObject({ task: { id: 'TASK-60', status: 'TODO', path: null, holder: null }, from: 'COMPLETE', on: 'origin/other' });
     expect(activity('TASK-60', 'task.reopened')).toBe(1);
     expect(main(['ready', '--json']).json().ready.map((t: { id: string }) => t.id)).toContain('TASK-60');
     // Claimed from main, where the task has no file: recorded for every checkout, nothing written here.
