@@ -1,25 +1,31 @@
 /**
  * The --json contract (schema/sortie.schema.json): every command's output, run for real on one
- * repository with tasks, an agent's mission, a person's claim, commits, a handoff and a reaped
- * mission, is validated against the command's "output: ..." definition; and every command that
- * takes --json has one. The steps share the repository and run in order.
+ * repository with tasks, an agent's mission, a person's claim, commits, a handoff, a reaped
+ * mission and a task on another branch, is validated against the command's "output: ..."
+ * definition; and every command that takes --json has one. The steps share the repository and
+ * run in order.
  */
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMMANDS } from '../../dist/commands/specs.js';
-import { commit, startAgent, type Agent } from '../helpers/guard.js';
-import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { commit, gitRun, startAgent, type Agent } from '../helpers/guard.js';
+import { makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
 import { SCHEMA, validate } from '../helpers/schema.js';
 
 let repo: TempRepo;
 let agent: Agent;
+/** Where the steps put what lives outside the repository (a worktree). */
+let outside: string;
 
 /** The definition a command's output is held to (the status verbs share one). */
 function defOf(command: string): string {
   return /^task (release|handoff|done|abort|block|pause|review)$/.test(command) ? 'output: task change' : `output: ${command}`;
 }
 
-function run(args: string[], o: { env?: Record<string, string | undefined>; code?: number } = {}): unknown {
-  const r = repo.sortie([...args, '--json'], { env: o.env });
+function run(args: string[], o: { env?: Record<string, string | undefined>; code?: number; cwd?: string } = {}): unknown {
+  const r = repo.sortie([...args, '--json'], { env: o.env, cwd: o.cwd });
   expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(o.code ?? 0);
   return r.json();
 }
@@ -36,9 +42,13 @@ beforeAll(() => {
   expect(init.code, init.stderr).toBe(0);
   holds('init', init.json());
   agent = startAgent(repo, 'json-session');
+  outside = realpathSync(mkdtempSync(join(tmpdir(), 'sortie-json-contract-outside-')));
 });
 
-afterAll(() => repo?.cleanup());
+afterAll(() => {
+  repo?.cleanup();
+  if (outside) rmSync(outside, { recursive: true, force: true });
+});
 
 describe('every command speaks the --json contract', () => {
   test('tasks: new, list, show, claim and every status verb', () => {
@@ -111,6 +121,44 @@ describe('every command speaks the --json contract', () => {
     const reopened = run(['task', 'reopen', 'TASK-10', '--note', 'the fix did not cover Safari']);
     holds('task reopen', reopened);
     expect(reopened).toMatchObject({ task: { id: 'TASK-10', status: 'TODO', holder: null }, from: 'COMPLETE', on: 'main' });
+  });
+
+  test('a task on another branch: renumbered off an id it shares, then shown with its origin and no path', () => {
+    // A worktree on a new branch, which has none of main's task files (they are not committed):
+    // its TASK-7 is another task than main's.
+    const side = join(outside, 'side');
+    expect(gitRun(repo, ['worktree', 'add', '-q', '-b', 'side', side]).code).toBe(0);
+    mkdirSync(join(side, '.sortie', 'tasks'), { recursive: true });
+    writeFileSync(join(side, '.sortie', 'tasks', 'TASK-7-side-work.md'), taskFile('TASK-7', { title: 'Side work', status: 'TODO', priority: 'high', created: '2026-01-01T00:00:00.000Z' }));
+    writeFileSync(join(side, '.sortie', 'tasks', 'TASK-70-after-side-work.md'), taskFile('TASK-70', { title: 'After side work', status: 'TODO', depends_on: '[TASK-7]', created: '2026-01-02T00:00:00.000Z' }));
+    const renumbered = run(['task', 'renumber', 'TASK-7'], { cwd: side }) as { to: string };
+    holds('task renumber', renumbered);
+    const id = renumbered.to;
+    expect(renumbered).toMatchObject({ from: 'TASK-7', path: `.sortie/tasks/${id}-side-work.md`, previousPath: '.sortie/tasks/TASK-7-side-work.md', rewritten: ['.sortie/tasks/TASK-70-after-side-work.md'], collidedWith: ['main'] });
+
+    // From main: the task is the side worktree's; main has no file for it.
+    const inWorktree = { branch: 'side', worktree: side, merged: false, here: null };
+    const list = run(['task', 'list']) as { tasks: { id: string }[] };
+    holds('task list', list);
+    expect(list.tasks.find((t) => t.id === id)).toMatchObject({ title: 'Side work', path: null, origin: inWorktree });
+    expect(list.tasks.find((t) => t.id === 'TASK-2')).toMatchObject({ path: expect.stringMatching(/^\.sortie\/tasks\//), origin: null });
+    const show = run(['task', 'show', id]);
+    holds('task show', show);
+    expect(show).toMatchObject({ task: { id, path: null }, origin: inWorktree });
+    const status = run(['status']) as { ready: { id: string }[] };
+    holds('status', status);
+    expect(status.ready.find((t) => t.id === id)).toMatchObject({ path: null, origin: inWorktree });
+    const ready = run(['ready']) as { ready: { id: string }[] };
+    holds('ready', ready);
+    expect(ready.ready.find((t) => t.id === id)).toMatchObject({ path: null, origin: inWorktree });
+
+    // Committed on its branch and the worktree gone: the origin is the branch, in no worktree.
+    expect(gitRun(repo, ['add', '-A'], { cwd: side }).code).toBe(0);
+    expect(gitRun(repo, ['commit', '-q', '-m', 'Side work'], { cwd: side, env: { SORTIE_SKIP: '1' } }).code).toBe(0);
+    expect(gitRun(repo, ['worktree', 'remove', side]).code).toBe(0);
+    const after = run(['task', 'list']) as { tasks: { id: string }[] };
+    holds('task list', after);
+    expect(after.tasks.find((t) => t.id === id)).toMatchObject({ path: null, origin: { branch: 'side', worktree: null, merged: false, here: null } });
   });
 
   test('doctor, uninstall, and an error', () => {
