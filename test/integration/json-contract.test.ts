@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMMANDS } from '../../dist/commands/specs.js';
 import { commit, gitRun, startAgent, type Agent } from '../helpers/guard.js';
+import { buildWorkstreams } from '../helpers/import/workstreams.js';
 import { makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
 import { SCHEMA, validate } from '../helpers/schema.js';
 
@@ -159,6 +160,30 @@ describe('every command speaks the --json contract', () => {
     const after = run(['task', 'list']) as { tasks: { id: string }[] };
     holds('task list', after);
     expect(after.tasks.find((t) => t.id === id)).toMatchObject({ path: null, origin: { branch: 'side', worktree: null, merged: false, here: null } });
+  });
+
+  test('import: the id check, the plan, and the plan applied', () => {
+    buildWorkstreams(repo); // work/<stream>/tasks.json and threads.json, with their known defects
+    const check = run(['import', 'workstreams', '--preset-check'], { code: 1 }) as { fit: boolean; misfit: string[] };
+    holds('import', check);
+    expect(check).toMatchObject({ pattern: expect.any(String), fit: false, preset: null });
+    expect(check.misfit).toContain('01.01.01.01');
+    const plan = run(['import', 'workstreams']) as Record<string, any>;
+    holds('import', plan);
+    expect(plan).toMatchObject({ source: 'workstreams', applied: false, ids: { fit: false, blocked: true } });
+    expect(plan.read).toContain('work/006-ux/tasks.json');
+    expect(plan.skipped).toContainEqual({ path: 'work/007-broken/tasks.json', row: null, line: 4, what: 'tasks.json', why: expect.stringContaining('not valid JSON') });
+    expect(plan.result).toBeUndefined();
+    const applied = run(['import', 'workstreams', '--map-ids', '--apply']) as Record<string, any>;
+    holds('import', applied);
+    expect(applied).toMatchObject({ applied: true, ids: { blocked: false } });
+    expect(applied.result.tasks.map((t: { id: string }) => t.id)).toEqual(applied.create.tasks.map((t: { id: string }) => t.id));
+    expect(applied.result.tasks[0]).toMatchObject({ path: expect.stringMatching(/^\.sortie\/tasks\//), holder: null });
+    expect(applied.result.missions.map((m: { source: string }) => m.source)).toEqual(applied.create.missions.map((m: { source: string }) => m.source));
+    const again = run(['import', 'workstreams', '--map-ids']) as { already: unknown[]; counts: { create: number } };
+    holds('import', again);
+    expect(again.counts.create).toBe(0);
+    expect(again.already).toContainEqual({ kind: 'task', key: expect.any(String), target: applied.result.tasks[0].id });
   });
 
   test('doctor, uninstall, and an error', () => {
