@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { COMMANDS } from '../../dist/commands/specs.js';
+import { startUi } from '../helpers/browser.js';
 import { commit, gitRun, startAgent, type Agent } from '../helpers/guard.js';
 import { buildWorkstreams } from '../helpers/import/workstreams.js';
 import { makeRepo, taskFile, type TempRepo } from '../helpers/repo.js';
@@ -184,6 +185,23 @@ describe('every command speaks the --json contract', () => {
     holds('import', again);
     expect(again.counts.create).toBe(0);
     expect(again.already).toContainEqual({ kind: 'task', key: expect.any(String), target: applied.result.tasks[0].id });
+  });
+
+  test('report, and ui (its one line, then stopped)', async () => {
+    const report = run(['report', '--html', 'sortie-report.html', '--since', '1d']) as { file: string; tasks: number };
+    holds('report', report);
+    expect(report).toMatchObject({ file: 'sortie-report.html', tasks: expect.any(Number) });
+    expect(report.tasks).toBeGreaterThan(0);
+    // The server runs until stopped: started here, read, and stopped (SIGINT to the process started).
+    const ui = await startUi(repo.dir, repo.env);
+    try {
+      const line = ui.output().split('\n')[0]!;
+      const printed = JSON.parse(line) as { url: string; port: number };
+      holds('ui', printed);
+      expect(printed).toEqual({ url: ui.url, port: ui.port });
+    } finally {
+      expect(await ui.stop()).toBe(0);
+    }
   });
 
   test('doctor, uninstall, and an error', () => {
