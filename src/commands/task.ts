@@ -137,7 +137,7 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
     const c = colors(ctx);
     print(ctx, `${c.bold(term(t.id, 80))}  ${term(t.title, 200)}`);
     const where = row ? stateText(ws, row).slice(status.length) : '';
-    print(ctx, `status ${statusColor(c, status)}${where ? c.yellow(term(where, 200)) : ''}  priority ${t.priority}${t.role ? `  role ${term(t.role, 40)}` : ''}${t.labels.length ? `  labels ${term(t.labels.join(', '), 200)}` : ''}`);
+    print(ctx, `status ${statusColor(c, status)}${where ? ` ${c.yellow(term(where, 200))}` : ''}  priority ${t.priority}${t.role ? `  role ${term(t.role, 40)}` : ''}${t.labels.length ? `  labels ${term(t.labels.join(', '), 200)}` : ''}`);
     if (t.dependsOn.length) print(ctx, `depends on ${term(t.dependsOn.join(', '), 400)}`);
     print(ctx, `held by ${holder ? `${term(holder.codename, 60)} (${term(holder.agent, 40)}, mission #${holder.mission}) since ${holder.since}` : status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
     print(ctx, c.dim(file ? term(relative(ctx.cwd, file), 400) : `not in this checkout (its file: ${term(t.path, 200)} on ${term(row?.origin ?? 'another branch', 100)})`));
