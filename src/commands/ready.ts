@@ -33,7 +33,8 @@ function whereOf(w: Pick<TaskWorld, 'db' | 'tasksDir'>, t: Task): string {
 
 /**
  * A ready or waiting task as the contract says a task (json.ts), with its origin; held by nobody
- * (ready: TODO; waiting: no live claim), unless `holder` says to look it up (just claimed).
+ * (ready: TODO; waiting: no live claim), unless `held` (just claimed: its holder is looked up).
+ * `here`: whether this checkout has its file, when the caller read that already.
  */
 function startJson(w: Pick<TaskWorld, 'db' | 'tasksDir'> & { repo: { root: string } }, t: Task, o: { held?: boolean; here?: boolean } = {}) {
   const here = o.here ?? filesHere(w.db, w.tasksDir)(t.id);
