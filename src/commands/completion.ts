@@ -284,9 +284,7 @@ export async function completion(o: OptionsOf<'completion'>, ctx: Ctx): Promise<
     const m = commandMessages.noCompletion(shell, SHELLS);
     throw new SortieError('USAGE', m.message, { hint: m.hint });
   }
-  const script = make(completionModel(VISIBLE, GROUPS));
-  if (o.json) ctx.stdout.write(`${JSON.stringify({ shell, script }, null, 2)}\n`);
-  else ctx.stdout.write(script);
+  ctx.stdout.write(make(completionModel(VISIBLE, GROUPS)));
   return 0;
 }
 

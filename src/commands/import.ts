@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { commandMessages } from './messages.js';
 import type { OptionsOf } from './specs.js';
 import type { Ctx } from '../ctx.js';
@@ -10,6 +10,10 @@ import { SOURCES, type Origin, type ReadContext, type Source, type SourceName } 
 import { nearest } from '../text.js';
 import { colors, forTerminal as term, print, printJson } from '../ui.js';
 import { refresh, withWorld, type World } from '../world/open.js';
+import { getMission } from '../missions/missions.js';
+import { rowToTask } from '../tasks/row.js';
+import { readTask, taskRow } from '../tasks/tasks.js';
+import { missionJson, repoPath, taskJson } from './json.js';
 
 const loaders: Record<SourceName, () => Promise<Source>> = {
   'site-nine': async () => (await import('../import/site-nine.js')).siteNine,
@@ -72,13 +76,22 @@ export async function importCommand(o: OptionsOf<'import'>, ctx: Ctx): Promise<n
   });
 }
 
+/** Repository-relative with `/` (a source outside the repository, such as ~/.taskr, stays absolute). */
 function rel(ws: World, path: string): string {
-  const r = relative(ws.repo.root, path);
-  return r && !r.startsWith('..') ? r : path;
+  return repoPath(ws.repo.root, path);
 }
 
-function originJson(ws: World, o: Origin): Record<string, unknown> {
-  return { path: rel(ws, o.path), ...(o.row !== undefined ? { row: o.row } : {}), ...(o.line !== undefined ? { line: o.line } : {}) };
+/** Where in the source a record is: its file, and its row (a table and key) or line; null when the source has none. */
+function originJson(ws: World, o: Origin): { path: string; row: string | null; line: number | null } {
+  return { path: rel(ws, o.path), row: o.row ?? null, line: o.line ?? null };
+}
+
+/** A task the import created, as every command shows a task (from the index, which the import brought in step). */
+function createdTaskJson(ws: World, id: string) {
+  const row = taskRow(ws.db, id);
+  if (row) return taskJson(ws.db, ws.repo.root, rowToTask(row));
+  const { body: _b, data: _d, ...task } = readTask(ws, id);
+  return taskJson(ws.db, ws.repo.root, task);
 }
 
 function where(ws: World, o: Origin): string {
@@ -153,8 +166,8 @@ function planJson(ws: World, r: ResolvedPlan, result?: ApplyResult): Record<stri
     ...(result
       ? {
           result: {
-            tasks: result.tasks.map((t) => ({ id: t.id, path: rel(ws, t.path) })),
-            missions: result.missions.map((m) => ({ id: m.id, codename: m.codename, source: `${r.source}:${m.key}` })),
+            tasks: result.tasks.map((t) => createdTaskJson(ws, t.id)),
+            missions: result.missions.map((m) => missionJson(ws.db, getMission(ws.db, m.id)!)),
             events: result.events,
             labels: result.labels,
             claims: result.claims,

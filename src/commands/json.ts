@@ -5,6 +5,7 @@ import type { MissionRow, Reaped, CommitRow } from '../missions/missions.js';
 import type { Task } from '../tasks/parse.js';
 import { claimsOf, liveClaim } from '../tasks/tasks.js';
 import type { TaskOrigin } from '../tasks/effective.js';
+import type { Status } from '../tasks/status.js';
 
 /**
  * The `--json` contract: one shape per kind of object, built here and nowhere else, so every
@@ -43,20 +44,50 @@ export interface TaskJson {
   holder: ClaimJson | null;
   body?: string;
   /** Where the task's state comes from when it is not this checkout's own file; null: from here. */
-  origin?: TaskOrigin | null;
+  origin?: OriginJson | null;
+}
+
+export interface OriginJson {
+  /** The branch the state was seen on, or recorded from. */
+  branch: string;
+  /** The worktree it was seen in: a place on this machine, so absolute; null when it is a branch not checked out. */
+  worktree: string | null;
+  /** false: this checkout's files do not say so (yet). */
+  merged: boolean;
+  /** The status this checkout's own file gives the task; null when it has no file for it. */
+  here: Status | null;
+}
+
+/** Where a task's state comes from (tasks/effective.ts originFor), every field present. */
+export function originJson(o: TaskOrigin): OriginJson {
+  return { branch: o.branch, worktree: o.worktree ?? null, merged: o.merged !== false, here: o.here ?? null };
+}
+
+/**
+ * Which tasks this checkout has a file for (its task folder is `tasksDir`), read once: a task
+ * without one is shown with `path: null`.
+ */
+export function filesHere(db: Database, tasksDir: string): (id: string) => boolean {
+  const ids = new Set(db.prepare('SELECT id FROM task_files WHERE source = ? AND status IS NOT NULL').pluck().all(tasksDir) as string[]);
+  return (id) => ids.has(id);
 }
 
 export function claimJson(task: string, m: Pick<MissionRow, 'id' | 'codename' | 'agent'>, since: string): ClaimJson {
   return { task, mission: m.id, codename: m.codename, agent: m.agent, since };
 }
 
-/** A task; its holder is looked up unless given (listTasks has it already). */
+/**
+ * A task; its holder is looked up unless given (listTasks has it already). `shared.here` false:
+ * this checkout has no file for it (path null); `shared.origin` given: the `origin` field is set
+ * (null when the state is this checkout's own); `shared.body`: the markdown body is included
+ * (task show), never by accident of the task having been read from its file.
+ */
 export function taskJson(
   db: Database,
   root: string,
   t: Task & { body?: string },
   holder?: { codename: string; agent: string; mission: number; since: string } | null,
-  shared?: { origin?: TaskOrigin | null | undefined; here?: boolean },
+  shared?: { origin?: TaskOrigin | null | undefined; here?: boolean; body?: boolean },
 ): TaskJson {
   let h: ClaimJson | null;
   if (holder !== undefined) h = holder ? { task: t.id, mission: holder.mission, codename: holder.codename, agent: holder.agent, since: holder.since } : null;
@@ -76,9 +107,14 @@ export function taskJson(
     path: shared?.here === false ? null : repoPath(root, t.path),
     holder: h,
   };
-  if (t.body !== undefined) out.body = t.body;
-  if (shared && 'origin' in shared) out.origin = shared.origin ?? null;
+  if (shared?.body) out.body = t.body ?? '';
+  if (shared && 'origin' in shared) out.origin = shared.origin ? originJson(shared.origin) : null;
   return out;
+}
+
+/** The notes for whoever picks a task up (tasks.pickupNote): from the codename that left them; null: there are none. */
+export function handoffJson(n: { note: string; from: string | null; at: string } | undefined): { note: string; from: string | null; at: string } | null {
+  return n ? { note: n.note, from: n.from, at: n.at } : null;
 }
 
 export interface MissionJson {

@@ -9,6 +9,7 @@ import type { Task } from '../tasks/parse.js';
 import { aside, colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
+import { filesHere, handoffJson, missionJson, taskJson } from './json.js';
 import { TASKS, reap, reportSkipped } from './task.js';
 
 function limitOf(limit: string | undefined, fallback: number): number {
@@ -18,15 +19,27 @@ function limitOf(limit: string | undefined, fallback: number): number {
   return n;
 }
 
-const taskJson = (t: Task) => ({ id: t.id, title: t.title, priority: t.priority, status: t.status, labels: t.labels, dependsOn: t.dependsOn });
+/** Where a task's state comes from, when it is not this checkout's own file. */
+function originOf(w: Pick<TaskWorld, 'db' | 'tasksDir'>, t: Task) {
+  const row = taskRow(w.db, t.id);
+  return row ? originFor(w.db, row, w.tasksDir) : undefined;
+}
 
 /** " on feat (not in this checkout, main)": where a task is when this checkout does not have it so. */
 function whereOf(w: Pick<TaskWorld, 'db' | 'tasksDir'>, t: Task): string {
-  const row = taskRow(w.db, t.id);
-  const o = row ? originFor(w.db, row, w.tasksDir) : undefined;
+  const o = originOf(w, t);
   return o ? `  ${describeOrigin(o, branchHere(w.db, w.tasksDir))}` : '';
 }
-const noteJson = (n: PickupNote | undefined) => (n ? { note: n.note, from: n.from, at: n.at } : null);
+
+/**
+ * A ready or waiting task as the contract says a task (json.ts), with its origin; held by nobody
+ * (ready: TODO; waiting: no live claim), unless `held` (just claimed: its holder is looked up).
+ * `here`: whether this checkout has its file, when the caller read that already.
+ */
+function startJson(w: Pick<TaskWorld, 'db' | 'tasksDir'> & { repo: { root: string } }, t: Task, o: { held?: boolean; here?: boolean } = {}) {
+  const here = o.here ?? filesHere(w.db, w.tasksDir)(t.id);
+  return taskJson(w.db, w.repo.root, t, o.held ? undefined : null, { origin: originOf(w, t) ?? null, here });
+}
 
 function noteLine(n: PickupNote | undefined): string | undefined {
   return n ? `    from ${n.from ?? 'someone'}, ${n.at.slice(0, 16).replace('T', ' ')} UTC: ${term(n.note, 160)}` : undefined;
@@ -42,10 +55,11 @@ export async function ready(o: OptionsOf<'ready'>, ctx: Ctx): Promise<number> {
     const readyList = allReady.slice(0, limit);
     const waiting = allWaiting.slice(0, limit).map((t) => ({ t, note: pickupNote(ws.db, t.id) }));
     if (o.json) {
+      const here = filesHere(ws.db, ws.tasksDir);
       printJson(ctx, {
-        ready: readyList.map(taskJson),
+        ready: readyList.map((t) => startJson(ws, t, { here: here(t.id) })),
         readyTotal: allReady.length,
-        waiting: waiting.map(({ t, note }) => ({ ...taskJson(t), handoff: noteJson(note) })),
+        waiting: waiting.map(({ t, note }) => ({ ...startJson(ws, t, { here: here(t.id) }), handoff: handoffJson(note) })),
         waitingTotal: allWaiting.length,
       });
       return 0;
@@ -84,7 +98,7 @@ export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
       const pick = startable(ws.db, 1)[0];
       if (!pick) throw nothingReady();
       const note = pick.kind === 'waiting' ? pickupNote(ws.db, pick.task.id) : undefined;
-      if (o.json) printJson(ctx, { task: taskJson(pick.task), kind: pick.kind, claimed: false, handoff: noteJson(note) });
+      if (o.json) printJson(ctx, { task: startJson(ws, pick.task), kind: pick.kind, claimed: false, handoff: handoffJson(note) });
       else {
         print(ctx, `next: ${c.bold(pick.task.id)}  ${term(pick.task.title, 70)}  ${c.dim(`${pick.task.priority}, ${pick.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
         const line = noteLine(note);
@@ -100,7 +114,7 @@ export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
     const note = r.kind === 'waiting' ? pickupNote(ws.db, r.task.id) : undefined;
     const m = actor.mission;
     if (o.json) {
-      printJson(ctx, { task: taskJson(r.task), kind: r.kind, claimed: true, mission: { id: m.id, codename: m.codename, agent: m.agent }, handoff: noteJson(note) });
+      printJson(ctx, { task: startJson(ws, r.task, { held: true, here: r.here }), kind: r.kind, claimed: true, mission: missionJson(ws.db, m), handoff: handoffJson(note) });
     } else {
       print(ctx, `${c.green('claimed')} ${c.bold(r.task.id)}  ${term(r.task.title, 70)}  ${c.dim(`${r.task.priority}, was ${r.kind === 'waiting' ? 'waiting for pickup' : 'ready'}`)}`);
       print(ctx, commandMessages.claimedFor(m));

@@ -12,6 +12,7 @@ import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { TASKS } from './task.js';
 import { uiWorld } from './ui.js';
+import { repoPath } from './json.js';
 
 /** How much a report carries: enough to read, small enough to attach to a pull request. */
 const OPEN_CARDS = 200;
@@ -56,7 +57,8 @@ export async function report(o: OptionsOf<'report'>, ctx: Ctx): Promise<number> 
     }
     const tasks = board.columns.reduce((n, c) => n + c.total, 0);
     const bytes = statSync(file).size;
-    if (o.json) printJson(ctx, { file, bytes, tasks, missions: timeline.missions.length, markers: timeline.markers.length, from: timeline.from, to: timeline.to });
+    // The file relative to the repository (absolute when written outside it); the counts of what it shows.
+    if (o.json) printJson(ctx, { file: repoPath(ws.repo.root, file), bytes, tasks, missions: timeline.missions.length, markers: timeline.markers.length, from: timeline.from, to: timeline.to });
     else {
       print(ctx, commandMessages.wrote(colors(ctx), relative(ctx.cwd, file) || file, Math.max(1, Math.round(bytes / 1024))));
       print(ctx, `  board: ${tasks} tasks; timeline: ${timeline.missions.length} missions, ${timeline.markers.length} events, ${timeline.from.slice(0, 16)}Z to ${timeline.to.slice(0, 16)}Z`);

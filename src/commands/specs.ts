@@ -242,7 +242,8 @@ export const COMMANDS = [
     name: 'completion',
     args: [{ name: 'shell', usage: '<bash|zsh|fish>' }],
     summary: 'print a shell completion script (commands, flags, task ids): source <(sortie completion bash)',
-    options: { json },
+    // No --json: the output is the script itself, to be sourced or saved; wrapping it in JSON tells a program nothing more.
+    options: {},
     examples: ['source <(sortie completion bash)      # in ~/.bashrc', 'sortie completion fish > ~/.config/fish/completions/sortie.fish'],
   },
   {

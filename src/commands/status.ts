@@ -8,7 +8,7 @@ import { ago } from '../time.js';
 import { aside, colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
-import { missionJson, problemJson, taskJson } from './json.js';
+import { filesHere, missionJson, problemJson, taskJson } from './json.js';
 import { reportStale } from './task.js';
 import { relative } from 'node:path';
 
@@ -32,10 +32,13 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
       return o ? `  ${describeOrigin(o, here)}` : '';
     };
     if (o.json) {
+      const mine = filesHere(ws.db, ws.tasksDir);
+      // Waiting and ready tasks are held by nobody (a live claim makes a task UNDERWAY and held).
+      const shared = (t: Task) => ({ origin: originOf(t) ?? null, here: mine(t.id) });
       printJson(ctx, {
         missions: missions.map(({ m }) => missionJson(ws.db, m)),
-        waiting: waiting.map((t) => taskJson(ws.db, ws.repo.root, t, undefined, { origin: originOf(t) ?? null })),
-        ready: ready.map((t) => taskJson(ws.db, ws.repo.root, t, null, { origin: originOf(t) ?? null })),
+        waiting: waiting.map((t) => taskJson(ws.db, ws.repo.root, t, null, shared(t))),
+        ready: ready.map((t) => taskJson(ws.db, ws.repo.root, t, null, shared(t))),
         counts,
         problems: sync.problems.map((x) => problemJson(ws.repo.root, x)),
       });

@@ -9,6 +9,7 @@ import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { relative } from 'node:path';
 import { TASKS } from './task.js';
+import { taskJson } from './json.js';
 
 /** `sortie task edit <ID> --title/--priority/--label/...`: rewrites only the keys asked for. */
 export async function edit(o: OptionsOf<'task edit'>, ctx: Ctx): Promise<number> {
@@ -36,11 +37,9 @@ export async function edit(o: OptionsOf<'task edit'>, ctx: Ctx): Promise<number>
       },
       ctx.now(),
     );
-    if (o.json) {
-      const t = r.task;
-      const task = { id: t.id, title: t.title, status: t.status, priority: t.priority, role: t.role ?? null, labels: t.labels, dependsOn: t.dependsOn };
-      printJson(ctx, { task: { ...task, path: relative(ws.repo.root, t.path) }, changed: r.changed });
-    } else if (r.changed.length === 0) print(ctx, commandMessages.unchanged(id));
+    // `changed`: the front-matter keys rewritten (depends_on as the file spells it); [] when nothing changed.
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), changed: r.changed });
+    else if (r.changed.length === 0) print(ctx, commandMessages.unchanged(id));
     else print(ctx, commandMessages.edited(colors(ctx), id, r.changed, relative(ctx.cwd, r.task.path)));
     return 0;
   });

@@ -12,7 +12,7 @@ import { renumberTask } from '../tasks/renumber.js';
 import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
-import { activityJson, repoPath, taskJson } from './json.js';
+import { activityJson, filesHere, originJson, repoPath, taskJson } from './json.js';
 import { relative } from 'node:path';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
@@ -72,7 +72,8 @@ export async function list(o: OptionsOf<'task list'>, ctx: Ctx): Promise<number>
     const statuses = wanted.length ? (wanted as Status[]) : o.all ? undefined : STATUSES.filter((s) => !TERMINAL.has(s));
     const tasks = listTasks(ws.db, { status: statuses, role: o.role, label: o.label }, ws.tasksDir);
     if (o.json) {
-      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder, { origin: t.origin ?? null, here: t.origin?.here !== null })) });
+      const here = filesHere(ws.db, ws.tasksDir);
+      printJson(ctx, { tasks: tasks.map((t) => taskJson(ws.db, ws.repo.root, t, t.holder, { origin: t.origin ?? null, here: here(t.id) })) });
       return 0;
     }
     const c = colors(ctx);
@@ -130,13 +131,13 @@ export async function show(o: OptionsOf<'task show'>, ctx: Ctx): Promise<number>
     const status = row?.status ?? t.status;
     if (o.json) {
       const { data: _d, ...rest } = t as typeof t & { data?: unknown };
-      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file }), origin: origin ?? null, history: history.map(activityJson) });
+      printJson(ctx, { task: taskJson(ws.db, ws.repo.root, { ...rest, status }, holder, { here: !!file, body: true }), origin: origin ? originJson(origin) : null, history: history.map(activityJson) });
       return 0;
     }
     const c = colors(ctx);
     print(ctx, `${c.bold(term(t.id, 80))}  ${term(t.title, 200)}`);
     const where = row ? stateText(ws, row).slice(status.length) : '';
-    print(ctx, `status ${statusColor(c, status)}${where ? c.yellow(` ${term(where, 200)}`) : ''}  priority ${t.priority}${t.role ? `  role ${term(t.role, 40)}` : ''}${t.labels.length ? `  labels ${term(t.labels.join(', '), 200)}` : ''}`);
+    print(ctx, `status ${statusColor(c, status)}${where ? ` ${c.yellow(term(where, 200))}` : ''}  priority ${t.priority}${t.role ? `  role ${term(t.role, 40)}` : ''}${t.labels.length ? `  labels ${term(t.labels.join(', '), 200)}` : ''}`);
     if (t.dependsOn.length) print(ctx, `depends on ${term(t.dependsOn.join(', '), 400)}`);
     print(ctx, `held by ${holder ? `${term(holder.codename, 60)} (${term(holder.agent, 40)}, mission #${holder.mission}) since ${holder.since}` : status === 'UNDERWAY' ? c.yellow('nobody: waiting for pickup') : 'nobody'}`);
     print(ctx, c.dim(file ? term(relative(ctx.cwd, file), 400) : `not in this checkout (its file: ${term(t.path, 200)} on ${term(row?.origin ?? 'another branch', 100)})`));
@@ -181,7 +182,7 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
-      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
+      if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {
         const what = verb === 'handoff' ? 'handed off' : verb === 'release' ? 'released' : `now ${r.task.status}`;
@@ -196,7 +197,8 @@ export async function reopen(o: OptionsOf<'task reopen'>, ctx: Ctx): Promise<num
   return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = reopenTask(ws, actor.mission, o.id, ctx.now(), { note: o.note });
-    if (o.json) printJson(ctx, { task: r.task.id, status: 'TODO', from: r.from, on: r.origin });
+    // `from`: the closed status it had; `on`: the branch it was closed on (null: not known).
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), from: r.from, on: r.origin });
     else print(ctx, commandMessages.reopened(o.id, 'TODO', r.from, r.origin ?? undefined));
     return 0;
   });

@@ -513,6 +513,8 @@ export interface ChangeResult {
   released: boolean;
   forced: boolean;
   previousHolder: string | undefined;
+  /** False when this checkout has no file for the task: the change is recorded, no file changed here. */
+  here: boolean;
 }
 
 /**
@@ -541,7 +543,7 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
       const to = TARGET[verb] ?? from;
       // release of a task that is not UNDERWAY (e.g. REVIEW) keeps its status.
       const target = verb === 'release' && from !== 'UNDERWAY' ? from : to;
-      if (TERMINAL.has(from) && target === from) return { task: { ...task, status: from }, already: true, released: false, forced: false, previousHolder: undefined };
+      if (TERMINAL.has(from) && target === from) return { task: { ...task, status: from }, already: true, released: false, forced: false, previousHolder: undefined, here: Boolean(l.file) };
       if (TERMINAL.has(from)) {
         // Out of a closed state: a reopen, a person's repair only.
         if (!opts.force) {
@@ -577,7 +579,7 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
       if (target !== from || released) recordState(w.db, { id, status: target, at, missionId: actor.id, source: w.tasksDir, event });
       recomputeTasks(w.db, [id], at);
       const already = verb !== 'handoff' && verb !== 'release' && target === from && !released;
-      return { task: next, already, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined };
+      return { task: next, already, released, forced, previousHolder: held && !mine ? held.mission.codename : undefined, here: Boolean(l.file) };
   });
 }
 
@@ -594,7 +596,7 @@ export function reopenTask(w: TaskWorld, actor: MissionRow, id: string, now: Dat
     const next = writeStatus(w, l, 'TODO', now);
     record(w.db, { kind: 'task.status', at: l.at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from: l.status, to: 'TODO', reopened: true } });
     recomputeTasks(w.db, [id], l.at);
-    return { task: next, already: false, released: false, forced: false, previousHolder: undefined, from: l.status, origin: l.row?.origin ?? null };
+    return { task: next, already: false, released: false, forced: false, previousHolder: undefined, here: Boolean(l.file), from: l.status, origin: l.row?.origin ?? null };
   });
 }
 

@@ -52,7 +52,7 @@ describe('sortie import overstory', () => {
     expect(plan.read).toEqual(['.overstory/sessions.db', '.overstory/sessions.json']);
     // Rows still in the writer's WAL are read (the copy takes the -wal with it).
     expect(plan.create.missions.map((m: { codename: string }) => m.codename)).toEqual(['builder-1', 'lead-1', 'builder-1', 'scout-1', 'reviewer-1', 'builder-2']);
-    expect(plan.skipped).toEqual([{ path: '.overstory/sessions.db', row: 'sessions mystery-1', what: 'session s-x (mystery-1)', why: expect.stringContaining('unknown state "sleeping"') }]);
+    expect(plan.skipped).toEqual([{ path: '.overstory/sessions.db', row: 'sessions mystery-1', line: null, what: 'session s-x (mystery-1)', why: expect.stringContaining('unknown state "sleeping"') }]);
     expect(plan.change).toEqual([
       { task: 'AUTH-1', path: expect.stringMatching(/^\.sortie\/tasks\/AUTH-1-/), addLabels: ['run:run-1'], why: ['worked on in overstory run run-1'] },
       { task: 'AUTH-2', path: expect.stringMatching(/^\.sortie\/tasks\/AUTH-2-/), addLabels: ['run:run-2'], why: ['worked on in overstory run run-2'] },
@@ -134,7 +134,7 @@ describe('sortie import overstory', () => {
     repo.write('.overstory/sessions.json', '[\n  {"id": "s1", "agentName": "a",\n  oops\n]\n');
     const r = repo.sortie(['import', 'overstory', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json().skipped).toEqual([{ path: '.overstory/sessions.json', line: 3, what: 'sessions.json', why: expect.stringContaining('not valid JSON') }]);
+    expect(r.json().skipped).toEqual([{ path: '.overstory/sessions.json', row: null, line: 3, what: 'sessions.json', why: expect.stringContaining('not valid JSON') }]);
     expect(r.json().counts.create).toBe(0);
 
     // overstory-036f: sessions.db created empty, the sessions still in sessions.json.
@@ -151,7 +151,7 @@ describe('sortie import overstory', () => {
     // A database that is not one: reported, and sessions.json read instead.
     writeFileSync(join(empty.dir, '.overstory', 'sessions.db'), 'not a database at all, just text that is long enough to look like a header..........');
     const c = empty.sortie(['import', 'overstory', '--json']).json();
-    expect(c.skipped).toContainEqual({ path: '.overstory/sessions.db', what: 'the session database', why: expect.stringMatching(/^not a readable SQLite database \(SQLITE_NOTADB\); sessions.json is read instead$/) });
+    expect(c.skipped).toContainEqual({ path: '.overstory/sessions.db', row: null, line: null, what: 'the session database', why: expect.stringMatching(/^not a readable SQLite database \(SQLITE_NOTADB\); sessions.json is read instead$/) });
     expect(c.create.missions).toHaveLength(2);
   });
 });

@@ -30,9 +30,9 @@ describe('sortie import sessions', () => {
     const plan = r.json();
     expect(plan.ids).toMatchObject({ fit: true, blocked: false });
     expect(plan.skipped).toEqual([
-      { path: '.agents/sessions/20251207-120000-broken.md', line: 5, what: 'session file', why: expect.stringContaining('invalid YAML front matter') },
-      { path: '.agents/sessions/20251208-120000-done-status.md', line: 4, what: 'session file', why: 'unknown status "done" (a session is in_progress, paused or completed)' },
-      { path: '.agents/sessions/20251209-120000-no-frontmatter.md', line: 1, what: 'session file', why: 'no front matter (a session file starts with --- and a session: block)' },
+      { path: '.agents/sessions/20251207-120000-broken.md', row: null, line: 5, what: 'session file', why: expect.stringContaining('invalid YAML front matter') },
+      { path: '.agents/sessions/20251208-120000-done-status.md', row: null, line: 4, what: 'session file', why: 'unknown status "done" (a session is in_progress, paused or completed)' },
+      { path: '.agents/sessions/20251209-120000-no-frontmatter.md', row: null, line: 1, what: 'session file', why: 'no front matter (a session file starts with --- and a session: block)' },
     ]);
     expect(plan.create.tasks.map((t: { id: string; status: string }) => `${t.id} ${t.status}`).sort()).toEqual([
       'BACK-100 COMPLETE',

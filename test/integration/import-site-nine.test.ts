@@ -52,9 +52,9 @@ describe('sortie import site-nine', () => {
     expect(plan.read).toContain('.opencode/data/project.db');
     // Bad records are reported with their path and row or line, and skipped.
     expect(plan.skipped).toEqual([
-      { path: '.opencode/data/project.db', row: 'tasks DOC-L-0042', what: 'task DOC-L-0042', why: expect.stringContaining('unknown status "DONE"') },
-      { path: '.opencode/data/project.db', row: 'handoffs 2', what: 'handoff 2', why: 'deleted in site-nine at 2026-02-03 21:27:00' },
-      { path: '.opencode/work/missions/2026-02-06.10:00:00.tester.loki-ii.broken.md', line: 4, what: 'mission file', why: expect.stringContaining('invalid YAML front matter') },
+      { path: '.opencode/data/project.db', row: 'tasks DOC-L-0042', line: null, what: 'task DOC-L-0042', why: expect.stringContaining('unknown status "DONE"') },
+      { path: '.opencode/data/project.db', row: 'handoffs 2', line: null, what: 'handoff 2', why: 'deleted in site-nine at 2026-02-03 21:27:00' },
+      { path: '.opencode/work/missions/2026-02-06.10:00:00.tester.loki-ii.broken.md', row: null, line: 4, what: 'mission file', why: expect.stringContaining('invalid YAML front matter') },
     ]);
 
     const refused = repo.sortie(['import', 'site-nine', '--apply']);
@@ -197,7 +197,7 @@ describe('sortie import site-nine', () => {
     const r = repo.sortie(['import', 'site-nine', '--apply', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const a = r.json();
-    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', what: 'the database', why: 'not a readable SQLite database (SQLITE_NOTADB); tasks and missions are read from the markdown files only' });
+    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', row: null, line: null, what: 'the database', why: 'not a readable SQLite database (SQLITE_NOTADB); tasks and missions are read from the markdown files only' });
     expect(a.result.tasks.map((t: { id: string }) => t.id).sort()).toEqual(['ENG-M-0041', 'OPR-H-0032', 'OPR-H-0040', 'OPR-H-0043', 'OPR-M-0050']);
     expect(a.skipped).toContainEqual(expect.objectContaining({ path: '.opencode/work/tasks/DOC-L-0042.md', what: 'task DOC-L-0042' }));
     // Without the database, the mission files are the missions; their times are local.
@@ -218,8 +218,8 @@ describe('sortie import site-nine', () => {
     writeFileSync(file, '');
     sqlite(file, 'CREATE TABLE personas (name TEXT PRIMARY KEY)').close();
     const a = repo.sortie(['import', 'site-nine', '--json']).json();
-    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', what: 'tasks', why: 'the database has no table "tasks"; tasks are read from the markdown files only' });
-    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', what: 'missions', why: 'the database has no table "missions" (or "sessions", "agents"); missions are read from the mission files only' });
+    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', row: null, line: null, what: 'tasks', why: 'the database has no table "tasks"; tasks are read from the markdown files only' });
+    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', row: null, line: null, what: 'missions', why: 'the database has no table "missions" (or "sessions", "agents"); missions are read from the mission files only' });
     expect(a.create.tasks).toHaveLength(5);
   });
 
@@ -233,7 +233,7 @@ describe('sortie import site-nine', () => {
     const r = repo.sortie(['import', 'site-nine', '--apply', '--json'], { env: { TZ: 'America/New_York' } });
     expect(r.code, r.stderr).toBe(0);
     const a = r.json();
-    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', row: 'agents 4', what: 'mission 4', why: expect.stringContaining('unknown status "sleeping"') });
+    expect(a.skipped).toContainEqual({ path: '.opencode/data/project.db', row: 'agents 4', line: null, what: 'mission 4', why: expect.stringContaining('unknown status "sleeping"') });
     expect(rows(repo, 'SELECT codename, persona, role, started_at, ended_at, end_reason FROM missions ORDER BY id')).toEqual([
       { codename: 'terminus', persona: 'terminus', role: 'Operator', started_at: '2026-01-30T14:15:55.000Z', ended_at: '2026-01-30T20:40:00.000Z', end_reason: 'completed' },
       { codename: 'terminus-ii', persona: 'terminus-ii', role: 'Operator', started_at: '2026-02-02T15:00:00.000Z', ended_at: '2026-02-02T16:20:00.000Z', end_reason: 'abandoned' },

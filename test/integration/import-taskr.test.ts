@@ -36,11 +36,11 @@ describe('sortie import taskr', () => {
     expect(plan.ids).toMatchObject({ fit: false, blocked: true, preset: null });
     expect(plan.ids.misfit.map((m: { id: string }) => m.id)).toEqual(['c0ffee00c0ffee00c0ffee00c0ffee00', T1, T2]);
     expect(plan.skipped).toEqual([
-      { path: join(home, '.taskr', 'work.db'), row: 'tasks dead0000dead0000dead0000dead0000', what: 'task An old idea', why: 'deleted in taskr at 2024-01-02 09:00:00' },
-      { path: join(home, '.taskr', 'work.db'), row: 'tasks beef0000beef0000beef0000beef0000', what: 'task Review the API', why: 'unknown status "review" (taskr\'s are open, in_progress, done, cancelled)' },
-      { path: join(home, '.taskr', 'work.db'), what: '1 claim and release rows', why: 'they are about acme/other, not this repository (acme/weather)' },
-      { path: join(home, '.taskr', 'work.db'), what: '1 activity rows of type "devlog"', why: 'only claims and releases are history sortie keeps' },
-      { path: join(home, '.taskr', 'work.db'), row: 'agent_sessions s-other', what: 'session s-other', why: 'its work was on acme/other, not this repository' },
+      { path: join(home, '.taskr', 'work.db'), row: 'tasks dead0000dead0000dead0000dead0000', line: null, what: 'task An old idea', why: 'deleted in taskr at 2024-01-02 09:00:00' },
+      { path: join(home, '.taskr', 'work.db'), row: 'tasks beef0000beef0000beef0000beef0000', line: null, what: 'task Review the API', why: 'unknown status "review" (taskr\'s are open, in_progress, done, cancelled)' },
+      { path: join(home, '.taskr', 'work.db'), row: null, line: null, what: '1 claim and release rows', why: 'they are about acme/other, not this repository (acme/weather)' },
+      { path: join(home, '.taskr', 'work.db'), row: null, line: null, what: '1 activity rows of type "devlog"', why: 'only claims and releases are history sortie keeps' },
+      { path: join(home, '.taskr', 'work.db'), row: 'agent_sessions s-other', line: null, what: 'session s-other', why: 'its work was on acme/other, not this repository' },
     ]);
     const text = run(['import', 'taskr']);
     expect(text.stdout).toContain('or give them new ids: sortie import taskr --map-ids');
@@ -114,7 +114,7 @@ describe('sortie import taskr', () => {
     const r = run(['import', 'taskr', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json().read).toEqual([]);
-    expect(r.json().skipped).toEqual([{ path: '.taskr/taskr.db', what: 'the taskr database', why: 'not a readable SQLite database (SQLITE_NOTADB)' }]);
+    expect(r.json().skipped).toEqual([{ path: '.taskr/taskr.db', row: null, line: null, what: 'the taskr database', why: 'not a readable SQLite database (SQLITE_NOTADB)' }]);
     const explicit = run(['import', 'taskr', 'nope/taskr.db']);
     expect(explicit.code).toBe(2);
     expect(explicit.stderr).toContain('nope/taskr.db: no such file or folder');

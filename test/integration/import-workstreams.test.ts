@@ -30,8 +30,8 @@ describe('sortie import workstreams', () => {
     const plan = r.json();
     expect(plan.read).toEqual(['work/005-session-tracking/tasks.json', 'work/005-session-tracking/threads.json', 'work/006-ux/tasks.json', 'work/007-broken/tasks.json']);
     expect(plan.skipped).toEqual([
-      { path: 'work/005-session-tracking/tasks.json', row: 'tasks[6]', what: 'task 02.02.01.01', why: 'unknown status "paused" (workstreams\' are pending, in_progress, completed, blocked, cancelled)' },
-      { path: 'work/007-broken/tasks.json', line: 4, what: 'tasks.json', why: expect.stringMatching(/^not valid JSON \(.*\); nothing from this file is imported$/) },
+      { path: 'work/005-session-tracking/tasks.json', row: 'tasks[6]', line: null, what: 'task 02.02.01.01', why: 'unknown status "paused" (workstreams\' are pending, in_progress, completed, blocked, cancelled)' },
+      { path: 'work/007-broken/tasks.json', row: null, line: 4, what: 'tasks.json', why: expect.stringMatching(/^not valid JSON \(.*\); nothing from this file is imported$/) },
     ]);
     expect(plan.ids).toMatchObject({ blocked: true, preset: null });
     expect(plan.ids.misfit).toHaveLength(8);

@@ -66,11 +66,11 @@ describe('one truth in every checkout', () => {
     expect(inWt(['task', 'claim', 'TASK-3'], agent.missionEnv).code).toBe(0);
     const seen = main(['task', 'show', 'TASK-3', '--json']).json();
     expect(seen.task).toMatchObject({ id: 'TASK-3', title: 'Made on feat', status: 'UNDERWAY', path: null });
-    expect(seen.holder).toMatchObject({ mission: agent.id, codename: agent.codename });
+    expect(seen.task.holder).toMatchObject({ mission: agent.id, codename: agent.codename });
     expect(seen.origin).toMatchObject({ branch: 'feat', merged: false, here: null });
     const other = main(['task', 'show', 'TASK-4', '--json']).json();
     expect(other.task).toMatchObject({ title: 'Made on main', status: 'TODO' });
-    expect(other.holder).toBeNull();
+    expect(other.task.holder).toBeNull();
     // The claim is the same row whichever checkout reads it.
     expect(listed(main(['task', 'list', '--json']), 'TASK-3')).toMatchObject({ title: 'Made on feat', holder: { codename: agent.codename } });
     expect(listed(inWt(['task', 'list', '--json']), 'TASK-3')).toMatchObject({ title: 'Made on feat', holder: { codename: agent.codename } });
@@ -121,7 +121,7 @@ describe('one truth in every checkout', () => {
     expect(inWt(['task', 'claim', 'TASK-1'], agent.missionEnv).code).toBe(0);
     const s = main(['status', '--json']).json();
     expect(s.ready.map((t: { id: string }) => t.id)).not.toContain('TASK-1');
-    expect(s.missions.find((m: { id: number }) => m.id === agent.id).holds.map((h: { task: string }) => h.task)).toEqual(['TASK-3', 'TASK-1']);
+    expect(s.missions.find((m: { id: number }) => m.id === agent.id).claims.map((h: { task: string }) => h.task)).toEqual(['TASK-3', 'TASK-1']);
     expect(main(['ready', '--json']).json().ready.map((t: { id: string }) => t.id)).not.toContain('TASK-1');
     const context = sessionStart(repo.dir, 'agent-in-main');
     const pick = context.slice(context.indexOf('## Tasks to pick from'), context.indexOf('## Other missions'));
@@ -193,14 +193,15 @@ describe('one truth in every checkout', () => {
 
     const byPerson = main(['task', 'reopen', 'TASK-60', '--note', 'not done after all', '--json']);
     expect(byPerson.code, byPerson.stdout).toBe(0);
-    expect(byPerson.json()).toMatchObject({ task: 'TASK-60', status: 'TODO', from: 'COMPLETE', on: 'origin/other' });
+    expect(byPerson.json()).toMatchObject({ task: { id: 'TASK-60', status: 'TODO', path: null, holder: null }, from: 'COMPLETE', on: 'origin/other' });
     expect(activity('TASK-60', 'task.reopened')).toBe(1);
     expect(main(['ready', '--json']).json().ready.map((t: { id: string }) => t.id)).toContain('TASK-60');
     // Claimed from main, where the task has no file: recorded for every checkout, nothing written here.
     const claim = main(['task', 'claim', 'TASK-60', '--json']);
-    expect(claim.json()).toMatchObject({ claimed: 'TASK-60', here: false });
+    expect(claim.json()).toMatchObject({ task: { id: 'TASK-60', status: 'UNDERWAY', path: null, holder: { task: 'TASK-60' } }, already: false, here: false });
     expect(existsSync(join(repo.dir, '.sortie', 'tasks', 'TASK-60-from-the-other-clone.md'))).toBe(false);
-    expect(inWt(['task', 'show', 'TASK-60', '--json']).json().holder).not.toBeNull();
+    expect(listed(main(['task', 'list', '--json']), 'TASK-60')).toMatchObject({ status: 'UNDERWAY', path: null });
+    expect(inWt(['task', 'show', 'TASK-60', '--json']).json().task.holder).not.toBeNull();
   });
 
   it('9. doctor finds an id that names two tasks (files and branches) and `task renumber` fixes it', () => {

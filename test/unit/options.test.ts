@@ -54,7 +54,7 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['prepare', [], {}],
   ['ui', ['--port', '8080', '--open', '--json'], { port: '8080', open: true, json: true }],
   ['report', ['--html', 'r.html', '--since', '3d'], { html: 'r.html', since: '3d', json: false }],
-  ['completion', ['zsh'], { shell: 'zsh', json: false }],
+  ['completion', ['zsh'], { shell: 'zsh' }],
   ['__complete', ['tasks'], { what: 'tasks' }],
   ['hook', ['git', 'commit-msg', '.git/COMMIT_EDITMSG'], { agent: 'git', event: 'commit-msg', args: ['.git/COMMIT_EDITMSG'] }],
   ['demo', ['--keep'], { keep: true }],
@@ -77,6 +77,7 @@ describe('usage errors come back as messages', () => {
     ['task list', ['--nope'], "Unknown option '--nope'"],
     ['hook', ['claude-code'], 'missing <event>'],
     ['completion', [], 'missing <bash|zsh|fish>'],
+    ['completion', ['bash', '--json'], "Unknown option '--json'"], // the script is the output: no JSON form
     ['task edit', ['AUTH-1', '--label'], "Option '--label <value>' argument missing"],
     ['import', [], 'missing <source>'],
     ['import', ['sessions', 'a', 'b'], 'unexpected argument "b"'],
