@@ -4,11 +4,11 @@
 // `.sortie/tasks` being a file. Each gets its own message with the fix and exit code 4, never
 // "internal error"; reading commands still work on a database they cannot write.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, HOOK, makeRepo, toResult, type Result, type TempRepo } from '../helpers/repo.js';
+import { BIN, HOOK, ROOT, makeRepo, toResult, type Result, type TempRepo } from '../helpers/repo.js';
 import { agentMissions } from '../helpers/missions.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -40,9 +40,47 @@ function seed(repo: TempRepo): void {
   for (const t of ['Login', 'Signup']) expect(repo.sortie(['task', 'new', t]).code).toBe(0);
 }
 
+/**
+ * The built package where `nobody` can read it. The checkout itself when it can; else (a checkout
+ * under a private folder, as a CI clone in a mktemp dir is) a copy of what runs (bin, dist, the
+ * presets and the runtime dependencies, hard-linked where the file system allows) in a folder of
+ * its own, removed by the caller.
+ */
+function readableByNobody(): { bin: string; hook: string; dir?: string } {
+  const probe = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)})`]);
+  if (probe.status === 0) return { bin: BIN, hook: HOOK };
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'sortie-pkg-')));
+  chmodSync(dir, 0o755);
+  const copy = (rel: string) => {
+    try {
+      execFileSync('cp', ['-al', join(ROOT, rel), join(dir, rel)], { stdio: 'ignore' });
+    } catch {
+      cpSync(join(ROOT, rel), join(dir, rel), { recursive: true });
+    }
+  };
+  mkdirSync(join(dir, 'node_modules'), { mode: 0o755 });
+  for (const rel of ['package.json', 'bin', 'dist', 'presets', 'hooks', 'schema']) if (existsSync(join(ROOT, rel))) copy(rel);
+  // The runtime dependencies, followed from package.json (npm installs them flat).
+  const seen = new Set<string>();
+  const follow = (pkgJson: string) => {
+    const pkg = JSON.parse(readFileSync(pkgJson, 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      if (seen.has(name) || !existsSync(join(ROOT, 'node_modules', name, 'package.json'))) continue;
+      seen.add(name);
+      if (name.startsWith('@')) mkdirSync(join(dir, 'node_modules', name.split('/')[0]!), { recursive: true, mode: 0o755 });
+      copy(join('node_modules', name));
+      follow(join(ROOT, 'node_modules', name, 'package.json'));
+    }
+  };
+  follow(join(ROOT, 'package.json'));
+  execFileSync('chmod', ['-R', 'a+rX', dir]);
+  return { bin: join(dir, 'bin', 'sortie.js'), hook: join(dir, 'dist', 'hook.cjs'), dir };
+}
+
 describe.skipIf(!isRoot || !setpriv)(`a database and folders the user cannot write (as nobody)${!isRoot ? ' (skipped: not root)' : !setpriv ? ' (skipped: no setpriv)' : ''}`, () => {
   let repo: TempRepo;
-  const asNobody = (args: string[], input?: string, bin = BIN, env: Record<string, string> = {}) =>
+  let pkg: ReturnType<typeof readableByNobody>;
+  const asNobody = (args: string[], input?: string, bin = pkg.bin, env: Record<string, string> = {}) =>
     toResult(
       spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, bin, ...args], {
         cwd: repo.dir,
@@ -54,6 +92,7 @@ describe.skipIf(!isRoot || !setpriv)(`a database and folders the user cannot wri
     );
 
   beforeAll(() => {
+    pkg = readableByNobody();
     repo = makeRepo({ name: 'read-only' });
     seed(repo);
     const [m] = agentMissions(join(repo.dir, '.git', 'sortie', 'sortie.db'), 1, { sessionPrefix: 'ro' });
@@ -65,7 +104,10 @@ describe.skipIf(!isRoot || !setpriv)(`a database and folders the user cannot wri
     execFileSync('chmod', ['-R', 'a+rX,go-w', repo.dir]);
     for (let d = repo.dir; d !== '/' && d !== tmpdir(); d = join(d, '..')) chmodSync(d, 0o755);
   });
-  afterAll(() => repo?.cleanup());
+  afterAll(() => {
+    repo?.cleanup();
+    if (pkg?.dir) rmSync(pkg.dir, { recursive: true, force: true });
+  });
 
   it.each([
     [['task', 'list'], 'TASK-1'],
@@ -87,7 +129,7 @@ describe.skipIf(!isRoot || !setpriv)(`a database and folders the user cannot wri
   });
 
   it('SessionStart gives one honest line of context and exits 0', () => {
-    const r = asNobody(['claude-code', 'SessionStart'], JSON.stringify({ session_id: 'nobody-1', cwd: repo.dir, hook_event_name: 'SessionStart', source: 'startup' }), HOOK, { CLAUDE_PROJECT_DIR: repo.dir });
+    const r = asNobody(['claude-code', 'SessionStart'], JSON.stringify({ session_id: 'nobody-1', cwd: repo.dir, hook_event_name: 'SessionStart', source: 'startup' }), pkg.hook, { CLAUDE_PROJECT_DIR: repo.dir });
     expect(r.code, r.stderr).toBe(0);
     const context = JSON.parse(r.stdout).hookSpecificOutput.additionalContext as string;
     expect(context).toMatch(/not recorded|cannot be written|read-only/);
