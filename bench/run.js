@@ -365,9 +365,9 @@ log(`with ${SHAPE.worktrees} worktrees and ${SHAPE.branches} branches beside the
   add({ name: 'sources the shared view reads', value: sources.map((x) => `${x.n} ${x.kind}`).join(', ') });
   const hs = interleave({
     node: () => node0(),
-    start: (i) => hook('SessionStart', { session_id: `shape-start-${i}`, source: 'startup', transcript_path: join(work, `ts-${i}.jsonl`) }).t,
-    heartbeat: () => hook('UserPromptSubmit', { session_id: 'live-1', prompt: 'hello' }).t,
-    end: (i) => hook('SessionEnd', { session_id: `shape-end-${i}`, reason: 'other' }).t,
+    start: (i) => hook('claude-code', 'start', `shape-start-${i}`, i).t,
+    heartbeat: () => hook('claude-code', 'heartbeat', 'live-1').t,
+    end: (i) => hook('claude-code', 'end', `shape-end-${i}`).t,
   });
   add({ name: 'node -e 0 (with worktrees and branches)', value: `${hs.node.toFixed(1)} ms` });
   add({ name: 'SessionStart hook, with worktrees and branches', ms: hs.start, ratio: hs.start / hs.node, budget: '1.3x', ok: hs.start / hs.node <= 1.3 });
