@@ -24,6 +24,10 @@ export const commandMessages = {
   // any reading command: the world could not be brought up to date (world/messages.ts says why)
   stale: (c: Colors, why: string) => `${c.yellow('sortie: note:')} ${why}\n`,
 
+  // status: how fresh this clone's cache of the remote's claims is
+  sharedFreshness: (remote: string, ago: string | undefined, error: string | undefined) =>
+    `claims shared through ${remote}: ${ago ? `fetched ${ago}` : 'not fetched yet'}${error ? ` (the last refresh failed: ${error}; other clones' claims may be missing here)` : ''}`,
+
   // task
   skipped: (c: Colors, where: string, message: string) => `${c.yellow('sortie: skipped')} ${where}: ${message}\n`,
   moreSkipped: (n: number) => `sortie: ${n} more task files skipped (sortie doctor lists them)\n`,

@@ -14,9 +14,10 @@ import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { activityJson, repoPath, taskJson } from './json.js';
 import { relative } from 'node:path';
+import { claimShared, publishChange, reserveIds, sharingOf } from '../remote/share.js';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
-export const TASKS = { sync: 'full', catchUp: true } as const;
+export const TASKS = { sync: 'full', catchUp: true, shared: true } as const;
 /** The reading ones also work on a database this process cannot write, and wait little on a lock. */
 export const READ_TASKS = { ...TASKS, access: 'read' } as const;
 
@@ -53,7 +54,7 @@ export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number
       dependsOn: o.dependsOn,
       body: o.body,
       status: o.status,
-    }, ctx.now());
+    }, ctx.now(), { reserve: reserveIds(ws, sharingOf(ws, ctx.env), ctx.now(), (t) => void ctx.stderr.write(t)) });
     if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, task, null) });
     else print(ctx, commandMessages.created(colors(ctx), task.id, task.title, relative(ctx.cwd, task.path)));
     return 0;
@@ -158,7 +159,9 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
     reap(ws, ctx);
     const id = o.id;
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
+    const s = sharingOf(ws, ctx.env);
+    const warn = (text: string) => void ctx.stderr.write(text);
+    const r = s ? claimShared(ws, s, actor.mission, id, ctx.now(), { force: o.force }, warn) : claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     // `here: false`: the task's file is on another branch; `reopened: true`: a person's forced claim reopened it.
     if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}) });
     else {
@@ -181,6 +184,8 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
+      const s = sharingOf(ws, ctx.env);
+      if (s && (!r.already || verb === 'done' || verb === 'abort')) publishChange(ws, s, actor.mission, id, verb, r.task.status, ctx.now(), (t) => void ctx.stderr.write(t), { force: o.force });
       if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {
@@ -196,6 +201,8 @@ export async function reopen(o: OptionsOf<'task reopen'>, ctx: Ctx): Promise<num
   return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = reopenTask(ws, actor.mission, o.id, ctx.now(), { note: o.note });
+    const s = sharingOf(ws, ctx.env);
+    if (s) publishChange(ws, s, actor.mission, o.id, 'reopen', 'TODO', ctx.now(), (t) => void ctx.stderr.write(t));
     if (o.json) printJson(ctx, { task: r.task.id, status: 'TODO', from: r.from, on: r.origin });
     else print(ctx, commandMessages.reopened(o.id, 'TODO', r.from, r.origin ?? undefined));
     return 0;

@@ -1,0 +1,266 @@
+// Claims shared across clones through the git remote (issue 12): real remotes (a git daemon on
+// loopback started and stopped here, and file:// bare repositories), real clones, the built CLI,
+// real commits through the installed hooks.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspect } from '../helpers/db.js';
+import { commit } from '../helpers/guard.js';
+import { agentMissions } from '../helpers/missions.js';
+import { bareRemote, cloneOf, gitDaemon, seed, type BareRemote, type Daemon } from '../helpers/remote.js';
+import { ROOT, dbOf, runAsync, type TempRepo } from '../helpers/repo.js';
+
+const WORKER = join(ROOT, 'test', 'helpers', 'claim-worker.mjs');
+// 24 node processes load on two cores before the barrier opens.
+const BARRIER_MS = 8000;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  lateArrival: boolean;
+}
+
+const claimJson = (remote: BareRemote, id: string) => JSON.parse(remote.git('cat-file', '-p', `refs/sortie/claims/${id}:claim.json`));
+const setConfig = (repo: TempRepo, patch: Record<string, unknown>) => {
+  const file = join(repo.dir, '.sortierc.json');
+  const cur = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...cur, ...patch }, null, 2));
+};
+
+describe('three clones of a remote served by git daemon on loopback', () => {
+  let remote: BareRemote;
+  let daemon: Daemon;
+  let seedRepo: TempRepo;
+  const clones: TempRepo[] = [];
+  let winner: { clone: number; codename: string; mission: number };
+
+  beforeAll(async () => {
+    remote = bareRemote();
+    seedRepo = seed(remote, ['Contended', 'Second', 'Third']);
+    daemon = await gitDaemon(remote);
+    for (const [i, who] of ['Ada', 'Bob', 'Cyd'].entries()) clones.push(cloneOf(daemon.url, `clone${i}`, who));
+  }, 60_000);
+  afterAll(async () => {
+    await daemon?.stop();
+    for (const c of clones) c.cleanup();
+    seedRepo?.cleanup();
+    remote?.cleanup();
+  });
+
+  it('3 clones x 8 processes claim one task at the same instant: exactly one winner overall, every loser names it', async () => {
+    const missions = clones.map((c) => agentMissions(dbOf(c), 8));
+    const startAt = Date.now() + BARRIER_MS;
+    const runs = clones.flatMap((c, ci) =>
+      missions[ci]!.map((m) =>
+        runAsync(process.execPath, [WORKER, String(startAt), c.dir, 'task', 'claim', 'TASK-1', '--json'], { cwd: c.dir, env: { ...c.env, SORTIE_MISSION: String(m.id) } }).then((r) => ({
+          ci,
+          m,
+          o: (expect(r.code, r.stderr).toBe(0), r.json<Outcome>()),
+        })),
+      ),
+    );
+    const out = await Promise.all(runs);
+    const late = out.filter((x) => x.o.lateArrival).length;
+    if (late) console.warn(`${late} of 24 workers arrived after the barrier (slow machine); the race was narrower`);
+
+    const winners = out.filter((x) => x.o.code === 0);
+    expect(winners.map((x) => x.o.stdout + x.o.stderr)).toHaveLength(1);
+    const w = winners[0]!;
+    winner = { clone: w.ci, codename: w.m.codename, mission: w.m.id };
+    expect(JSON.parse(w.o.stdout)).toMatchObject({ task: { id: 'TASK-1', holder: { codename: w.m.codename } }, already: false });
+
+    for (const x of out) {
+      if (x === w) continue;
+      expect(x.o.code, x.o.stdout + x.o.stderr).toBe(1);
+      expect(x.o.stdout + x.o.stderr).not.toMatch(/SQLITE_BUSY|DB_BUSY|database is locked|internal error|could not be reached/);
+      const err = JSON.parse(x.o.stdout).error;
+      expect(err.code).toBe('CLAIM_HELD');
+      expect(err.message).toContain(`held by ${w.m.codename}`);
+      expect(err.holder).toMatchObject({ codename: w.m.codename, agent: 'claude-code' });
+      if (x.ci !== w.ci) {
+        // Told as for a local claim, plus where: the person, the machine.
+        expect(err.holder).toMatchObject({ mission: w.m.id, person: 'ada@example.com'.replace('ada', ['ada', 'bob', 'cyd'][w.ci]!) });
+        expect(err.message).toContain('in another clone');
+        expect(err.hint).toContain('pick another task');
+      }
+    }
+
+    // The remote holds one claim, the winner's; each clone has one live claim at most, the winner's.
+    const doc = claimJson(remote, 'TASK-1');
+    expect(doc).toMatchObject({ task: 'TASK-1', state: 'held', status: 'UNDERWAY', event: 'claim', holder: { codename: w.m.codename, mission: w.m.id, agent: 'claude-code' } });
+    expect(Date.parse(doc.expires) - Date.parse(doc.since)).toBe(2 * 3_600_000);
+    for (const [ci, c] of clones.entries()) {
+      inspect(dbOf(c), (d) => {
+        expect(d.prepare('SELECT task_id, mission_id FROM claims WHERE released_at IS NULL').all()).toEqual(ci === w.ci ? [{ task_id: 'TASK-1', mission_id: w.m.id }] : []);
+      });
+    }
+  }, 120_000);
+
+  it('a commit in another clone naming the task is blocked from the cache, with the server stopped', async () => {
+    const other = clones[(winner.clone + 1) % 3]!;
+    // The losers' claims refreshed the cache: it knows who holds TASK-1.
+    await daemon.stop();
+    try {
+      const r = commit(other, 'TASK-1: work on it');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('commit blocked');
+      expect(r.stderr).toContain(`held by ${winner.codename}`);
+      expect(r.stderr).toContain('in another clone');
+      // Reading commands work offline from the cache, and say who holds it.
+      const list = other.sortie(['task', 'list', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.json().tasks.find((t: { id: string }) => t.id === 'TASK-1')).toMatchObject({ status: 'UNDERWAY', holder: { codename: winner.codename } });
+      // A claim there is refused from the cache too, naming the holder.
+      const claim = other.sortie(['task', 'claim', 'TASK-1']);
+      expect(claim.code).toBe(1);
+      expect(claim.stderr).toContain(`held by ${winner.codename}`);
+    } finally {
+      await daemon.start();
+    }
+  });
+
+  it('finished stays finished: done in the winning clone is COMPLETE and unclaimable in the others', () => {
+    const w = clones[winner.clone]!;
+    const done = w.sortie(['task', 'done', 'TASK-1'], { env: { SORTIE_MISSION: String(winner.mission) } });
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toBe('');
+    expect(claimJson(remote, 'TASK-1')).toMatchObject({ state: 'done', status: 'COMPLETE', event: 'done' });
+    const other = clones[(winner.clone + 2) % 3]!;
+    const claim = other.sortie(['task', 'claim', 'TASK-1', '--json']);
+    expect(claim.code).toBe(1);
+    expect(claim.json().error.code).toBe('NOT_CLAIMABLE');
+    const show = other.sortie(['task', 'list', '--all', '--json']);
+    expect(show.json().tasks.find((t: { id: string }) => t.id === 'TASK-1')).toMatchObject({ status: 'COMPLETE' });
+  });
+
+  it('the server goes down and comes back: offline claims are published or revoked, nothing double-held', async () => {
+    const [a, b] = [clones[0]!, clones[1]!];
+    const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'offline-a' });
+    const [mb] = agentMissions(dbOf(b), 1, { sessionPrefix: 'offline-b' });
+    await daemon.stop();
+    const ra = a.sortie(['task', 'claim', 'TASK-2'], { env: { SORTIE_MISSION: String(ma!.id) } });
+    const rb = b.sortie(['task', 'claim', 'TASK-2'], { env: { SORTIE_MISSION: String(mb!.id) } });
+    await daemon.start();
+    // Both claimed in their clone only, each told loudly.
+    for (const r of [ra, rb]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/could not be reached .*TASK-2 is claimed in this clone only/s);
+    }
+    // A makes contact first: its claim is published. B's then loses and is revoked.
+    expect(a.sortie(['status']).code).toBe(0);
+    expect(claimJson(remote, 'TASK-2')).toMatchObject({ state: 'held', holder: { codename: ma!.codename } });
+    expect(b.sortie(['status']).code).toBe(0);
+    expect(claimJson(remote, 'TASK-2')).toMatchObject({ state: 'held', holder: { codename: ma!.codename } });
+    inspect(dbOf(b), (d) => {
+      expect(d.prepare("SELECT release_reason FROM claims WHERE task_id = 'TASK-2'").pluck().all()).toEqual(['revoked']);
+      expect(d.prepare("SELECT COUNT(*) FROM activity WHERE kind = 'task.claim-revoked' AND task_id = 'TASK-2'").pluck().get()).toBe(1);
+      expect(d.prepare('SELECT COUNT(*) FROM remote_outbox').pluck().get()).toBe(0);
+    });
+    inspect(dbOf(a), (d) => {
+      expect(d.prepare("SELECT mission_id FROM claims WHERE task_id = 'TASK-2' AND released_at IS NULL").pluck().all()).toEqual([ma!.id]);
+      expect(d.prepare('SELECT COUNT(*) FROM remote_outbox').pluck().get()).toBe(0);
+    });
+    // B's mission is blocked on TASK-2 now.
+    const blocked = commit(b, 'TASK-2: more', { env: { SORTIE_MISSION: String(mb!.id) } });
+    expect(blocked.code).not.toBe(0);
+    expect(blocked.stderr).toContain(`held by ${ma!.codename}`);
+  });
+
+  it('the strict preset refuses to claim offline', async () => {
+    const c = clones[2]!;
+    setConfig(c, { extends: 'strict' });
+    await daemon.stop();
+    try {
+      const r = c.sortie(['task', 'claim', 'TASK-3', '--json']);
+      expect(r.code).toBe(4);
+      expect(r.json().error).toMatchObject({ code: 'REMOTE_UNREACHABLE' });
+      expect(r.json().error.hint).toContain('remote.offline');
+      inspect(dbOf(c), (d) => expect(d.prepare("SELECT COUNT(*) FROM claims WHERE task_id = 'TASK-3'").pluck().get()).toBe(0));
+    } finally {
+      await daemon.start();
+    }
+  });
+});
+
+describe('two clones of a file:// bare remote', () => {
+  let remote: BareRemote;
+  let seedRepo: TempRepo;
+  let a: TempRepo;
+  let b: TempRepo;
+
+  beforeAll(() => {
+    remote = bareRemote();
+    seedRepo = seed(remote, ['Leased', 'Hooked']);
+    a = cloneOf(remote.url, 'file-a', 'Ada');
+    b = cloneOf(remote.url, 'file-b', 'Bob');
+    for (const c of [a, b]) setConfig(c, { remote: { lease: '2s' } });
+  }, 60_000);
+  afterAll(() => {
+    for (const c of [a, b, seedRepo]) c?.cleanup();
+    remote?.cleanup();
+  });
+
+  it('a lease lapses and another clone takes the task over; the takeover is recorded and the old holder is revoked', async () => {
+    const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'lease-a' });
+    const [mb] = agentMissions(dbOf(b), 1, { sessionPrefix: 'lease-b' });
+    expect(a.sortie(['task', 'claim', 'TASK-1'], { env: { SORTIE_MISSION: String(ma!.id) } }).code).toBe(0);
+    const early = b.sortie(['task', 'claim', 'TASK-1', '--json'], { env: { SORTIE_MISSION: String(mb!.id) } });
+    expect(early.code).toBe(1);
+    expect(early.json().error).toMatchObject({ code: 'CLAIM_HELD', holder: { codename: ma!.codename, person: 'ada@example.com' } });
+    await new Promise((r) => setTimeout(r, 2200));
+    const late = b.sortie(['task', 'claim', 'TASK-1', '--json'], { env: { SORTIE_MISSION: String(mb!.id) } });
+    expect(late.code, late.stdout + late.stderr).toBe(0);
+    expect(claimJson(remote, 'TASK-1')).toMatchObject({ state: 'held', event: 'takeover', holder: { codename: mb!.codename }, previous: { codename: ma!.codename, state: 'held' } });
+    inspect(dbOf(b), (d) => {
+      const t = d.prepare("SELECT detail FROM activity WHERE kind = 'task.takeover' AND task_id = 'TASK-1'").pluck().get() as string;
+      expect(JSON.parse(t)).toMatchObject({ from: ma!.codename, remote: 'origin' });
+    });
+    // A learns it at its next command: its claim is revoked, its next context says so first.
+    await new Promise((r) => setTimeout(r, 3100)); // older than a command's refresh age (3 s)
+    expect(a.sortie(['task', 'list'], { env: { SORTIE_MISSION: String(ma!.id) } }).code).toBe(0);
+    inspect(dbOf(a), (d) => {
+      expect(d.prepare("SELECT release_reason FROM claims WHERE task_id = 'TASK-1'").pluck().all()).toEqual(['revoked']);
+    });
+  });
+
+  it('a push refused by a server hook names the cause and the fix', () => {
+    writeFileSync(join(remote.path, 'hooks', 'pre-receive'), '#!/bin/sh\necho "custom refs are not allowed here" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const r = a.sortie(['task', 'claim', 'TASK-2', '--json']);
+      expect(r.code).toBe(4);
+      const err = r.json().error;
+      expect(err.code).toBe('REMOTE_REFUSED');
+      expect(err.message).toContain('pre-receive hook declined');
+      expect(err.hint).toContain('server-side hook');
+      inspect(dbOf(a), (d) => expect(d.prepare("SELECT COUNT(*) FROM claims WHERE task_id = 'TASK-2'").pluck().get()).toBe(0));
+    } finally {
+      writeFileSync(join(remote.path, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    }
+  });
+
+  it('task new reserves its id on the remote: two clones never mint the same id', () => {
+    const ra = a.sortie(['task', 'new', 'From A', '--json']);
+    const rb = b.sortie(['task', 'new', 'From B', '--json']);
+    expect(ra.code, ra.stderr).toBe(0);
+    expect(rb.code, rb.stderr).toBe(0);
+    const ids = [ra.json().task.id, rb.json().task.id];
+    expect(new Set(ids).size).toBe(2);
+    const refs = remote.git('for-each-ref', '--format=%(refname)', 'refs/sortie/ids/').split('\n');
+    for (const id of ids) expect(refs).toContain(`refs/sortie/ids/${id}`);
+  });
+
+  it('a fresh clone sees the others\' claims at its first command', () => {
+    const fresh = cloneOf(remote.url, 'file-fresh', 'Fay');
+    try {
+      const list = fresh.sortie(['task', 'list', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      const t1 = list.json().tasks.find((t: { id: string }) => t.id === 'TASK-1');
+      expect(t1).toMatchObject({ status: 'UNDERWAY', holder: { agent: 'claude-code' } });
+      const st = fresh.sortie(['status']);
+      expect(st.stdout).toMatch(/claims shared through origin: fetched/);
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
