@@ -155,7 +155,8 @@ function rowToTaskish(row: NonNullable<ReturnType<typeof taskRow>>) {
 }
 
 export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, TASKS, (ws) => {
+  // No cache refresh first: the claim asks the remote itself (its compare-and-swap is the truth).
+  return withWorld(ctx, { ...TASKS, shared: false }, (ws) => {
     reap(ws, ctx);
     const id = o.id;
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { git, gitBytes, type Env, type Repo } from '../git.js';
 
 /**
@@ -41,8 +45,38 @@ const SORTIE_IDENTITY = { GIT_AUTHOR_NAME: 'sortie', GIT_AUTHOR_EMAIL: 'sortie@l
 
 /** The URL of a configured remote, credentials masked; undefined when there is no such remote. */
 export function remoteUrl(repo: Repo, env: Env, name: string): string | undefined {
+  const fast = urlFromConfigFile(repo, name);
+  if (fast !== null) return fast === undefined ? undefined : maskCredentials(fast);
   const r = git(['config', '--get', `remote.${name}.url`], { cwd: repo.root, env });
   return r.ok && r.out ? maskCredentials(r.out) : undefined;
+}
+
+/**
+ * The remote's url read from the clone's own config file, without spawning git: every command
+ * asks. null: the file cannot settle it (includes, quoting, a url set elsewhere), ask git.
+ */
+function urlFromConfigFile(repo: Repo, name: string): string | undefined | null {
+  let text: string;
+  try {
+    text = readFileSync(join(repo.commonDir, 'config'), 'utf8');
+  } catch {
+    return null;
+  }
+  if (/^\s*\[\s*include/im.test(text) || /[\\"]/.test(text)) return null;
+  let inSection = false;
+  let url: string | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const sec = /^\[\s*remote\s+"?([^"\]]*)"?\s*\]/i.exec(line) ?? (/^\[/.test(line) ? [] : undefined);
+    if (sec) {
+      inSection = sec[1] === name;
+      continue;
+    }
+    const kv = inSection ? /^url\s*=\s*(.*?)\s*$/i.exec(line) : null;
+    if (kv) url = kv[1];
+  }
+  // Not in this file: it may still come from the global or system config.
+  return url ?? null;
 }
 
 /** `https://user:token@host/x` -> `https://***@host/x`: nothing sortie prints or stores holds a credential. */
@@ -51,12 +85,56 @@ export function maskCredentials(text: string): string {
 }
 
 /**
- * A commit whose tree holds one file, `claim.json` (or `id.json`): hash-object, mktree,
- * commit-tree, no working tree and no index. Its parent is the ref's previous tip when this clone
- * has that object, so a claim's history is a chain.
+ * A commit whose tree holds one file, `claim.json` (or `id.json`), with no working tree and no
+ * index. Its parent is the ref's previous tip, so a claim's history is a chain. The three objects
+ * are written here as loose objects (zlib and sha1 from Node: three fewer git processes on every
+ * claim); a repository that is not a plain sha1 one gets them from hash-object, mktree and
+ * commit-tree instead.
  */
-export function writeRecord(r: Remote, file: string, doc: object, parent: string | undefined, message: string): string {
-  const blob = run(r, ['hash-object', '-w', '--stdin'], { input: `${JSON.stringify(doc, null, 2)}\n` });
+export function writeRecord(r: Remote, file: string, doc: object, parent: string | undefined, message: string, now = new Date()): string {
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  const objects = looseObjectsDir(r.repo);
+  if (!objects) return writeRecordWithGit(r, file, text, parent, message);
+  const blob = writeObject(objects, 'blob', Buffer.from(text, 'utf8'));
+  const tree = writeObject(objects, 'tree', Buffer.concat([Buffer.from(`100644 ${file}\0`, 'utf8'), Buffer.from(blob, 'hex')]));
+  const who = `sortie <sortie@localhost> ${Math.floor(now.getTime() / 1000)} +0000`;
+  const body = `tree ${tree}\n${parent ? `parent ${parent}\n` : ''}author ${who}\ncommitter ${who}\n\n${message}\n`;
+  return writeObject(objects, 'commit', Buffer.from(body, 'utf8'));
+}
+
+/** The objects folder of a plain sha1 repository; undefined when git should write the objects. */
+function looseObjectsDir(repo: Repo): string | undefined {
+  try {
+    const config = readFileSync(join(repo.commonDir, 'config'), 'utf8');
+    if (/objectformat\s*=\s*(?!sha1\b)/i.test(config)) return undefined;
+    const dir = join(repo.commonDir, 'objects');
+    return existsSync(dir) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeObject(objects: string, type: string, body: Buffer): string {
+  const full = Buffer.concat([Buffer.from(`${type} ${body.length}\0`, 'utf8'), body]);
+  const sha = createHash('sha1').update(full).digest('hex');
+  const dir = join(objects, sha.slice(0, 2));
+  const file = join(dir, sha.slice(2));
+  if (existsSync(file)) return sha;
+  mkdirSync(dir, { recursive: true });
+  // Written aside and renamed: a reader never sees half an object (git does the same).
+  const tmp = join(dir, `tmp_obj_sortie_${process.pid}_${sha.slice(2, 10)}`);
+  writeFileSync(tmp, deflateSync(full), { mode: 0o444 });
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    if (!existsSync(file)) throw e;
+  }
+  return sha;
+}
+
+function writeRecordWithGit(r: Remote, file: string, text: string, parent: string | undefined, message: string): string {
+  const blob = run(r, ['hash-object', '-w', '--stdin'], { input: text });
   if (!blob.ok) throw new Error(`git hash-object failed: ${blob.err.trim()}`);
   const tree = run(r, ['mktree'], { input: `100644 blob ${blob.out}\t${file}\n` });
   if (!tree.ok) throw new Error(`git mktree failed: ${tree.err.trim()}`);

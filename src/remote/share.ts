@@ -202,8 +202,14 @@ function refusedError(s: Sharing, ref: string, detail: string): SortieError {
 /** One CAS of a claim doc over the tip this clone last saw; the cache row follows on success. */
 function publish(w: ShareWorld, s: Sharing, doc: ClaimDoc, expected: CacheRow | undefined, now: Date): ReturnType<typeof casPush> & { tip?: string } {
   const ref = claimRef(doc.task);
-  const tip = writeRecord(s, 'claim.json', doc, expected?.tip, `sortie: ${doc.task} ${doc.event} by ${doc.holder.codename}`);
-  const res = casPush(s, [{ ref, to: tip, expected: expected?.tip ?? null }]);
+  const message = `sortie: ${doc.task} ${doc.event} by ${doc.holder.codename}`;
+  let tip = writeRecord(s, 'claim.json', doc, expected?.tip, message, now);
+  let res = casPush(s, [{ ref, to: tip, expected: expected?.tip ?? null }]);
+  if (!res.ok && res.kind === 'unreachable' && expected && /bad object|missing|did not send all necessary objects|unable to read/i.test(res.detail)) {
+    // The previous tip's object is not in this clone any more: the chain starts again here.
+    tip = writeRecord(s, 'claim.json', doc, undefined, message, now);
+    res = casPush(s, [{ ref, to: tip, expected: expected.tip }]);
+  }
   if (res.ok) write(w.db, () => storeDoc(w.db, s.name, tip, doc, iso(now)));
   return { ...res, tip };
 }
