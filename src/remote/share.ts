@@ -440,3 +440,33 @@ export function reserveIds(w: ShareWorld, s: Sharing | undefined, now: Date, war
     return true;
   };
 }
+
+/**
+ * What this clone owes the remote, settled by commands (never by hooks): a claim the remote still
+ * gives to a mission of this clone whose claim here is over (released by a reaped or ended
+ * mission, by a hook that cannot use the network) is released there; a claim still held here
+ * whose lease is past its half is renewed. Each is one CAS; a failure waits for the next command.
+ */
+export function reconcile(w: ShareWorld, s: Sharing, now: Date): { released: string[]; renewed: string[] } {
+  const mine = thisClone(w.db);
+  const out = { released: [] as string[], renewed: [] as string[] };
+  if (!mine) return out;
+  const rows = w.db.prepare("SELECT * FROM remote_claims WHERE state = 'held' AND clone = ? AND remote = ?").all(mine, s.name) as CacheRow[];
+  for (const row of rows) {
+    const live = w.db.prepare('SELECT m.* FROM claims c JOIN missions m ON m.id = c.mission_id WHERE c.task_id = ? AND c.released_at IS NULL').get(row.task) as MissionRow | undefined;
+    if (!live && releasedHere(w.db, row.task, row)) {
+      const by = w.db.prepare('SELECT * FROM missions WHERE id = ?').get(row.mission) as MissionRow | undefined;
+      if (!by) continue;
+      const status = (w.db.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(row.task) as Status | undefined) ?? 'UNDERWAY';
+      const doc: ClaimDoc = { v: 1, task: row.task, state: 'released', status, holder: holderOf(w, s, by), since: row.since ?? row.changed_at, expires: null, changedAt: iso(now), event: 'release' };
+      if (publish(w, s, doc, row, now).ok) out.released.push(row.task);
+      continue;
+    }
+    if (live && live.id === row.mission && row.expires && Date.parse(row.expires) - now.getTime() < s.leaseMs / 2) {
+      const status = (w.db.prepare('SELECT status FROM tasks WHERE id = ?').pluck().get(row.task) as Status | undefined) === 'REVIEW' ? 'REVIEW' : 'UNDERWAY';
+      const doc: ClaimDoc = { ...heldDoc(w, s, live, row.task, now, row, false), status, since: row.since ?? iso(now), event: 'renew' };
+      if (publish(w, s, doc, row, now).ok) out.renewed.push(row.task);
+    }
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import { refreshBranches } from '../tasks/branches.js';
 import { syncOtherWorktrees, syncTasks, type SyncResult } from '../tasks/sync.js';
 import type { TaskWorld } from '../tasks/tasks.js';
 import { mark } from '../trace.js';
-import { CACHE_MAX_AGE_MS, refreshCache, sharingOf, type Refreshed } from '../remote/share.js';
+import { CACHE_MAX_AGE_MS, reconcile, refreshCache, sharingOf, type Refreshed } from '../remote/share.js';
 import { locate, optedIn, type Create } from './locate.js';
 import { worldMessages } from './messages.js';
 
@@ -183,6 +183,8 @@ function refreshShared(w: World, ctx: Pick<Ctx, 'env' | 'now'>): void {
   if (!s) return;
   try {
     w.shared = refreshCache(w, s, ctx.now(), { maxAgeMs: CACHE_MAX_AGE_MS });
+    // Releases of ended or reaped missions' claims, lease renewals: pushes only when one is owed.
+    if (w.shared.ok) reconcile(w, s, ctx.now());
   } catch (e) {
     if (!isBusy(e) && !cannotWrite(e)) throw e;
     w.shared = { ok: false, kind: 'busy', detail: errorMessage(environmentError(e, w.dbFile) ?? e) };

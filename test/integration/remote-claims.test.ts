@@ -191,7 +191,7 @@ describe('two clones of a file:// bare remote', () => {
 
   beforeAll(() => {
     remote = bareRemote();
-    seedRepo = seed(remote, ['Leased', 'Hooked']);
+    seedRepo = seed(remote, ['Leased', 'Hooked', 'Ended', 'Renewed']);
     a = cloneOf(remote.url, 'file-a', 'Ada');
     b = cloneOf(remote.url, 'file-b', 'Bob');
     for (const c of [a, b]) setConfig(c, { remote: { lease: '2s' } });
@@ -237,6 +237,30 @@ describe('two clones of a file:// bare remote', () => {
     } finally {
       writeFileSync(join(remote.path, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     }
+  });
+
+  it('a mission that ends here releases its claim on the remote at the next command; another clone can then claim it', () => {
+    const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'end-a' });
+    const [mb] = agentMissions(dbOf(b), 1, { sessionPrefix: 'end-b' });
+    expect(a.sortie(['task', 'claim', 'TASK-3'], { env: { SORTIE_MISSION: String(ma!.id) } }).code).toBe(0);
+    expect(claimJson(remote, 'TASK-3')).toMatchObject({ state: 'held', holder: { codename: ma!.codename } });
+    expect(a.sortie(['mission', 'end', String(ma!.id)]).code).toBe(0);
+    expect(a.sortie(['status']).code).toBe(0);
+    expect(claimJson(remote, 'TASK-3')).toMatchObject({ state: 'released', event: 'release', holder: { codename: ma!.codename } });
+    const r = b.sortie(['task', 'claim', 'TASK-3', '--json'], { env: { SORTIE_MISSION: String(mb!.id) } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(claimJson(remote, 'TASK-3')).toMatchObject({ state: 'held', event: 'claim', holder: { codename: mb!.codename }, previous: { codename: ma!.codename, state: 'released' } });
+  });
+
+  it('a claim held here is renewed by commands once its lease is half gone', async () => {
+    const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'renew-a' });
+    expect(a.sortie(['task', 'claim', 'TASK-4'], { env: { SORTIE_MISSION: String(ma!.id) } }).code).toBe(0);
+    const first = claimJson(remote, 'TASK-4');
+    await new Promise((r) => setTimeout(r, 1200)); // past half of the 2 s lease
+    expect(a.sortie(['task', 'list']).code).toBe(0);
+    const renewed = claimJson(remote, 'TASK-4');
+    expect(renewed).toMatchObject({ state: 'held', event: 'renew', since: first.since, holder: { codename: ma!.codename } });
+    expect(Date.parse(renewed.expires)).toBeGreaterThan(Date.parse(first.expires));
   });
 
   it('task new reserves its id on the remote: two clones never mint the same id', () => {
