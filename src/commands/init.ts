@@ -20,6 +20,7 @@ import { checkDriver, dbPath } from '../store/open.js';
 import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
+import { sharingOf } from '../remote/share.js';
 import type { Ctx } from '../ctx.js';
 import { agentJson, changeJson } from './json.js';
 
@@ -265,6 +266,12 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     trust[agent.name] = state;
   }
   if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));
+  // Which remote claims are shared through (issue 12): said once, at set-up.
+  const cfg = existsSync(join(repo.root, '.sortierc.json')) || !dry ? (await loadConfig(repo.root).catch(() => undefined))?.config : undefined;
+  if (cfg) {
+    const shared = sharingOf({ repo, config: cfg }, ctx.env);
+    notes.push(!cfg.remote.enabled ? commandMessages.sharingOff() : shared ? commandMessages.sharingThrough(shared.name, shared.url) : commandMessages.sharingNoRemote(cfg.remote.name));
+  }
 
   const next = plans.map((p) => snippetFor(p.manager, installDir).then).filter((t): t is string => Boolean(t));
   if (o.json) {

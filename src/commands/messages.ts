@@ -24,6 +24,12 @@ export const commandMessages = {
   // any reading command: the world could not be brought up to date (world/messages.ts says why)
   stale: (c: Colors, why: string) => `${c.yellow('sortie: note:')} ${why}\n`,
 
+  // init: which remote claims are shared through
+  sharingThrough: (remote: string, url: string) =>
+    `claims are shared with every clone through the git remote "${remote}" (${url}), as refs under refs/sortie/; another remote: "remote": { "name": "<remote>" }, none: "remote": { "enabled": false } in .sortierc.json`,
+  sharingNoRemote: (remote: string) => `claims stay in this clone until it has a git remote "${remote}" (git remote add ${remote} <url>); then they are shared through it`,
+  sharingOff: () => 'claims stay in this clone: sharing through the git remote is off (remote.enabled = false)',
+
   // status: how fresh this clone's cache of the remote's claims is
   sharedFreshness: (remote: string, ago: string | undefined, error: string | undefined) =>
     `claims shared through ${remote}: ${ago ? `fetched ${ago}` : 'not fetched yet'}${error ? ` (the last refresh failed: ${error}; other clones' claims may be missing here)` : ''}`,

@@ -470,3 +470,24 @@ export function reconcile(w: ShareWorld, s: Sharing, now: Date): { released: str
   }
   return out;
 }
+
+export type Probe = { ok: true } | { ok: false; kind: 'refused' | 'unreachable' | 'stale'; detail: string; step: 'create' | 'delete' };
+
+/**
+ * Whether the remote accepts sortie's refs, by doing what a claim does: create a probe ref by CAS
+ * (refs/sortie/probe/<clone>, which must not exist), then delete it by CAS. For `sortie doctor`.
+ */
+export function probeRemote(w: ShareWorld, s: Sharing, now: Date): Probe {
+  const clone = thisClone(w.db) ?? write(w.db, () => cloneId(w.db));
+  const ref = `refs/sortie/probe/${clone}`;
+  const tip = writeRecord(s, 'probe.json', { v: 1, clone, at: iso(now) }, undefined, 'sortie: doctor probe', now);
+  const made = casPush(s, [{ ref, to: tip, expected: null }]);
+  if (!made.ok) return { ...made, step: 'create' };
+  const gone = casPush(s, [{ ref, to: null, expected: tip }]);
+  return gone.ok ? { ok: true } : { ...gone, step: 'delete' };
+}
+
+/** What waits to be published (made while the remote could not be reached). */
+export function outboxSize(db: Database): number {
+  return db.prepare('SELECT COUNT(*) FROM remote_outbox').pluck().get() as number;
+}

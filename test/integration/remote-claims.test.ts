@@ -263,6 +263,27 @@ describe('two clones of a file:// bare remote', () => {
     expect(Date.parse(renewed.expires)).toBeGreaterThan(Date.parse(first.expires));
   });
 
+  it('init says which remote it will use; doctor checks the remote accepts sortie refs and the cache is fresh', () => {
+    const init = a.sortie(['init', '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.json().notes.join('\n')).toContain(`shared with every clone through the git remote "origin" (${remote.url})`);
+    const ok = a.sortie(['doctor', '--json']);
+    const findings = ok.json().findings as { check: string; level: string; message: string; fix: string | null }[];
+    expect(findings.find((f) => f.check === 'shared claims')).toMatchObject({ level: 'ok', message: expect.stringContaining('accepts refs under refs/sortie/') });
+    expect(findings.find((f) => f.check === 'shared claims cache')).toMatchObject({ level: 'ok', message: expect.stringContaining('fetched just now') });
+    // The probe leaves nothing behind.
+    expect(remote.git('for-each-ref', 'refs/sortie/probe/')).toBe('');
+    writeFileSync(join(remote.path, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    try {
+      const bad = a.sortie(['doctor', '--json']);
+      expect(bad.code).not.toBe(0);
+      const f = (bad.json().findings as { check: string; level: string; message: string; fix: string | null }[]).find((x) => x.check === 'shared claims');
+      expect(f).toMatchObject({ level: 'error', message: expect.stringContaining('pre-receive hook declined'), fix: expect.stringContaining('server-side hook') });
+    } finally {
+      writeFileSync(join(remote.path, 'hooks', 'pre-receive'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    }
+  });
+
   it('task new reserves its id on the remote: two clones never mint the same id', () => {
     const ra = a.sortie(['task', 'new', 'From A', '--json']);
     const rb = b.sortie(['task', 'new', 'From B', '--json']);
