@@ -30,6 +30,11 @@ export const commandMessages = {
   sharingNoRemote: (remote: string) => `claims stay in this clone until it has a git remote "${remote}" (git remote add ${remote} <url>); then they are shared through it`,
   sharingOff: () => 'claims stay in this clone: sharing through the git remote is off (remote.enabled = false)',
 
+  remoteClaimsRemoved: (r: { remote: string; removed: string[]; failed: { task: string; detail: string }[]; error: string | null }, dry: boolean) =>
+    r.error
+      ? `sortie: this clone's claims were not removed from "${r.remote}": ${r.error}\n`
+      : `sortie: ${dry ? 'would remove' : 'removed'} ${r.removed.length} claim(s) of this clone from "${r.remote}"${r.removed.length ? ` (${r.removed.join(', ')})` : ''}${r.failed.length ? `; not removed: ${r.failed.map((f) => `${f.task} (${f.detail})`).join(', ')}` : ''}\n`,
+
   // status: how fresh this clone's cache of the remote's claims is
   sharedFreshness: (remote: string, ago: string | undefined, error: string | undefined) =>
     `claims shared through ${remote}: ${ago ? `fetched ${ago}` : 'not fetched yet'}${error ? ` (the last refresh failed: ${error}; other clones' claims may be missing here)` : ''}`,

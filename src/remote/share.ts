@@ -491,3 +491,29 @@ export function probeRemote(w: ShareWorld, s: Sharing, now: Date): Probe {
 export function outboxSize(db: Database): number {
   return db.prepare('SELECT COUNT(*) FROM remote_outbox').pluck().get() as number;
 }
+
+/**
+ * `sortie uninstall --remote`: the claims this clone holds on the remote are removed (each ref
+ * deleted by CAS over the tip just fetched), so other clones can take the tasks. Finished tasks'
+ * refs stay: they keep those tasks finished everywhere.
+ */
+export function removeClaimsOfClone(w: ShareWorld, s: Sharing, now: Date, o: { dryRun?: boolean } = {}): { removed: string[]; failed: { task: string; detail: string }[]; error?: string } {
+  const out = { removed: [] as string[], failed: [] as { task: string; detail: string }[] };
+  const r = refreshCache(w, s, now);
+  if (!r.ok) return { ...out, error: r.detail };
+  const mine = thisClone(w.db);
+  if (!mine) return out;
+  const rows = w.db.prepare("SELECT * FROM remote_claims WHERE clone = ? AND state = 'held' AND remote = ? ORDER BY task").all(mine, s.name) as CacheRow[];
+  for (const row of rows) {
+    if (o.dryRun) {
+      out.removed.push(row.task);
+      continue;
+    }
+    const res = casPush(s, [{ ref: claimRef(row.task), to: null, expected: row.tip }]);
+    if (res.ok) {
+      write(w.db, () => w.db.prepare('DELETE FROM remote_claims WHERE task = ?').run(row.task));
+      out.removed.push(row.task);
+    } else out.failed.push({ task: row.task, detail: res.detail });
+  }
+  return out;
+}

@@ -295,6 +295,18 @@ describe('two clones of a file:// bare remote', () => {
     for (const id of ids) expect(refs).toContain(`refs/sortie/ids/${id}`);
   });
 
+  it('uninstall --remote removes this clone\'s claims from the remote, and only those', () => {
+    const before = remote.git('for-each-ref', '--format=%(refname)', 'refs/sortie/claims/').split('\n');
+    expect(before).toEqual(expect.arrayContaining(['refs/sortie/claims/TASK-1', 'refs/sortie/claims/TASK-3', 'refs/sortie/claims/TASK-4']));
+    const r = a.sortie(['uninstall', '--remote', '--keep-config', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.json().remote).toEqual({ remote: 'origin', removed: ['TASK-4'], failed: [], error: null });
+    const after = remote.git('for-each-ref', '--format=%(refname)', 'refs/sortie/claims/').split('\n');
+    expect(after).not.toContain('refs/sortie/claims/TASK-4');
+    // B's claims (TASK-1 taken over, TASK-3) stay.
+    expect(after).toEqual(expect.arrayContaining(['refs/sortie/claims/TASK-1', 'refs/sortie/claims/TASK-3']));
+  });
+
   it('a fresh clone sees the others\' claims at its first command', () => {
     const fresh = cloneOf(remote.url, 'file-fresh', 'Fay');
     try {

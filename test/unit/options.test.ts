@@ -49,7 +49,7 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['log', ['--since', '2h', '--mission', '#3', '--agent', 'claude-code', '--task', 'AUTH-1', '--limit', '10'], { since: '2h', mission: '#3', agent: 'claude-code', task: 'AUTH-1', limit: '10', json: false }],
   ['import', ['site-nine', 'old/project.db', '--apply', '--map-ids', '--json'], { source: 'site-nine', path: 'old/project.db', apply: true, mapIds: true, presetCheck: false, json: true }],
   ['init', ['--preset', 'strict', '--agent', 'codex', '--agent', 'gemini-cli', '--trust', '--no-claude', '--no-git', '--wire', '--dry-run', '--json'], { preset: 'strict', agent: ['codex', 'gemini-cli'], trust: true, noClaude: true, noGit: true, wire: true, dryRun: true, json: true }],
-  ['uninstall', ['--keep-config', '--dry-run'], { keepConfig: true, dryRun: true, json: false }],
+  ['uninstall', ['--keep-config', '--remote', '--dry-run'], { keepConfig: true, remote: true, dryRun: true, json: false }],
   ['doctor', [], { json: false }],
   ['prepare', [], {}],
   ['ui', ['--port', '8080', '--open', '--json'], { port: '8080', open: true, json: true }],
