@@ -45,6 +45,7 @@ const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx: Ctx) =
   report: async () => (await import('./commands/report.js')).report,
   completion: async () => (await import('./commands/completion.js')).completion,
   __complete: async () => (await import('./commands/completion.js')).complete,
+  '__remote-refresh': async () => (await import('./commands/remote-refresh.js')).remoteRefresh,
   hook: async () => (await import('./commands/hook.js')).hook,
   demo: async () => (await import('./commands/demo.js')).demo,
 };

@@ -257,6 +257,13 @@ export const COMMANDS = [
     hidden: true,
   },
   {
+    name: '__remote-refresh',
+    args: [{ name: 'lock', usage: '<lock>' }],
+    summary: "background plumbing started by hooks: refresh the cache of the git remote's claims, publish, renew (then remove <lock>)",
+    options: {},
+    hidden: true,
+  },
+  {
     name: 'hook',
     args: [{ name: 'agent', usage: '<agent>' }, { name: 'event', usage: '<event>' }, { name: 'args', usage: '[args...]', rest: 'list' }],
     summary: 'run a hook handler (what agent and git hook configs call; reads the JSON payload on stdin)',

@@ -51,9 +51,14 @@ export function remoteUrl(repo: Repo, env: Env, name: string): string | undefine
   return r.ok && r.out ? maskCredentials(r.out) : undefined;
 }
 
+/** Whether the clone has this remote, from its config file alone (no git): for hooks. Unsure (includes) counts as yes. */
+export function hasRemoteUrl(repo: Repo, name: string): boolean {
+  return urlFromConfigFile(repo, name) !== undefined;
+}
+
 /**
  * The remote's url read from the clone's own config file, without spawning git: every command
- * asks. null: the file cannot settle it (includes, quoting, a url set elsewhere), ask git.
+ * asks. null: the file cannot settle it (includes, quoting), ask git.
  */
 function urlFromConfigFile(repo: Repo, name: string): string | undefined | null {
   let text: string;
@@ -75,8 +80,8 @@ function urlFromConfigFile(repo: Repo, name: string): string | undefined | null 
     const kv = inSection ? /^url\s*=\s*(.*?)\s*$/i.exec(line) : null;
     if (kv) url = kv[1];
   }
-  // Not in this file: it may still come from the global or system config.
-  return url ?? null;
+  // Not in the clone's own config: no such remote (one defined in a global config is not seen).
+  return url;
 }
 
 /** `https://user:token@host/x` -> `https://***@host/x`: nothing sortie prints or stores holds a credential. */

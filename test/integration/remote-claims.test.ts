@@ -1,11 +1,11 @@
 // Claims shared across clones through the git remote (issue 12): real remotes (a git daemon on
 // loopback started and stopped here, and file:// bare repositories), real clones, the built CLI,
 // real commits through the installed hooks.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from '../helpers/db.js';
-import { commit } from '../helpers/guard.js';
+import { commit, startAgent } from '../helpers/guard.js';
 import { agentMissions } from '../helpers/missions.js';
 import { bareRemote, cloneOf, gitDaemon, seed, type BareRemote, type Daemon } from '../helpers/remote.js';
 import { ROOT, dbOf, runAsync, type TempRepo } from '../helpers/repo.js';
@@ -293,6 +293,28 @@ describe('two clones of a file:// bare remote', () => {
     expect(new Set(ids).size).toBe(2);
     const refs = remote.git('for-each-ref', '--format=%(refname)', 'refs/sortie/ids/').split('\n');
     for (const id of ids) expect(refs).toContain(`refs/sortie/ids/${id}`);
+  });
+
+  it('SessionStart starts a detached background refresh: a fresh clone\'s first agent session learns the claims, its commit on one is blocked', async () => {
+    const fresh = cloneOf(remote.url, 'file-bg', 'Gus');
+    try {
+      inspect(dbOf(fresh), (d) => expect(d.prepare('SELECT COUNT(*) FROM remote_claims').pluck().get()).toBe(0));
+      const agent = startAgent(fresh, 'bg-session');
+      // The hook did not wait for the network: the refresh runs on its own, then removes its lock.
+      let held: unknown;
+      for (let i = 0; i < 100 && !held; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        held = inspect(dbOf(fresh), (d) => d.prepare("SELECT codename FROM remote_claims WHERE task = 'TASK-3' AND state = 'held'").pluck().get());
+      }
+      expect(held).toBeTruthy();
+      for (let i = 0; i < 50 && existsSync(join(fresh.dir, '.git', 'sortie', 'remote-refresh.lock')); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(join(fresh.dir, '.git', 'sortie', 'remote-refresh.lock'))).toBe(false);
+      const r = commit(fresh, 'TASK-3: mine now?', { env: agent.missionEnv });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`held by ${held}`);
+    } finally {
+      fresh.cleanup();
+    }
   });
 
   it('uninstall --remote removes this clone\'s claims from the remote, and only those', () => {

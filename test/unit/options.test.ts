@@ -56,6 +56,7 @@ const TABLE: [string, string[], Record<string, unknown>][] = [
   ['report', ['--html', 'r.html', '--since', '3d'], { html: 'r.html', since: '3d', json: false }],
   ['completion', ['zsh'], { shell: 'zsh', json: false }],
   ['__complete', ['tasks'], { what: 'tasks' }],
+  ['__remote-refresh', ['/r/.git/sortie/remote-refresh.lock'], { lock: '/r/.git/sortie/remote-refresh.lock' }],
   ['hook', ['git', 'commit-msg', '.git/COMMIT_EDITMSG'], { agent: 'git', event: 'commit-msg', args: ['.git/COMMIT_EDITMSG'] }],
   ['demo', ['--keep'], { keep: true }],
 ];
