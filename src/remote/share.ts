@@ -6,7 +6,7 @@ import { cloneId, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { recomputeTasks } from '../tasks/effective.js';
-import { claimPrecheck, claimTask, type ClaimResult, type ReserveId, type TaskWorld } from '../tasks/tasks.js';
+import { claimPrecheck, claimTask, startable, type ClaimResult, type NextPick, type ReserveId, type TaskWorld } from '../tasks/tasks.js';
 import { rememberIds } from '../tasks/state.js';
 import { record } from '../activity.js';
 import type { Status } from '../tasks/status.js';
@@ -516,4 +516,28 @@ export function removeClaimsOfClone(w: ShareWorld, s: Sharing, now: Date, o: { d
     } else out.failed.push({ task: row.task, detail: res.detail });
   }
   return out;
+}
+
+/** Refusals that make `next --claim` try the next candidate rather than fail. */
+const SKIP = new Set(['CLAIM_HELD', 'NOT_CLAIMABLE', 'ID_COLLISION', 'TRANSITION', 'TASK_PARSE', 'TASK_NOT_FOUND']);
+
+/**
+ * `sortie next --claim` with sharing on: the startable tasks best first, each claimed through the
+ * remote (claimShared) until one is won; a task another clone or process won first is skipped.
+ * Processes calling it at once, in one clone or several, get different tasks.
+ */
+export function claimNextShared(w: TaskWorld & ShareWorld, s: Sharing, actor: MissionRow, now: Date, warn: (text: string) => void): (SharedClaim & { kind: NextPick['kind'] }) | undefined {
+  const tried = new Set<string>();
+  for (let round = 0; round < 50; round++) {
+    const pick = startable(w.db, 20).find((p) => !tried.has(p.task.id));
+    if (!pick) return undefined;
+    tried.add(pick.task.id);
+    try {
+      return { ...claimShared(w, s, actor, pick.task.id, now, {}, warn), kind: pick.kind };
+    } catch (e) {
+      if (e instanceof SortieError && SKIP.has(e.code)) continue;
+      throw e;
+    }
+  }
+  return undefined;
 }

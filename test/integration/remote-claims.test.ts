@@ -37,7 +37,7 @@ describe('three clones of a remote served by git daemon on loopback', () => {
 
   beforeAll(async () => {
     remote = bareRemote();
-    seedRepo = seed(remote, ['Contended', 'Second', 'Third']);
+    seedRepo = seed(remote, ['Contended', 'Second', 'Third', 'Four', 'Five', 'Six', 'Seven', 'Eight', 'Nine']);
     daemon = await gitDaemon(remote);
     for (const [i, who] of ['Ada', 'Bob', 'Cyd'].entries()) clones.push(cloneOf(daemon.url, `clone${i}`, who));
   }, 60_000);
@@ -181,6 +181,24 @@ describe('three clones of a remote served by git daemon on loopback', () => {
       await daemon.start();
     }
   });
+
+  it('next --claim from 3 clones x 2 processes at once: every one gets a different task, each held on the remote by its taker', async () => {
+    const missions = clones.map((c) => agentMissions(dbOf(c), 2, { sessionPrefix: 'next' }));
+    const startAt = Date.now() + 5000;
+    const out = await Promise.all(
+      clones.flatMap((c, ci) =>
+        missions[ci]!.map((m) =>
+          runAsync(process.execPath, [WORKER, String(startAt), c.dir, 'next', '--claim', '--json'], { cwd: c.dir, env: { ...c.env, SORTIE_MISSION: String(m.id) } }).then((r) => ({ m, o: r.json<Outcome>() })),
+        ),
+      ),
+    );
+    const got = out.map(({ m, o }) => {
+      expect(o.code, o.stdout + o.stderr).toBe(0);
+      return { id: JSON.parse(o.stdout).task.id as string, m };
+    });
+    expect(new Set(got.map((g) => g.id)).size).toBe(6);
+    for (const g of got) expect(claimJson(remote, g.id)).toMatchObject({ state: 'held', holder: { codename: g.m.codename, mission: g.m.id } });
+  }, 60_000);
 });
 
 describe('two clones of a file:// bare remote', () => {
