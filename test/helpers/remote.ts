@@ -60,17 +60,17 @@ async function accepts(port: number): Promise<boolean> {
 
 /**
  * A real git server on loopback: `git daemon --enable=receive-pack` over the remote's base folder,
- * on a free port. stop() ends it (the pid this started) and waits for it; start() serves again on
+ * on a free port (`receivePack: false`: a read-only server, as a remote you may not push to). stop() ends it (the pid this started) and waits for it; start() serves again on
  * the same port, so clones keep their URL.
  */
-export async function gitDaemon(remote: BareRemote): Promise<Daemon> {
+export async function gitDaemon(remote: BareRemote, o: { receivePack?: boolean } = {}): Promise<Daemon> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const d: Daemon = {
     port,
     url: `git://127.0.0.1:${port}/team.git`,
     async start() {
-      child = spawn('git', ['daemon', '--reuseaddr', '--enable=receive-pack', '--export-all', `--base-path=${remote.base}`, '--listen=127.0.0.1', `--port=${port}`, remote.base], {
+      child = spawn('git', ['daemon', '--reuseaddr', ...(o.receivePack === false ? [] : ['--enable=receive-pack']), '--export-all', `--base-path=${remote.base}`, '--listen=127.0.0.1', `--port=${port}`, remote.base], {
         env: cleanEnv(),
         stdio: 'ignore',
       });

@@ -9,6 +9,7 @@ import { commit, startAgent } from '../helpers/guard.js';
 import { agentMissions } from '../helpers/missions.js';
 import { bareRemote, cloneOf, gitDaemon, seed, type BareRemote, type Daemon } from '../helpers/remote.js';
 import { ROOT, dbOf, runAsync, type TempRepo } from '../helpers/repo.js';
+import { validate } from '../helpers/schema.js';
 
 const WORKER = join(ROOT, 'test', 'helpers', 'claim-worker.mjs');
 // 24 node processes load on two cores before the barrier opens.
@@ -257,6 +258,23 @@ describe('two clones of a file:// bare remote', () => {
     }
   });
 
+  it('a remote this person may not push to: the claim is refused, naming the cause and the fix', async () => {
+    const ro = await gitDaemon(remote, { receivePack: false });
+    const c = cloneOf(ro.url, 'file-ro', 'Rae');
+    try {
+      const r = c.sortie(['task', 'claim', 'TASK-2', '--json']);
+      expect(r.code).toBe(4);
+      const err = r.json().error;
+      expect(err.code).toBe('REMOTE_REFUSED');
+      expect(err.message).toMatch(/access denied|not exported|service not enabled/);
+      expect(err.hint).toContain('credentials cannot push');
+      expect(validate(r.json(), 'error')).toEqual([]);
+    } finally {
+      c.cleanup();
+      await ro.stop();
+    }
+  });
+
   it('a mission that ends here releases its claim on the remote at the next command; another clone can then claim it', () => {
     const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'end-a' });
     const [mb] = agentMissions(dbOf(b), 1, { sessionPrefix: 'end-b' });
@@ -356,6 +374,12 @@ describe('two clones of a file:// bare remote', () => {
       expect(t1).toMatchObject({ status: 'UNDERWAY', holder: { agent: 'claude-code' } });
       const st = fresh.sortie(['status']);
       expect(st.stdout).toMatch(/claims shared through origin: fetched/);
+      const sj = fresh.sortie(['status', '--json']).json();
+      expect(sj.shared).toMatchObject({ remote: 'origin', error: null });
+      expect(Date.parse(sj.shared.fetchedAt)).toBeGreaterThan(0);
+      // (ready and waiting left out: their `origin` is not in the contract yet, an older gap json-contract.test.ts shows)
+      expect(validate({ ...sj, ready: [], waiting: [] }, 'output: status')).toEqual([]);
+      expect(validate(t1.holder, 'claim')).toEqual([]);
     } finally {
       fresh.cleanup();
     }
