@@ -252,7 +252,14 @@ export function acquire(w: ShareWorld, s: Sharing, actor: MissionRow, id: string
     const res = publish(w, s, doc, row, now);
     if (res.ok) return { kind: 'won', tip: res.tip!, takeover, previous: row };
     if (res.kind === 'unreachable') return { kind: 'offline', detail: res.detail, expected: row };
-    if (res.kind === 'refused') throw refusedError(s, claimRef(id), res.detail);
+    if (res.kind === 'refused') {
+      // Pushing is refused, reading may not be: when another clone holds the task, that is the answer.
+      if (!fetched && refreshCache(w, s, now).ok) {
+        const now2 = cacheRow(w.db, id);
+        if (now2 && now2.state === 'held' && !(mineRow(w, now2) && now2.mission === actor.id) && !expired(now2, now)) throw heldError(id, now2, Boolean(o.force), mineRow(w, now2));
+      }
+      throw refusedError(s, claimRef(id), res.detail);
+    }
     // Lost the race (stale lease): read what won, then decide again.
     const r = refreshCache(w, s, now);
     fetched = true;

@@ -7,7 +7,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cleanEnv, makeRepo, type TempRepo } from './repo.js';
 
 export interface BareRemote {
@@ -125,4 +126,40 @@ export function seed(remote: BareRemote, titles: string[]): TempRepo {
   repo.git('commit', '-q', '--no-verify', '-m', 'sortie and its tasks');
   repo.git('push', '-q', 'origin', 'main');
   return repo;
+}
+
+export interface HttpServer {
+  /** The URL with the password in it, as a person might have set their remote. */
+  urlWithPassword: string;
+  /** The URL without credentials (fetch works, push is refused: 401). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A git smart-HTTP server on loopback: node:http in front of `git http-backend`, in its own
+ * process (the tests run sortie with spawnSync, which would block a server in this one), with
+ * HTTP Basic auth for pushes (user `ada`).
+ */
+export async function httpGitServer(remote: BareRemote, password: string): Promise<HttpServer> {
+  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'http-git-server.mjs'), remote.base, password], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((res, rej) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /^(\d+)\n/.exec(out);
+      if (m) res(Number(m[1]));
+    });
+    child.once('exit', (code) => rej(new Error(`http git server exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/team.git`,
+    urlWithPassword: `http://ada:${password}@127.0.0.1:${port}/team.git`,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspect } from '../helpers/db.js';
 import { commit, startAgent } from '../helpers/guard.js';
 import { agentMissions } from '../helpers/missions.js';
-import { bareRemote, cloneOf, gitDaemon, seed, type BareRemote, type Daemon } from '../helpers/remote.js';
+import { bareRemote, cloneOf, gitDaemon, httpGitServer, seed, type BareRemote, type Daemon, type HttpServer } from '../helpers/remote.js';
 import { ROOT, dbOf, runAsync, type TempRepo } from '../helpers/repo.js';
 import { validate } from '../helpers/schema.js';
 
@@ -382,6 +382,60 @@ describe('two clones of a file:// bare remote', () => {
       expect(validate(t1.holder, 'claim')).toEqual([]);
     } finally {
       fresh.cleanup();
+    }
+  });
+});
+
+describe('a smart-HTTP remote (git http-backend behind node:http) with a password in its URL', () => {
+  const PASSWORD = 's3cret-token-9f8e';
+  let remote: BareRemote;
+  let server: HttpServer;
+  let seedRepo: TempRepo;
+
+  beforeAll(async () => {
+    remote = bareRemote();
+    seedRepo = seed(remote, ['Over HTTP', 'Nobody holds it']);
+    server = await httpGitServer(remote, PASSWORD);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    seedRepo?.cleanup();
+    remote?.cleanup();
+  });
+
+  it('claims through it with the credentials git uses, and never prints them', () => {
+    const c = cloneOf(server.urlWithPassword, 'http-a', 'Ada');
+    try {
+      const init = c.sortie(['init', '--json']);
+      const notes = init.json().notes.join('\n');
+      expect(notes).toContain('http://***@127.0.0.1');
+      const r = c.sortie(['task', 'claim', 'TASK-1']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(claimJson(remote, 'TASK-1')).toMatchObject({ state: 'held', holder: { person: 'ada@example.com' } });
+      const st = c.sortie(['doctor']);
+      for (const out of [init.stdout, init.stderr, r.stdout, r.stderr, st.stdout, st.stderr]) expect(out).not.toContain(PASSWORD);
+      // Nothing sortie stores holds it either.
+      inspect(dbOf(c), (d) => {
+        for (const t of ['remote_claims', 'remote_outbox', 'meta', 'activity']) expect(JSON.stringify(d.prepare(`SELECT * FROM ${t}`).all())).not.toContain(PASSWORD);
+      });
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  it('a push without credentials is refused (401): the claim says so and how to fix it, with no prompt', () => {
+    const c = cloneOf(server.url, 'http-b', 'Bob');
+    try {
+      const r = c.sortie(['task', 'claim', 'TASK-2', '--json']);
+      expect(r.code).toBe(4);
+      const err = r.json().error;
+      expect(err.code).toBe('REMOTE_REFUSED');
+      expect(err.hint).toContain('credentials cannot push');
+      // Fetching needs no password: this clone still sees Ada's claim, and refuses TASK-1 naming her.
+      const held = c.sortie(['task', 'claim', 'TASK-1', '--json']).json().error;
+      expect(held).toMatchObject({ code: 'CLAIM_HELD', holder: { person: 'ada@example.com' } });
+    } finally {
+      c.cleanup();
     }
   });
 });
