@@ -87,16 +87,20 @@ function applyMirror(w: ShareWorld, s: Sharing, now: Date): number {
   const at = iso(now);
   return write(w.db, () => {
     const changed: string[] = [];
+    // A row another process of this clone wrote since it was read here (its own push, newer than
+    // this fetch) is left as it is: the fetch must not put an older state over it.
+    const tipNow = w.db.prepare('SELECT tip FROM remote_claims WHERE task = ?').pluck();
+    const untouched = (task: string) => (tipNow.get(task) as string | undefined) === known.get(task)?.tip;
     for (const [task, tip] of moved) {
       const doc = parseClaimDoc(texts.get(tip) ?? '', task);
-      if (!doc) continue; // not sortie's (or damaged): ignored, as if absent
+      if (!doc || !untouched(task)) continue; // not sortie's (or damaged): ignored, as if absent
       storeDoc(w.db, s.name, tip, doc, at);
       changed.push(task);
     }
     const del = w.db.prepare('DELETE FROM remote_claims WHERE task = ?');
     for (const [task, r] of known) {
       if (tips.has(task) && r.remote === s.name) continue;
-      if (changed.includes(task)) continue;
+      if (changed.includes(task) || !untouched(task)) continue;
       del.run(task);
       changed.push(task);
     }
