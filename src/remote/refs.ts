@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { git, gitBytes, type Env, type Repo } from '../git.js';
+import { deflate, sha1Hex } from '../lazy.js';
 
 /**
  * The git side of shared claims: objects built without a working tree or an index, and every
@@ -121,14 +120,14 @@ function looseObjectsDir(repo: Repo): string | undefined {
 
 function writeObject(objects: string, type: string, body: Buffer): string {
   const full = Buffer.concat([Buffer.from(`${type} ${body.length}\0`, 'utf8'), body]);
-  const sha = createHash('sha1').update(full).digest('hex');
+  const sha = sha1Hex(full);
   const dir = join(objects, sha.slice(0, 2));
   const file = join(dir, sha.slice(2));
   if (existsSync(file)) return sha;
   mkdirSync(dir, { recursive: true });
   // Written aside and renamed: a reader never sees half an object (git does the same).
   const tmp = join(dir, `tmp_obj_sortie_${process.pid}_${sha.slice(2, 10)}`);
-  writeFileSync(tmp, deflateSync(full), { mode: 0o444 });
+  writeFileSync(tmp, deflate(full), { mode: 0o444 });
   try {
     renameSync(tmp, file);
   } catch (e) {
