@@ -35,3 +35,8 @@ export function sha1Hex(data: Buffer): string {
 export function deflate(data: Buffer): Buffer {
   return (req('node:zlib') as typeof import('node:zlib')).deflateSync(data);
 }
+
+/** This machine's name, node:os loaded only now (a claim on the git remote records it). */
+export function hostName(): string {
+  return (req('node:os') as typeof import('node:os')).hostname();
+}

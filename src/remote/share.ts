@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import type { SortieConfig } from '../config/types.js';
 import { SortieError } from '../errors.js';
+import { hostName } from '../lazy.js';
 import { gitPersonKey, type Env, type Repo } from '../git.js';
 import { cloneId, type MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
@@ -174,7 +174,7 @@ export function flushOutbox(w: ShareWorld, s: Sharing, now: Date): { published: 
 /** Who acts, as claim.json records it. */
 function holderOf(w: ShareWorld, s: Sharing, actor: MissionRow): Holder {
   const clone = thisClone(w.db) ?? write(w.db, () => cloneId(w.db));
-  return { codename: actor.codename, mission: actor.id, agent: actor.agent, person: actor.person ?? gitPersonKey(w.repo.root, s.env) ?? null, host: hostname(), clone };
+  return { codename: actor.codename, mission: actor.id, agent: actor.agent, person: actor.person ?? gitPersonKey(w.repo.root, s.env) ?? null, host: hostName(), clone };
 }
 
 const expired = (r: CacheRow, now: Date) => r.expires !== null && Date.parse(r.expires) <= now.getTime();
