@@ -59,14 +59,24 @@ export type Refreshed = { ok: true; changed: number; skipped?: boolean } | Extra
  * this clone's mirror, one cat-file for the tips that moved, one write. The network is used
  * outside the database lock. `maxAgeMs`: nothing is done when the last refresh is younger.
  */
-export function refreshCache(w: ShareWorld, s: Sharing, now: Date, o: { maxAgeMs?: number } = {}): Refreshed {
+export function refreshCache(w: ShareWorld, s: Sharing, now: Date, o: { maxAgeMs?: number; backoffMs?: number } = {}): Refreshed {
   // Something queued while offline is published at the first contact, however fresh the cache.
   if (o.maxAgeMs !== undefined && !hasOutbox(w.db)) {
     const f = cacheFetchedAt(w.db);
     if (f && f.remote === s.name && now.getTime() - Date.parse(f.at) < o.maxAgeMs && now.getTime() >= Date.parse(f.at)) return { ok: true, changed: 0, skipped: true };
   }
+  // A remote that did not answer a moment ago is not waited for again by every command (unless
+  // something waits to be published: another clone may be about to claim the same task).
+  const failed = lastFailure(w.db);
+  if (o.backoffMs !== undefined && failed && !hasOutbox(w.db) && now.getTime() - Date.parse(failed.at) < o.backoffMs && now.getTime() >= Date.parse(failed.at)) {
+    return { ok: false, kind: 'unreachable', detail: `${failed.detail} (at ${failed.at.slice(11, 19)} UTC; tried again ${Math.round(o.backoffMs / 1000)} s after)` };
+  }
   const fetched = fetchClaims(s);
-  if (!fetched.ok) return fetched;
+  if (!fetched.ok) {
+    if (fetched.kind === 'unreachable') write(w.db, () => w.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('remote_failed', ?)").run(`${iso(now)} ${fetched.detail}`));
+    return fetched;
+  }
+  if (failed) write(w.db, () => w.db.prepare("DELETE FROM meta WHERE key = 'remote_failed'").run());
   let changed = applyMirror(w, s, now);
   if (hasOutbox(w.db)) {
     const f = flushOutbox(w, s, now);
@@ -75,6 +85,18 @@ export function refreshCache(w: ShareWorld, s: Sharing, now: Date, o: { maxAgeMs
   }
   return { ok: true, changed };
 }
+
+function lastFailure(db: Database): { at: string; detail: string } | undefined {
+  const v = db.prepare("SELECT value FROM meta WHERE key = 'remote_failed'").pluck().get() as string | undefined;
+  if (!v) return undefined;
+  const sp = v.indexOf(' ');
+  return { at: v.slice(0, sp), detail: v.slice(sp + 1) };
+}
+
+/** How long a command waits on the remote for its opportunistic refresh (a claim waits longer). */
+export const REFRESH_TIMEOUT_MS = 5_000;
+/** After the remote did not answer, commands do not try again for this long (claims always do). */
+export const REFRESH_BACKOFF_MS = 60_000;
 
 const hasOutbox = (db: Database) => db.prepare('SELECT 1 FROM remote_outbox LIMIT 1').get() !== undefined;
 
@@ -214,7 +236,13 @@ function publish(w: ShareWorld, s: Sharing, doc: ClaimDoc, expected: CacheRow | 
     tip = writeRecord(s, 'claim.json', doc, undefined, message, now);
     res = casPush(s, [{ ref, to: tip, expected: expected.tip }]);
   }
-  if (res.ok) write(w.db, () => storeDoc(w.db, s.name, tip, doc, iso(now)));
+  if (res.ok) {
+    write(w.db, () => {
+      storeDoc(w.db, s.name, tip, doc, iso(now));
+      // The remote answered: commands need not hold back from it any more.
+      w.db.prepare("DELETE FROM meta WHERE key = 'remote_failed'").run();
+    });
+  }
   return { ...res, tip };
 }
 

@@ -13,7 +13,7 @@ import { refreshBranches } from '../tasks/branches.js';
 import { syncOtherWorktrees, syncTasks, type SyncResult } from '../tasks/sync.js';
 import type { TaskWorld } from '../tasks/tasks.js';
 import { mark } from '../trace.js';
-import { CACHE_MAX_AGE_MS, reconcile, refreshCache, sharingOf, type Refreshed } from '../remote/share.js';
+import { CACHE_MAX_AGE_MS, reconcile, REFRESH_BACKOFF_MS, REFRESH_TIMEOUT_MS, refreshCache, sharingOf, type Refreshed } from '../remote/share.js';
 import { locate, optedIn, type Create } from './locate.js';
 import { worldMessages } from './messages.js';
 
@@ -182,7 +182,7 @@ function refreshShared(w: World, ctx: Pick<Ctx, 'env' | 'now'>): void {
   const s = sharingOf(w, ctx.env);
   if (!s) return;
   try {
-    w.shared = refreshCache(w, s, ctx.now(), { maxAgeMs: CACHE_MAX_AGE_MS });
+    w.shared = refreshCache(w, { ...s, timeoutMs: REFRESH_TIMEOUT_MS }, ctx.now(), { maxAgeMs: CACHE_MAX_AGE_MS, backoffMs: REFRESH_BACKOFF_MS });
     // Releases of ended or reaped missions' claims, lease renewals: pushes only when one is owed.
     if (w.shared.ok) reconcile(w, s, ctx.now());
   } catch (e) {

@@ -108,10 +108,16 @@ describe('three clones of a remote served by git daemon on loopback', () => {
       expect(r.stderr).toContain('commit blocked');
       expect(r.stderr).toContain(`held by ${winner.codename}`);
       expect(r.stderr).toContain('in another clone');
-      // Reading commands work offline from the cache, and say who holds it.
+      // Reading commands work offline from the cache, and say who holds it (past the 3 s a cache
+      // counts as fresh, so the list tries the remote and finds it down).
+      await new Promise((r) => setTimeout(r, 3100));
       const list = other.sortie(['task', 'list', '--json']);
       expect(list.code, list.stderr).toBe(0);
       expect(list.json().tasks.find((t: { id: string }) => t.id === 'TASK-1')).toMatchObject({ status: 'UNDERWAY', holder: { codename: winner.codename } });
+      // The remote did not answer that refresh: commands do not wait on it again for a minute, and say so.
+      const st = other.sortie(['status']);
+      expect(st.code).toBe(0);
+      expect(st.stdout).toMatch(/claims shared through origin: fetched \d+s ago \(the last refresh failed: .*tried again 60 s after/);
       // A claim there is refused from the cache too, naming the holder.
       const claim = other.sortie(['task', 'claim', 'TASK-1']);
       expect(claim.code).toBe(1);
