@@ -186,7 +186,7 @@ export function change(verb: StatusVerb) {
       const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
       const s = sharingOf(ws, ctx.env);
-      if (s && (!r.already || verb === 'done' || verb === 'abort')) publishChange(ws, s, actor.mission, id, verb, r.task.status, ctx.now(), (t) => void ctx.stderr.write(t), { force: o.force });
+      if (s && (!r.already || verb === 'done' || verb === 'abort')) publishChange(ws, s, actor.mission, id, verb, r.task.status, ctx.now(), (t) => void ctx.stderr.write(t), { force: o.force, note: noteText });
       if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {

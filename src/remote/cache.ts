@@ -25,6 +25,7 @@ export interface CacheRow {
   expires: string | null;
   changed_at: string;
   event: string | null;
+  note: string | null;
   fetched_at: string;
 }
 
@@ -51,11 +52,11 @@ export const NOT_HELD_ELSEWHERE = `NOT EXISTS (SELECT 1 FROM remote_claims r WHE
 /** Writes what the remote's ref now says (its tip and claim.json), in the caller's transaction. */
 export function storeDoc(db: Database, remote: string, tip: string, doc: ClaimDoc, at: string): void {
   db.prepare(
-    `INSERT INTO remote_claims (task, remote, tip, state, status, codename, mission, agent, person, host, clone, since, expires, changed_at, event, fetched_at)
-     VALUES (@task, @remote, @tip, @state, @status, @codename, @mission, @agent, @person, @host, @clone, @since, @expires, @changed_at, @event, @fetched_at)
+    `INSERT INTO remote_claims (task, remote, tip, state, status, codename, mission, agent, person, host, clone, since, expires, changed_at, event, note, fetched_at)
+     VALUES (@task, @remote, @tip, @state, @status, @codename, @mission, @agent, @person, @host, @clone, @since, @expires, @changed_at, @event, @note, @fetched_at)
      ON CONFLICT (task) DO UPDATE SET remote = excluded.remote, tip = excluded.tip, state = excluded.state, status = excluded.status, codename = excluded.codename,
        mission = excluded.mission, agent = excluded.agent, person = excluded.person, host = excluded.host, clone = excluded.clone, since = excluded.since,
-       expires = excluded.expires, changed_at = excluded.changed_at, event = excluded.event, fetched_at = excluded.fetched_at`,
+       expires = excluded.expires, changed_at = excluded.changed_at, event = excluded.event, note = excluded.note, fetched_at = excluded.fetched_at`,
   ).run({
     task: doc.task,
     remote,
@@ -72,6 +73,7 @@ export function storeDoc(db: Database, remote: string, tip: string, doc: ClaimDo
     expires: doc.expires,
     changed_at: doc.changedAt,
     event: doc.event,
+    note: doc.note ?? null,
     fetched_at: at,
   });
 }

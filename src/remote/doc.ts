@@ -35,6 +35,8 @@ export interface ClaimDoc {
   changedAt: string;
   /** What made this version: claim, renew, takeover, done, abort, handoff, release, block, pause, review, reopen, revoke. */
   event: string;
+  /** A handoff's notes, for whoever picks the task up in another clone. */
+  note?: string | undefined;
   /** Who held it before a takeover or a change by someone else. */
   previous?: { codename: string; clone: string; state: ClaimState } | undefined;
 }
@@ -49,6 +51,7 @@ export interface IdDoc {
 }
 
 const MAX_DOC = 16 * 1024;
+export const MAX_NOTE = 8000;
 const str = (v: unknown, max = 400): v is string => typeof v === 'string' && v.length <= max;
 const time = (v: unknown): v is string => str(v, 40) && !Number.isNaN(Date.parse(v));
 
@@ -79,6 +82,7 @@ export function parseClaimDoc(text: string, task: string): ClaimDoc | undefined 
     expires: (d.expires as string | null) ?? null,
     changedAt: d.changedAt,
     event: d.event,
+    note: str(d.note, MAX_NOTE) ? d.note : undefined,
     previous,
   };
 }

@@ -12,7 +12,7 @@ import { record } from '../activity.js';
 import type { Status } from '../tasks/status.js';
 import { iso, parseDuration } from '../time.js';
 import { cacheFetchedAt, cacheRow, heldElsewhere, setCacheFetchedAt, storeDoc, thisClone, type CacheRow } from './cache.js';
-import { parseClaimDoc, type ClaimDoc, type ClaimState, type Holder, type IdDoc } from './doc.js';
+import { MAX_NOTE, parseClaimDoc, type ClaimDoc, type ClaimState, type Holder, type IdDoc } from './doc.js';
 import { remoteMessages } from './messages.js';
 import { casPush, claimRef, fetchClaims, idRef, mirrorTips, NETWORK_TIMEOUT_MS, readRecords, remoteIds, remoteUrl, writeRecord, type FetchOutcome, type Remote } from './refs.js';
 
@@ -370,7 +370,7 @@ export type Published = 'published' | 'queued' | 'none' | 'conflict' | 'refused'
  * Tasks never shared are published only when the change finishes them (or reopens them). A claim
  * another clone holds now is not overwritten (a warning says so). Unreachable: queued.
  */
-export function publishChange(w: ShareWorld, s: Sharing, actor: MissionRow, id: string, verb: string, status: Status, now: Date, warn: (text: string) => void, o: { force?: boolean } = {}): Published {
+export function publishChange(w: ShareWorld, s: Sharing, actor: MissionRow, id: string, verb: string, status: Status, now: Date, warn: (text: string) => void, o: { force?: boolean; note?: string | undefined } = {}): Published {
   const state = STATE_OF[verb];
   if (!state) return 'none';
   const at = iso(now);
@@ -392,6 +392,7 @@ export function publishChange(w: ShareWorld, s: Sharing, actor: MissionRow, id: 
       expires: state === 'held' ? iso(now.getTime() + s.leaseMs) : null,
       changedAt: at,
       event: verb,
+      note: verb === 'handoff' && o.note ? o.note.slice(0, MAX_NOTE) : undefined,
       previous: row && (row.mission !== actor.id || !mineRow(w, row)) ? { codename: row.codename ?? '', clone: row.clone ?? '', state: row.state } : undefined,
     };
     const res = publish(w, s, doc, row, now);

@@ -299,6 +299,7 @@ export const migrations: Migration[] = [
           expires    TEXT,
           changed_at TEXT NOT NULL,
           event      TEXT,
+          note       TEXT,
           fetched_at TEXT NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE remote_outbox (

@@ -742,6 +742,16 @@ export interface PickupNote {
  * and let go again since, in which case the handoff (or summary) of the mission that let it go.
  */
 export function pickupNote(db: Database, taskId: string): PickupNote | undefined {
+  const here = localPickupNote(db, taskId);
+  // A handoff made in another clone (its notes travel in the claim on the git remote), when later.
+  const there = db
+    .prepare("SELECT r.note, r.codename, r.changed_at FROM remote_claims r WHERE r.task = ? AND r.state = 'handed-off' AND r.note IS NOT NULL AND r.clone IS NOT (SELECT value FROM meta WHERE key = 'clone_id')")
+    .get(taskId) as { note: string; codename: string | null; changed_at: string } | undefined;
+  if (there && (!here || there.changed_at > here.at)) return { note: there.note, from: there.codename, at: there.changed_at };
+  return here;
+}
+
+function localPickupNote(db: Database, taskId: string): PickupNote | undefined {
   const h = db
     .prepare(
       `SELECT a.detail, a.at, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id

@@ -216,7 +216,7 @@ describe('two clones of a file:// bare remote', () => {
 
   beforeAll(() => {
     remote = bareRemote();
-    seedRepo = seed(remote, ['Leased', 'Hooked', 'Ended', 'Renewed']);
+    seedRepo = seed(remote, ['Leased', 'Hooked', 'Ended', 'Renewed', 'Handed']);
     a = cloneOf(remote.url, 'file-a', 'Ada');
     b = cloneOf(remote.url, 'file-b', 'Bob');
     for (const c of [a, b]) setConfig(c, { remote: { lease: '2s' } });
@@ -303,6 +303,22 @@ describe('two clones of a file:// bare remote', () => {
     const renewed = claimJson(remote, 'TASK-4');
     expect(renewed).toMatchObject({ state: 'held', event: 'renew', since: first.since, holder: { codename: ma!.codename } });
     expect(Date.parse(renewed.expires)).toBeGreaterThan(Date.parse(first.expires));
+  });
+
+  it('a handoff in one clone reaches the others with its notes: waiting for pickup there, claimable', async () => {
+    const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'handoff-a' });
+    const [mb] = agentMissions(dbOf(b), 1, { sessionPrefix: 'handoff-b' });
+    expect(a.sortie(['task', 'claim', 'TASK-5'], { env: { SORTIE_MISSION: String(ma!.id) } }).code).toBe(0);
+    const h = a.sortie(['task', 'handoff', 'TASK-5', '--note', 'parser done; lexer next'], { env: { SORTIE_MISSION: String(ma!.id) } });
+    expect(h.code, h.stderr).toBe(0);
+    expect(claimJson(remote, 'TASK-5')).toMatchObject({ state: 'handed-off', status: 'UNDERWAY', event: 'handoff', note: 'parser done; lexer next' });
+    await new Promise((r) => setTimeout(r, 3100)); // B's next command refreshes its cache
+    const ready = b.sortie(['ready', '--json']);
+    expect(ready.code, ready.stderr).toBe(0);
+    expect(ready.json().waiting.find((t: { id: string }) => t.id === 'TASK-5')).toMatchObject({ handoff: { note: 'parser done; lexer next', from: ma!.codename } });
+    const r = b.sortie(['task', 'claim', 'TASK-5', '--json'], { env: { SORTIE_MISSION: String(mb!.id) } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(claimJson(remote, 'TASK-5')).toMatchObject({ state: 'held', holder: { codename: mb!.codename }, previous: { codename: ma!.codename, state: 'handed-off' } });
   });
 
   it('init says which remote it will use; doctor checks the remote accepts sortie refs and the cache is fresh', () => {
