@@ -141,6 +141,16 @@ describe('three clones of a remote served by git daemon on loopback', () => {
     expect(show.json().tasks.find((t: { id: string }) => t.id === 'TASK-1')).toMatchObject({ status: 'COMPLETE' });
   });
 
+  it('a person\'s reopen in another clone is published: the task is TODO again everywhere', async () => {
+    const other = clones[(winner.clone + 2) % 3]!;
+    const r = other.sortie(['task', 'reopen', 'TASK-1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(claimJson(remote, 'TASK-1')).toMatchObject({ state: 'released', status: 'TODO', event: 'reopen' });
+    await new Promise((res) => setTimeout(res, 3100)); // the winner's next command refreshes its cache
+    const list = clones[winner.clone]!.sortie(['task', 'list', '--json']);
+    expect(list.json().tasks.find((t: { id: string }) => t.id === 'TASK-1')).toMatchObject({ status: 'TODO' });
+  });
+
   it('the server goes down and comes back: offline claims are published or revoked, nothing double-held', async () => {
     const [a, b] = [clones[0]!, clones[1]!];
     const [ma] = agentMissions(dbOf(a), 1, { sessionPrefix: 'offline-a' });
