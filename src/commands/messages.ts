@@ -35,6 +35,9 @@ export const commandMessages = {
       ? `sortie: this clone's claims were not removed from "${r.remote}": ${r.error}\n`
       : `sortie: ${dry ? 'would remove' : 'removed'} ${r.removed.length} claim(s) of this clone from "${r.remote}"${r.removed.length ? ` (${r.removed.join(', ')})` : ''}${r.failed.length ? `; not removed: ${r.failed.map((f) => `${f.task} (${f.detail})`).join(', ')}` : ''}\n`,
 
+  tookOver: (id: string, t: { codename: string | null; host: string | null; expires: string | null }) =>
+    `  ${id} was held by ${t.codename ?? 'another mission'} on ${t.host ?? 'another machine'}, whose lease lapsed at ${t.expires ?? '?'}: taken over, and recorded`,
+
   // status: how fresh this clone's cache of the remote's claims is
   sharedFreshness: (remote: string, ago: string | undefined, error: string | undefined) =>
     `claims shared through ${remote}: ${ago ? `fetched ${ago}` : 'not fetched yet'}${error ? ` (the last refresh failed: ${error}; other clones' claims may be missing here)` : ''}`,

@@ -6,7 +6,7 @@ import { resolveActor } from '../missions/identity.js';
 import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { changeTask, claimTask, createTask, listTasks, liveClaim, ownTaskFile, readTask, reopenTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
+import { changeTask, claimTask, createTask, type ClaimResult, listTasks, liveClaim, ownTaskFile, readTask, reopenTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
 import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import { renumberTask } from '../tasks/renumber.js';
 import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
@@ -14,7 +14,7 @@ import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { activityJson, repoPath, taskJson } from './json.js';
 import { relative } from 'node:path';
-import { claimShared, publishChange, reserveIds, sharingOf } from '../remote/share.js';
+import { claimShared, publishChange, reserveIds, sharingOf, type SharedClaim } from '../remote/share.js';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
 export const TASKS = { sync: 'full', catchUp: true, shared: true } as const;
@@ -162,13 +162,15 @@ export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<numbe
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const s = sharingOf(ws, ctx.env);
     const warn = (text: string) => void ctx.stderr.write(text);
-    const r = s ? claimShared(ws, s, actor.mission, id, ctx.now(), { force: o.force }, warn) : claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
+    const r: ClaimResult & Partial<Pick<SharedClaim, 'shared' | 'takeover'>> = s ? claimShared(ws, s, actor.mission, id, ctx.now(), { force: o.force }, warn) : claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     // `here: false`: the task's file is on another branch; `reopened: true`: a person's forced claim reopened it.
-    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}) });
+    const shared = r.shared ? { shared: r.shared, ...(r.takeover ? { takeover: r.takeover } : {}) } : {};
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}), ...shared });
     else {
       if (r.reopened) print(ctx, commandMessages.reopened(id, 'TODO'));
       print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
       if (!r.here && !r.already) print(ctx, commandMessages.claimedElsewhere(id, taskRow(ws.db, id)?.origin ?? undefined));
+      if (r.takeover) print(ctx, commandMessages.tookOver(id, r.takeover));
     }
     return 0;
   });

@@ -246,6 +246,10 @@ describe('two clones of a file:// bare remote', () => {
     await new Promise((r) => setTimeout(r, 2200));
     const late = b.sortie(['task', 'claim', 'TASK-1', '--json'], { env: { SORTIE_MISSION: String(mb!.id) } });
     expect(late.code, late.stdout + late.stderr).toBe(0);
+    expect(late.json()).toMatchObject({ shared: 'published', takeover: { codename: ma!.codename } });
+    // (the task's `origin` left out: not in the contract yet, an older gap json-contract.test.ts shows)
+    const { origin: _o, ...task } = late.json().task;
+    expect(validate({ ...late.json(), task }, 'output: task claim')).toEqual([]);
     expect(claimJson(remote, 'TASK-1')).toMatchObject({ state: 'held', event: 'takeover', holder: { codename: mb!.codename }, previous: { codename: ma!.codename, state: 'held' } });
     inspect(dbOf(b), (d) => {
       const t = d.prepare("SELECT detail FROM activity WHERE kind = 'task.takeover' AND task_id = 'TASK-1'").pluck().get() as string;
