@@ -20,6 +20,8 @@ export type ActivityKind =
   | 'task.repaired'
   | 'task.reopened'
   | 'task.renumbered'
+  | 'task.takeover'
+  | 'task.claim-revoked'
   | 'commit.recorded'
   | 'commit.blocked'
   | 'commit.warned';

@@ -22,7 +22,9 @@ export type ErrorCode =
   | 'READ_ONLY'
   | 'DISK_FULL'
   | 'DISK_IO'
-  | 'NOT_A_FOLDER';
+  | 'NOT_A_FOLDER'
+  | 'REMOTE_UNREACHABLE'
+  | 'REMOTE_REFUSED';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -58,6 +60,8 @@ const exitFor: Record<ErrorCode, number> = {
   ID_COLLISION: EXIT.failure,
   NOTHING_READY: EXIT.failure,
   MISSION_ENDED: EXIT.failure,
+  REMOTE_UNREACHABLE: EXIT.environment,
+  REMOTE_REFUSED: EXIT.environment,
 };
 
 export class SortieError extends Error {

@@ -46,7 +46,15 @@ export interface GitOptions {
   timeoutMs?: number | undefined;
   /** Written to git's stdin (`cat-file --batch`). */
   input?: string;
+  /**
+   * Keep what a push or fetch needs to reach the remote as the person's own `git push` does (ssh
+   * command, askpass, proxy, TLS settings): sortie uses their credentials and never sees them.
+   */
+  keepTransportEnv?: boolean;
 }
+
+/** GIT_* variables that shape how git reaches a remote (not which repository it acts on). */
+const TRANSPORT_VARS = /^GIT_(SSH|SSH_COMMAND|SSH_VARIANT|ASKPASS|PROXY_COMMAND|PROXY_SSL_[A-Z_]+|SSL_[A-Z_]+|HTTP_[A-Z_]+|ALLOW_PROTOCOL|PROTOCOL_FROM_USER)$/;
 
 export interface GitResult {
   /** git exited 0. */
@@ -79,6 +87,7 @@ function spawnGit(args: string[], o: GitOptions, encoding: 'utf8' | 'buffer') {
   if (o.keepConfigEnv) {
     for (const [k, v] of Object.entries(o.env)) if (k === 'GIT_CONFIG_PARAMETERS' || /^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+)$/.test(k)) env[k] = v;
   }
+  if (o.keepTransportEnv) for (const [k, v] of Object.entries(o.env)) if (TRANSPORT_VARS.test(k)) env[k] = v;
   const index = o.env.GIT_INDEX_FILE;
   if (o.indexFrom && index) {
     const repo = o.indexFrom;

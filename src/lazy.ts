@@ -25,3 +25,18 @@ export function isTerminal(fd: number): boolean {
     return false;
   }
 }
+
+/** The sha1 of bytes as hex, node:crypto loaded only now (claims shared through the git remote). */
+export function sha1Hex(data: Buffer): string {
+  return (req('node:crypto') as typeof import('node:crypto')).createHash('sha1').update(data).digest('hex');
+}
+
+/** zlib's deflate, node:zlib loaded only now: hooks never write git objects. */
+export function deflate(data: Buffer): Buffer {
+  return (req('node:zlib') as typeof import('node:zlib')).deflateSync(data);
+}
+
+/** This machine's name, node:os loaded only now (a claim on the git remote records it). */
+export function hostName(): string {
+  return (req('node:os') as typeof import('node:os')).hostname();
+}

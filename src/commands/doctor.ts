@@ -26,6 +26,10 @@ import { countLiveAgentMissions, deadOrSilent } from '../missions/missions.js';
 import { colors, forTerminal, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { openWorld, refresh, type World } from '../world/open.js';
+import { outboxSize, probeRemote, refreshCache, sharingOf } from '../remote/share.js';
+import { cacheFetchedAt } from '../remote/cache.js';
+import { ago } from '../time.js';
+import { fixForRefusal } from '../remote/messages.js';
 import { findingJson } from './json.js';
 
 export type { Finding };
@@ -277,11 +281,45 @@ async function diagnose(ctx: Ctx): Promise<Finding[]> {
     const live = countLiveAgentMissions(db);
     add(stale.length ? { check: 'missions', level: 'warn', message: `${stale.length} live mission(s) whose agent is gone or silent: ${stale.map((m) => m.codename).join(', ')}`, fix: 'sortie mission reap' } : { check: 'missions', level: 'ok', message: `${live} live agent mission(s), none stale` });
 
+    if (v === LATEST_VERSION && config) {
+      try {
+        for (const f of sharedFindings(w, config, ctx)) add(f);
+      } catch (e) {
+        add({ check: 'shared claims', level: 'warn', message: `not checked: ${errorMessage(e)}`, fix: isSortieError(e) ? e.hint : undefined });
+      }
+    }
+
     const orphans = orphanClaims(db);
     add(orphans.length ? { check: 'claims', level: 'error', message: `orphan claims: ${orphans.map((o) => `${o.task_id} (${o.codename}${o.ended_at ? ', mission ended' : ', task file missing'})`).join(', ')}`, fix: orphans.map((o) => `sortie task release ${o.task_id} --force`).join('; ') } : { check: 'claims', level: 'ok', message: 'no orphan claims' });
   } finally {
     w.close();
   }
+  return out;
+}
+
+/**
+ * Claims shared through the git remote (issue 12): the remote accepts sortie's refs (a probe ref
+ * created and deleted by CAS, as a claim would), this clone's cache of them is fresh, nothing waits
+ * to be published.
+ */
+function sharedFindings(w: World, config: SortieConfig, ctx: Ctx): Finding[] {
+  const check = 'shared claims';
+  if (!config.remote.enabled) return [{ check, level: 'info', message: 'off (remote.enabled = false): claims stay in this clone' }];
+  const s = sharingOf(w, ctx.env);
+  if (!s) return [{ check, level: 'info', message: `no git remote "${config.remote.name}": claims stay in this clone`, fix: `git remote add ${config.remote.name} <url>   (or name another: "remote": { "name": "<remote>" })` }];
+  const now = ctx.now();
+  const out: Finding[] = [];
+  const probe = probeRemote(w, s, now);
+  if (probe.ok) out.push({ check, level: 'ok', message: `${s.name} (${s.url}) accepts refs under refs/sortie/` });
+  else if (probe.kind === 'unreachable') out.push({ check, level: 'warn', message: `${s.name} (${s.url}) could not be reached: ${probe.detail}; claims are made here and published at the next contact`, fix: `git ls-remote ${s.name}` });
+  else out.push({ check, level: 'error', message: `${s.name} (${s.url}) refused to ${probe.step} a ref under refs/sortie/: ${probe.detail}`, fix: fixForRefusal(s.name, probe.detail) });
+  const r = probe.ok ? refreshCache(w, s, now) : undefined;
+  const fetched = cacheFetchedAt(w.db);
+  if (r?.ok) out.push({ check: 'shared claims cache', level: 'ok', message: `fetched just now: ${w.db.prepare("SELECT COUNT(*) FROM remote_claims WHERE state = 'held'").pluck().get() as number} claim(s) held across clones` });
+  else if (fetched) out.push({ check: 'shared claims cache', level: 'warn', message: `last fetched ${ago(fetched.at, now)}${r && !r.ok ? ` (now: ${r.detail})` : ''}: the guard may miss claims made since in other clones`, fix: 'sortie status   (refreshes it when the remote answers)' });
+  else out.push({ check: 'shared claims cache', level: 'warn', message: 'never fetched: the guard does not know other clones\' claims yet', fix: 'sortie status   (fetches it when the remote answers)' });
+  const queued = outboxSize(w.db);
+  if (queued) out.push({ check: 'shared claims', level: 'warn', message: `${queued} claim(s) or change(s) made offline wait to be published to ${s.name}`, fix: 'sortie status   (publishes them when the remote answers)' });
   return out;
 }
 

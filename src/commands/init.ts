@@ -20,6 +20,7 @@ import { checkDriver, dbPath } from '../store/open.js';
 import { openWorld } from '../world/open.js';
 import { queueDir } from '../store/queue.js';
 import { colors, print, printJson } from '../ui.js';
+import { removeClaimsOfClone, sharingOf } from '../remote/share.js';
 import type { Ctx } from '../ctx.js';
 import { agentJson, changeJson } from './json.js';
 
@@ -265,6 +266,12 @@ export async function init(o: OptionsOf<'init'>, ctx: Ctx): Promise<number> {
     trust[agent.name] = state;
   }
   if (defaulted) notes.push(installMessages.defaultAgent(agents[0]!.agent.label, AGENT_LIST.slice(1).map((a) => a.name)));
+  // Which remote claims are shared through (issue 12): said once, at set-up.
+  const cfg = existsSync(join(repo.root, '.sortierc.json')) || !dry ? (await loadConfig(repo.root).catch(() => undefined))?.config : undefined;
+  if (cfg) {
+    const shared = sharingOf({ repo, config: cfg }, ctx.env);
+    notes.push(!cfg.remote.enabled ? commandMessages.sharingOff() : shared ? commandMessages.sharingThrough(shared.name, shared.url) : commandMessages.sharingNoRemote(cfg.remote.name));
+  }
 
   const next = plans.map((p) => snippetFor(p.manager, installDir).then).filter((t): t is string => Boolean(t));
   if (o.json) {
@@ -307,6 +314,8 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   const seam = failSeam(ctx.env);
   const dry = o.dryRun;
   const journal = readJournal(repo);
+  // This clone's claims on the git remote go first, while the config that names the remote is here.
+  const remote = o.remote ? await removeRemoteClaims(ctx, dry) : undefined;
   const setups: AgentSetups = await Promise.all(AGENT_LIST.map(async (agent) => ({ agent, setup: await agent.setup() })));
   const changes: FileChange[] = [];
   const tx = new Tx(repo, ctx.env, seam, dry);
@@ -354,9 +363,16 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
   }
   const keptDb = existsSync(dbPath(repo, ctx.env, ctx.cwd));
   if (o.json) {
-    printJson(ctx, { changed: changes.length > 0, dryRun: dry, changes: changes.map((c) => changeJson(repo.root, c)), keptDatabase: keptDb ? rel(repo, dbPath(repo, ctx.env, ctx.cwd)) : null });
-    return 0;
+    printJson(ctx, {
+      changed: changes.length > 0,
+      dryRun: dry,
+      changes: changes.map((c) => changeJson(repo.root, c)),
+      keptDatabase: keptDb ? rel(repo, dbPath(repo, ctx.env, ctx.cwd)) : null,
+      ...(remote ? { remote: remote } : {}),
+    });
+    return remote?.error || remote?.failed.length ? 1 : 0;
   }
+  if (remote) ctx.stderr.write(commandMessages.remoteClaimsRemoved(remote, dry));
   if (changes.length === 0) {
     print(ctx, commandMessages.nothingInstalled());
     return 0;
@@ -369,6 +385,22 @@ export async function uninstall(o: OptionsOf<'uninstall'>, ctx: Ctx): Promise<nu
 }
 
 type AgentSetups = { agent: AgentAdapter; setup: AgentSetup }[];
+
+type RemoteRemoval = { remote: string; removed: string[]; failed: { task: string; detail: string }[]; error: string | null };
+
+/** `uninstall --remote`: removes the claims this clone holds on the git remote (remote/share.ts). */
+async function removeRemoteClaims(ctx: Ctx, dry: boolean): Promise<RemoteRemoval | undefined> {
+  const w = await openWorld(ctx, { create: 'never' });
+  if (!w) return undefined;
+  try {
+    const s = sharingOf(w, ctx.env);
+    if (!s) return { remote: w.config.remote.name, removed: [], failed: [], error: w.config.remote.enabled ? `no git remote "${w.config.remote.name}"` : 'sharing is off (remote.enabled = false)' };
+    const r = removeClaimsOfClone(w, s, ctx.now(), { dryRun: dry });
+    return { remote: s.name, removed: r.removed, failed: r.failed, error: r.error ?? null };
+  } finally {
+    w.close();
+  }
+}
 
 /** The files an install older than the journal recorded as created (its v1 manifest, at the journal's path). */
 function createdByOldInit(repo: Repo): string[] {

@@ -216,3 +216,8 @@ export function trustJson(t: { trusted: boolean | undefined; message: string; fi
 export function agentJson(name: string, found: string[], trust: Parameters<typeof trustJson>[0] | undefined): Record<string, unknown> {
   return { name, found: found.map((p) => p.split(sep).join('/')), trust: trust ? trustJson(trust) : null };
 }
+
+/** `status --json`'s `shared`: the remote claims are shared through and how fresh this clone's cache of them is. */
+export function sharedJson(remote: string, fetchedAt: string | undefined, error: string | undefined): { remote: string; fetchedAt: string | null; error: string | null } {
+  return { remote, fetchedAt: fetchedAt ?? null, error: error ?? null };
+}

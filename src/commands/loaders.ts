@@ -40,6 +40,7 @@ export const LOADERS: { [N in CommandName]: () => Promise<(o: OptionsOf<N>, ctx:
   report: async () => (await import('./report.js')).report,
   completion: async () => (await import('./completion.js')).completion,
   __complete: async () => (await import('./completion.js')).complete,
+  '__remote-refresh': async () => (await import('./remote-refresh.js')).remoteRefresh,
   hook: async () => (await import('./hook.js')).hook,
   demo: async () => (await import('./demo.js')).demo,
 };

@@ -24,6 +24,24 @@ export const commandMessages = {
   // any reading command: the world could not be brought up to date (world/messages.ts says why)
   stale: (c: Colors, why: string) => `${c.yellow('sortie: note:')} ${why}\n`,
 
+  // init: which remote claims are shared through
+  sharingThrough: (remote: string, url: string) =>
+    `claims are shared with every clone through the git remote "${remote}" (${url}), as refs under refs/sortie/; another remote: "remote": { "name": "<remote>" }, none: "remote": { "enabled": false } in .sortierc.json`,
+  sharingNoRemote: (remote: string) => `claims stay in this clone until it has a git remote "${remote}" (git remote add ${remote} <url>); then they are shared through it`,
+  sharingOff: () => 'claims stay in this clone: sharing through the git remote is off (remote.enabled = false)',
+
+  remoteClaimsRemoved: (r: { remote: string; removed: string[]; failed: { task: string; detail: string }[]; error: string | null }, dry: boolean) =>
+    r.error
+      ? `sortie: this clone's claims were not removed from "${r.remote}": ${r.error}\n`
+      : `sortie: ${dry ? 'would remove' : 'removed'} ${r.removed.length} claim(s) of this clone from "${r.remote}"${r.removed.length ? ` (${r.removed.join(', ')})` : ''}${r.failed.length ? `; not removed: ${r.failed.map((f) => `${f.task} (${f.detail})`).join(', ')}` : ''}\n`,
+
+  tookOver: (id: string, t: { codename: string | null; host: string | null; expires: string | null }) =>
+    `  ${id} was held by ${t.codename ?? 'another mission'} on ${t.host ?? 'another machine'}, whose lease lapsed at ${t.expires ?? '?'}: taken over, and recorded`,
+
+  // status: how fresh this clone's cache of the remote's claims is
+  sharedFreshness: (remote: string, ago: string | undefined, error: string | undefined) =>
+    `claims shared through ${remote}: ${ago ? `fetched ${ago}` : 'not fetched yet'}${error ? ` (the last refresh failed: ${error}; other clones' claims may be missing here)` : ''}`,
+
   // task
   skipped: (c: Colors, where: string, message: string) => `${c.yellow('sortie: skipped')} ${where}: ${message}\n`,
   moreSkipped: (n: number) => `sortie: ${n} more task files skipped (sortie doctor lists them)\n`,

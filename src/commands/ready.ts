@@ -10,6 +10,7 @@ import { aside, colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
 import { filesHere, handoffJson, missionJson, taskJson } from './json.js';
+import { claimNextShared, sharingOf } from '../remote/share.js';
 import { TASKS, reap, reportSkipped } from './task.js';
 
 function limitOf(limit: string | undefined, fallback: number): number {
@@ -93,6 +94,7 @@ function nothingReady(): SortieError {
  */
 export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, TASKS, (ws) => {
+    // With sharing on, each candidate is claimed through the remote (remote/share.ts claimNextShared).
     const c = colors(ctx);
     if (!o.claim) {
       const pick = startable(ws.db, 1)[0];
@@ -109,7 +111,8 @@ export async function next(o: OptionsOf<'next'>, ctx: Ctx): Promise<number> {
     }
     reap(ws, ctx);
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimNext(ws, actor.mission, ctx.now());
+    const s = sharingOf(ws, ctx.env);
+    const r = s ? claimNextShared(ws, s, actor.mission, ctx.now(), (t) => void ctx.stderr.write(t)) : claimNext(ws, actor.mission, ctx.now());
     if (!r) throw nothingReady();
     const note = r.kind === 'waiting' ? pickupNote(ws.db, r.task.id) : undefined;
     const m = actor.mission;

@@ -201,7 +201,12 @@ export const COMMANDS = [
     name: 'uninstall',
     args: [],
     summary: 'remove exactly what `sortie init` added (the database and task files are kept)',
-    options: { 'keep-config': { type: 'boolean', description: 'keep .sortierc.json' }, 'dry-run': { type: 'boolean', description: 'show what would change' }, json },
+    options: {
+      'keep-config': { type: 'boolean', description: 'keep .sortierc.json' },
+      remote: { type: 'boolean', description: "also remove this clone's claims from the git remote (refs/sortie/claims/*)" },
+      'dry-run': { type: 'boolean', description: 'show what would change' },
+      json,
+    },
   },
   {
     name: 'prepare',
@@ -250,6 +255,13 @@ export const COMMANDS = [
     name: '__complete',
     args: [{ name: 'what', usage: '<what>' }],
     summary: 'completion plumbing: print task ids (`__complete tasks`)',
+    options: {},
+    hidden: true,
+  },
+  {
+    name: '__remote-refresh',
+    args: [{ name: 'lock', usage: '<lock>' }],
+    summary: "background plumbing started by hooks: refresh the cache of the git remote's claims, publish, renew (then remove <lock>)",
     options: {},
     hidden: true,
   },

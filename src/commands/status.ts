@@ -8,13 +8,18 @@ import { ago } from '../time.js';
 import { aside, colors, forTerminal as term, print, printJson } from '../ui.js';
 import type { Ctx } from '../ctx.js';
 import { withWorld } from '../world/open.js';
-import { filesHere, missionJson, problemJson, taskJson } from './json.js';
+import { filesHere, missionJson, problemJson, sharedJson, taskJson } from './json.js';
+import { sharingOf } from '../remote/share.js';
+import { cacheFetchedAt } from '../remote/cache.js';
 import { reportStale } from './task.js';
 import { relative } from 'node:path';
 
 export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, { sync: 'full', catchUp: true, access: 'read' }, (ws) => {
+  return withWorld(ctx, { sync: 'full', catchUp: true, access: 'read', shared: true }, (ws) => {
     reportStale(ws, ctx);
+    const s = sharingOf(ws, ctx.env);
+    const fetched = s ? cacheFetchedAt(ws.db) : undefined;
+    const sharedError = ws.shared && !ws.shared.ok ? ws.shared.detail : undefined;
     const sync = ws.synced ?? { problems: [] };
     const now = ctx.now();
     const missions = liveMissions(ws.db).map((m) => ({ m, holds: claimsOf(ws.db, m.id) }));
@@ -41,6 +46,7 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
         ready: ready.map((t) => taskJson(ws.db, ws.repo.root, t, null, shared(t))),
         counts,
         problems: sync.problems.map((x) => problemJson(ws.repo.root, x)),
+        shared: s ? sharedJson(s.name, fetched?.remote === s.name ? fetched.at : undefined, sharedError) : null,
       });
       return 0;
     }
@@ -63,6 +69,7 @@ export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> 
       .join(' · ');
     print(ctx, `\n${c.dim(summary || commandMessages.noTasksYet())}`);
     if (sync.problems.length) print(ctx, c.yellow(`${sync.problems.length} task file(s) could not be read: sortie doctor`));
+    if (s) print(ctx, c.dim(commandMessages.sharedFreshness(s.name, fetched?.remote === s.name ? ago(fetched.at, now) : undefined, sharedError)));
     return 0;
   });
 }

@@ -6,7 +6,7 @@ import { resolveActor } from '../missions/identity.js';
 import { identityHints } from '../agents/index.js';
 import { reapMissions } from '../missions/missions.js';
 import { STATUSES, TERMINAL, isStatus, type Status } from '../tasks/status.js';
-import { changeTask, claimTask, createTask, listTasks, liveClaim, ownTaskFile, readTask, reopenTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
+import { changeTask, claimTask, createTask, type ClaimResult, listTasks, liveClaim, ownTaskFile, readTask, reopenTask, stateText, taskRow, type StatusVerb } from '../tasks/tasks.js';
 import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import { renumberTask } from '../tasks/renumber.js';
 import { colors, forTerminal, forTerminal as term, forTerminalBlock, print, printJson, table } from '../ui.js';
@@ -14,9 +14,10 @@ import type { Ctx } from '../ctx.js';
 import { withWorld, type World } from '../world/open.js';
 import { activityJson, filesHere, originJson, repoPath, taskJson } from './json.js';
 import { relative } from 'node:path';
+import { claimShared, publishChange, reserveIds, sharingOf, type SharedClaim } from '../remote/share.js';
 
 /** Every task command starts from an index in step with the files (synced at opening); it reports the files it skipped. */
-export const TASKS = { sync: 'full', catchUp: true } as const;
+export const TASKS = { sync: 'full', catchUp: true, shared: true } as const;
 /** The reading ones also work on a database this process cannot write, and wait little on a lock. */
 export const READ_TASKS = { ...TASKS, access: 'read' } as const;
 
@@ -53,7 +54,7 @@ export async function create(o: OptionsOf<'task new'>, ctx: Ctx): Promise<number
       dependsOn: o.dependsOn,
       body: o.body,
       status: o.status,
-    }, ctx.now());
+    }, ctx.now(), { reserve: reserveIds(ws, sharingOf(ws, ctx.env), ctx.now(), (t) => void ctx.stderr.write(t)) });
     if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, task, null) });
     else print(ctx, commandMessages.created(colors(ctx), task.id, task.title, relative(ctx.cwd, task.path)));
     return 0;
@@ -155,17 +156,22 @@ function rowToTaskish(row: NonNullable<ReturnType<typeof taskRow>>) {
 }
 
 export async function claim(o: OptionsOf<'task claim'>, ctx: Ctx): Promise<number> {
-  return withWorld(ctx, TASKS, (ws) => {
+  // No cache refresh first: the claim asks the remote itself (its compare-and-swap is the truth).
+  return withWorld(ctx, { ...TASKS, shared: false }, (ws) => {
     reap(ws, ctx);
     const id = o.id;
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
-    const r = claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
+    const s = sharingOf(ws, ctx.env);
+    const warn = (text: string) => void ctx.stderr.write(text);
+    const r: ClaimResult & Partial<Pick<SharedClaim, 'shared' | 'takeover'>> = s ? claimShared(ws, s, actor.mission, id, ctx.now(), { force: o.force }, warn) : claimTask(ws, actor.mission, id, ctx.now(), { force: o.force });
     // `here: false`: the task's file is on another branch; `reopened: true`: a person's forced claim reopened it.
-    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}) });
+    const shared = r.shared ? { shared: r.shared, ...(r.takeover ? { takeover: r.takeover } : {}) } : {};
+    if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, ...(r.here ? {} : { here: false }), ...(r.reopened ? { reopened: true } : {}), ...shared });
     else {
       if (r.reopened) print(ctx, commandMessages.reopened(id, 'TODO'));
       print(ctx, r.already ? commandMessages.alreadyYours(id, actor.mission.codename) : commandMessages.claimed(colors(ctx), id, actor.mission));
       if (!r.here && !r.already) print(ctx, commandMessages.claimedElsewhere(id, taskRow(ws.db, id)?.origin ?? undefined));
+      if (r.takeover) print(ctx, commandMessages.tookOver(id, r.takeover));
     }
     return 0;
   });
@@ -182,6 +188,8 @@ export function change(verb: StatusVerb) {
       }
       const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
       const r = changeTask(ws, actor.mission, id, verb, ctx.now(), { force: o.force, note: noteText });
+      const s = sharingOf(ws, ctx.env);
+      if (s && (!r.already || verb === 'done' || verb === 'abort')) publishChange(ws, s, actor.mission, id, verb, r.task.status, ctx.now(), (t) => void ctx.stderr.write(t), { force: o.force, note: noteText });
       if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), already: r.already, released: r.released, forced: r.forced, previousHolder: r.previousHolder ?? null });
       else if (r.already) print(ctx, commandMessages.alreadyStatus(id, r.task.status));
       else {
@@ -197,6 +205,8 @@ export async function reopen(o: OptionsOf<'task reopen'>, ctx: Ctx): Promise<num
   return withWorld(ctx, TASKS, (ws) => {
     const actor = resolveActor(ws.db, identityHints(ctx.pid), ctx.env, ctx.cwd, ctx.now())!;
     const r = reopenTask(ws, actor.mission, o.id, ctx.now(), { note: o.note });
+    const s = sharingOf(ws, ctx.env);
+    if (s) publishChange(ws, s, actor.mission, o.id, 'reopen', 'TODO', ctx.now(), (t) => void ctx.stderr.write(t));
     // `from`: the closed status it had; `on`: the branch it was closed on (null: not known).
     if (o.json) printJson(ctx, { task: taskJson(ws.db, ws.repo.root, r.task, undefined, { here: r.here }), from: r.from, on: r.origin });
     else print(ctx, commandMessages.reopened(o.id, 'TODO', r.from, r.origin ?? undefined));

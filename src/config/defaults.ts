@@ -24,6 +24,12 @@ export const DEFAULT_CONFIG: SortieConfig = {
   context: {
     budget: 6000,
   },
+  remote: {
+    enabled: true,
+    name: 'origin',
+    lease: '2h',
+    offline: 'claim-locally',
+  },
 };
 
 /** The shape used to validate files: every key and the type (or allowed values) of its value. */
@@ -39,4 +45,5 @@ export const SCHEMA: Record<string, Record<string, 'string' | 'boolean' | 'numbe
     checkStagedTasks: 'boolean',
   },
   context: { budget: 'number' },
+  remote: { enabled: 'boolean', name: 'string', lease: 'string', offline: ['claim-locally', 'refuse'] },
 };

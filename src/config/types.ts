@@ -34,6 +34,17 @@ export interface SortieConfig {
     /** Characters of context injected at conversation start (hard cap 9,500). */
     budget: number;
   };
+  /** Claims shared with other clones through the git remote (refs under refs/sortie/). */
+  remote: {
+    /** Share claims through the remote when the repository has it (false: this clone only). */
+    enabled: boolean;
+    /** The git remote that holds the shared claims. */
+    name: string;
+    /** How long a claim on the remote lasts unless its mission renews it (`2h`, `90m`). */
+    lease: string;
+    /** The remote cannot be reached at claim time: claim here and publish later, or refuse. */
+    offline: 'claim-locally' | 'refuse';
+  };
 }
 
 /** What a config file may hold: any part of the config, plus the preset(s) it extends. */

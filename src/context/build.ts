@@ -52,6 +52,23 @@ export function buildContext(i: ContextInput): string {
     return t ? `${one(id, 80)} ${one(t.title, 100)} (${one(t.status, 20)}${where(id)})` : one(id, 80);
   };
 
+  // 0. a claim revoked because another clone won it (issue 12): first thing, it changes what to do.
+  const revoked = db
+    .prepare("SELECT task_id, detail FROM activity WHERE mission_id = ? AND kind = 'task.claim-revoked' AND task_id NOT IN (SELECT task_id FROM claims WHERE mission_id = ? AND released_at IS NULL) ORDER BY id DESC LIMIT 5")
+    .all(m.id, m.id) as { task_id: string; detail: string | null }[];
+  if (revoked.length && !i.pending) {
+    const lines = revoked.map((r) => {
+      let d: { holder?: string; host?: string } = {};
+      try {
+        d = JSON.parse(r.detail ?? '{}') as typeof d;
+      } catch {
+        // a damaged detail: the task is named all the same
+      }
+      return `- ${one(r.task_id, 80)}: another clone won it (${one(d.holder ?? 'another mission', 60)} on ${one(d.host ?? 'another machine', 80)}). Stop working on it; your commits on it are blocked. Pick another task.`;
+    });
+    sections.push({ cap: 800, text: ['# sortie: claim revoked', ...lines].join('\n') });
+  }
+
   // 1. who you are
   sections.push({
     cap: 600,

@@ -60,6 +60,7 @@ function sourceName(s: Check['source']): string {
 function holderText(k: Check): string {
   const h = k.holder!;
   const who = h.person ? `${term(h.codename, 60)} (${term(h.person, 80)})` : `${term(h.codename, 60)} (${term(h.agent, 40)})`;
+  if (h.host) return `${who} in another clone on ${term(h.host, 80)} since ${h.since.slice(11, 16)} UTC${h.since.slice(0, 10) !== new Date().toISOString().slice(0, 10) ? ` on ${h.since.slice(0, 10)}` : ''}`;
   return `${who} since ${h.since.slice(11, 16)} UTC${h.since.slice(0, 10) !== new Date().toISOString().slice(0, 10) ? ` on ${h.since.slice(0, 10)}` : ''}`;
 }
 

@@ -5,6 +5,7 @@ import { idPrefix } from '../tasks/ids.js';
 import { branchHere, describeOrigin, originFor } from '../tasks/effective.js';
 import { liveClaim, prefixInUse, taskRow } from '../tasks/tasks.js';
 import type { Reference } from './references.js';
+import { heldElsewhere } from '../remote/cache.js';
 
 export type Reason = 'held' | 'claimed-by-anyone' | 'unclaimed' | 'held-by-other' | 'unknown' | 'closed';
 
@@ -17,7 +18,8 @@ export interface Check {
   status?: string | undefined;
   /** Where the (effective) status comes from when it is not this checkout's file: "on feat (not merged into main)". */
   where?: string | undefined;
-  holder?: { mission: number; codename: string; agent: string; person: string | null; since: string } | undefined;
+  /** `host`: held in another clone (seen on the git remote), on that machine. */
+  holder?: { mission: number; codename: string; agent: string; person: string | null; since: string; host?: string | undefined } | undefined;
 }
 
 export interface Actor {
@@ -50,6 +52,13 @@ export function evaluate(db: Database, config: SortieConfig, actor: Actor, refs:
       continue;
     }
     const held = liveClaim(db, ref.id);
+    // Held in another clone, as the cache of the git remote last saw it (no network here).
+    const elsewhere = held ? undefined : heldElsewhere(db, ref.id);
+    if (elsewhere) {
+      const holder = { mission: elsewhere.mission ?? 0, codename: elsewhere.codename ?? 'another mission', agent: elsewhere.agent ?? 'unknown', person: elsewhere.person, since: elsewhere.since ?? elsewhere.changed_at, host: elsewhere.host ?? undefined };
+      out.push({ ...base, verdict: 'block', reason: 'held-by-other', holder });
+      continue;
+    }
     const holder = held
       ? { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent, person: held.mission.person, since: held.claimed_at }
       : undefined;

@@ -13,6 +13,7 @@ import { isBusy } from '../store/write.js';
 import { iso } from '../time.js';
 import { locate } from '../world/locate.js';
 import { openWorld, type World } from '../world/open.js';
+import { background } from './session-start.js';
 import { sortieCommand } from './session-start.js';
 
 /** How PreCompact spends its deadline: see session-start.ts. */
@@ -104,6 +105,7 @@ export async function preCompact(
         stdout = agent.contextOutput(ev.event, context, { mission: mission.id, bin, checkpoint: summary });
       }
     }
+    background(w, env, now);
     return { checkpoint, stdout };
   } finally {
     w.close();

@@ -23,6 +23,7 @@ import { iso } from '../time.js';
 import { locate } from '../world/locate.js';
 import { openWorld, type World } from '../world/open.js';
 import { mark } from '../trace.js';
+import { startBackgroundRefresh } from '../remote/background.js';
 import { hookMessages } from './messages.js';
 
 export interface StartResult {
@@ -132,10 +133,24 @@ export async function sessionStart(
       context = hookMessages.lockedContext(errorMessage(e), queued);
     }
     mark('context');
+    if (mission) background(w, env, now);
     return { mission, context, stdout: agent.contextOutput(ev.event, context, mission ? { mission: mission.id, bin } : undefined) ?? '' };
   } finally {
     w.close();
     mark('closed');
+  }
+}
+
+/**
+ * The claims shared through the git remote are refreshed (and leases renewed) by a detached
+ * process this hook starts and does not wait for (remote/background.ts): no network here. Never
+ * fails the hook.
+ */
+export function background(w: World, env: Record<string, string | undefined>, now: Date): void {
+  try {
+    if (startBackgroundRefresh({ db: w.db, dbFile: w.dbFile, repo: w.repo, config: w.config, env, now })) mark('background');
+  } catch {
+    // the next command refreshes it
   }
 }
 

@@ -273,6 +273,45 @@ export const migrations: Migration[] = [
       // `sync:<folder>` stamp in meta.
     },
   },
+  {
+    version: 6,
+    name: 'claims shared through the git remote: the cache of its sortie refs, and what is left to publish',
+    up: (db) => {
+      // - remote_claims: the remote's refs/sortie/claims/<ID> as this clone last saw them (one row
+      //   per task, the claim.json of the ref's tip flattened), so the guard and SessionStart read
+      //   the other clones' claims without the network. `clone` tells this clone's own claims apart.
+      // - remote_outbox: a claim or status change made here while the remote could not be reached,
+      //   published (by compare-and-swap against `expected`) at the next contact.
+      db.exec(`
+        CREATE TABLE remote_claims (
+          task       TEXT PRIMARY KEY,
+          remote     TEXT NOT NULL,
+          tip        TEXT NOT NULL,
+          state      TEXT NOT NULL,
+          status     TEXT NOT NULL,
+          codename   TEXT,
+          mission    INTEGER,
+          agent      TEXT,
+          person     TEXT,
+          host       TEXT,
+          clone      TEXT,
+          since      TEXT,
+          expires    TEXT,
+          changed_at TEXT NOT NULL,
+          event      TEXT,
+          note       TEXT,
+          fetched_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE remote_outbox (
+          task      TEXT PRIMARY KEY,
+          doc       TEXT NOT NULL,
+          expected  TEXT,
+          queued_at TEXT NOT NULL,
+          mission   INTEGER
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((m, x) => Math.max(m, x.version), 0);

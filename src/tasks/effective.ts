@@ -2,6 +2,7 @@ import type { Database } from '../store/open.js';
 import type { Task } from './parse.js';
 import { rowToTask, type TaskRow } from './row.js';
 import { STATUSES, TERMINAL, type Status } from './status.js';
+import { heldElsewhereIds, SHARED_SOURCE, sharedObserver } from '../remote/cache.js';
 
 /**
  * The shared view: files say what a task is; this says who is on it and where it stands.
@@ -18,10 +19,13 @@ import { STATUSES, TERMINAL, type Status } from './status.js';
  * indexed table and never fold anything.
  */
 
-export type ObservationKind = 'recorded' | 'worktree' | 'branch' | 'remote';
+export type ObservationKind = 'recorded' | 'worktree' | 'branch' | 'remote' | 'shared';
 
-/** On a tie of times: what sortie recorded, then a checkout's files, then a local branch, then a remote-tracking one. */
-const PRECEDENCE: Record<ObservationKind, number> = { recorded: 0, worktree: 1, branch: 2, remote: 3 };
+/**
+ * On a tie of times: what sortie recorded, then a checkout's files, then a local branch, then a
+ * remote-tracking one, then another clone's claim seen on the git remote (issue 12).
+ */
+const PRECEDENCE: Record<ObservationKind, number> = { recorded: 0, worktree: 1, branch: 2, remote: 3, shared: 4 };
 
 /** What a task is, as one file says it (the columns of `tasks` a file gives). */
 export interface TaskFields {
@@ -136,7 +140,7 @@ export const fileObserver: Observer = {
 };
 
 /** Every source of observations the effective state folds, in no particular order. */
-export const observers: Observer[] = [recordedObserver, fileObserver];
+export const observers: Observer[] = [recordedObserver, fileObserver, sharedObserver];
 
 export interface Effective {
   id: string;
@@ -171,8 +175,9 @@ export function fold(id: string, obs: Observation[], held: boolean): Effective |
     origin = terminal;
     status = terminal.status;
   } else if (held) {
-    // Held: UNDERWAY (or REVIEW, which keeps the claim), from where it was claimed.
-    origin = counted.find((o) => o.kind === 'recorded');
+    // Held: UNDERWAY (or REVIEW, which keeps the claim), from where it was claimed: here, or in
+    // another clone (the later of the two when both said something).
+    origin = latest(counted.filter((o) => o.kind === 'recorded' || o.kind === 'shared'));
     status = origin?.status === 'REVIEW' ? 'REVIEW' : 'UNDERWAY';
   } else {
     origin = latest(counted)!;
@@ -214,6 +219,7 @@ export function recomputeTasks(db: Database, ids: Iterable<string> | 'all', at: 
   if (list && list.length === 0) return 0;
   const byId = observe(db, list);
   const held = new Set(db.prepare(`SELECT task_id FROM claims WHERE released_at IS NULL ${list ? 'AND task_id IN (SELECT value FROM json_each(?))' : ''}`).pluck().all(...idArgs(list)) as string[]);
+  for (const id of heldElsewhereIds(db, list)) held.add(id);
   const put = db.prepare(UPSERT);
   const del = db.prepare('DELETE FROM tasks WHERE id = ?');
   const kept: string[] = [];
@@ -257,6 +263,8 @@ export function originFor(db: Database, row: Pick<TaskRow, 'id' | 'status' | 'or
   if (here === undefined || row.origin_source === here || (!row.origin_source && !row.origin)) return undefined;
   const mine = statusHere(db, here, row.id);
   if (mine === row.status) return undefined;
+  // Another clone's claim or change, seen on the git remote: nothing to merge, it is where it is.
+  if (row.origin_source?.startsWith(SHARED_SOURCE)) return { branch: row.origin ?? 'another clone', here: mine };
   const wt = row.origin_source ? (db.prepare("SELECT root FROM task_sources WHERE source = ? AND kind = 'worktree'").pluck().get(row.origin_source) as string | null | undefined) : undefined;
   return { branch: row.origin ?? 'another checkout', worktree: wt ?? undefined, merged: false, here: mine };
 }

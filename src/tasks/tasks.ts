@@ -4,7 +4,9 @@ import { record } from '../activity.js';
 import { SortieError } from '../errors.js';
 import type { MissionRow } from '../missions/missions.js';
 import type { Database } from '../store/open.js';
-import { write } from '../store/write.js';
+import { read, write } from '../store/write.js';
+import { heldElsewhere, NOT_HELD_ELSEWHERE, type CacheRow } from '../remote/cache.js';
+import { remoteMessages } from '../remote/messages.js';
 import { iso } from '../time.js';
 import type { SortieConfig } from '../config/types.js';
 import { DIR_MODE, FILE_MODE, writeFileAtomic } from '../files.js';
@@ -367,6 +369,21 @@ export function claimTask(w: TaskWorld, actor: MissionRow, id: string, now: Date
   return withTaskLocked(w, id, now, (l) => claimLocked(w, actor, l, opts));
 }
 
+/**
+ * Whether `claimTask` would refuse, without claiming (a read, no lock): a claim shared through the
+ * git remote asks this before it publishes anything. Throws the refusal claimTask would throw;
+ * `already`: the actor holds it here.
+ */
+export function claimPrecheck(w: TaskWorld, actor: MissionRow, id: string, now: Date, opts: { force?: boolean } = {}): { already: boolean } {
+  assertTaskId(id, w.config);
+  return read(w.db, () => {
+    const l: Locked = { ...lockedView(w, id), held: liveClaim(w.db, id), now, at: iso(now) };
+    if (l.held && l.held.mission.id === actor.id) return { already: true };
+    claimRefusal(w, actor, l, opts, { remote: false });
+    return { already: false };
+  });
+}
+
 function stateOf(w: TaskWorld, l: Pick<Locked, 'row' | 'status'>): string {
   return l.row ? stateText(w, { ...l.row, status: l.status }) : l.status;
 }
@@ -392,6 +409,32 @@ function claimLocked(w: TaskWorld, actor: MissionRow, l: Locked, opts: { force?:
   const { task, held, now, at } = l;
   const id = task.id;
   if (held && held.mission.id === actor.id) return { task, already: true, here: Boolean(l.file) };
+  claimRefusal(w, actor, l, opts, { remote: true });
+  let from = l.status;
+  let reopened = false;
+  if (TERMINAL.has(from)) {
+    reopenLocked(w, actor, l, 'claim --force');
+    from = 'TODO';
+    reopened = true;
+  }
+  if (!opts.force) assertTransition(id, from, 'UNDERWAY');
+  w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
+  const next = writeStatus(w, l, 'UNDERWAY', now);
+  recordState(w.db, { id, status: 'UNDERWAY', at, missionId: actor.id, source: w.tasksDir, event: 'claimed' });
+  recomputeTasks(w.db, [id], at);
+  record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from, forced: opts.force || undefined, elsewhere: l.file ? undefined : (l.row?.origin ?? true) } });
+  return { task: next, already: false, here: Boolean(l.file), reopened: reopened || undefined };
+}
+
+/**
+ * Why this actor cannot claim the task now (thrown), read under the caller's lock or read
+ * transaction: held here by another mission, held by another clone (as the cache of the git
+ * remote last saw it: with `remote` false the caller asks the remote itself), an id collision, a
+ * closed task (a person's --force reopens it), or a transition the status does not allow.
+ */
+function claimRefusal(w: TaskWorld, actor: MissionRow, l: Locked, opts: { force?: boolean }, o: { remote: boolean }): void {
+  const { task, held } = l;
+  const id = task.id;
   if (held) {
     throw new SortieError('CLAIM_HELD', `${id} is held by ${held.mission.codename} (${held.mission.agent}, mission #${held.mission.id}) since ${held.claimed_at}`, {
       hint:
@@ -404,6 +447,13 @@ function claimLocked(w: TaskWorld, actor: MissionRow, l: Locked, opts: { force?:
       },
     });
   }
+  if (o.remote) {
+    const elsewhere = heldElsewhere(w.db, id);
+    if (elsewhere) {
+      const m = remoteMessages.heldElsewhere(id, elsewhere, Boolean(opts.force));
+      throw new SortieError('CLAIM_HELD', m.message, { hint: m.hint, data: { task: id, holder: holderOfRow(elsewhere) } });
+    }
+  }
   const collision = collisionOf(w.db, id);
   if (collision) {
     throw new SortieError('ID_COLLISION', `${id} names ${collision.variants.length} different tasks: ${describeCollision(collision)}`, {
@@ -411,8 +461,7 @@ function claimLocked(w: TaskWorld, actor: MissionRow, l: Locked, opts: { force?:
       data: { task: id },
     });
   }
-  let from = l.status;
-  let reopened = false;
+  const from = l.status;
   if (TERMINAL.has(from)) {
     if (!opts.force) {
       throw new SortieError('NOT_CLAIMABLE', `${id} is ${stateOf(w, l)}; closed tasks cannot be claimed`, {
@@ -420,17 +469,15 @@ function claimLocked(w: TaskWorld, actor: MissionRow, l: Locked, opts: { force?:
         data: { task: id, status: from, origin: l.row?.origin ?? null },
       });
     }
-    reopenLocked(w, actor, l, 'claim --force');
-    from = 'TODO';
-    reopened = true;
+    if (actor.kind !== 'person') reopenLocked(w, actor, l, 'claim --force'); // throws: only a person reopens
+    return;
   }
   if (!opts.force) assertTransition(id, from, 'UNDERWAY');
-  w.db.prepare('INSERT INTO claims (task_id, mission_id, claimed_at) VALUES (?, ?, ?)').run(id, actor.id, at);
-  const next = writeStatus(w, l, 'UNDERWAY', now);
-  recordState(w.db, { id, status: 'UNDERWAY', at, missionId: actor.id, source: w.tasksDir, event: 'claimed' });
-  recomputeTasks(w.db, [id], at);
-  record(w.db, { kind: 'task.claimed', at, missionId: actor.id, agent: actor.agent, taskId: id, detail: { from, forced: opts.force || undefined, elsewhere: l.file ? undefined : (l.row?.origin ?? true) } });
-  return { task: next, already: false, here: Boolean(l.file), reopened: reopened || undefined };
+}
+
+/** A claim another clone holds, in the shape of a local holder (--json `holder`), with where it is. */
+export function holderOfRow(r: CacheRow): Record<string, unknown> {
+  return { mission: r.mission, codename: r.codename, agent: r.agent, person: r.person, since: r.since ?? r.changed_at, host: r.host, clone: r.clone, remote: r.remote, expires: r.expires };
 }
 
 export interface NextPick {
@@ -531,7 +578,19 @@ export function changeTask(w: TaskWorld, actor: MissionRow, id: string, verb: St
           data: { task: id, holder: { mission: held.mission.id, codename: held.mission.codename, agent: held.mission.agent } },
         });
       }
-      if (!held && (verb === 'release' || verb === 'handoff') && !opts.force) {
+      // Held in another clone (as the cache of the git remote says): only its holder acts there.
+      const elsewhere = held ? undefined : heldElsewhere(w.db, id);
+      if (elsewhere && !opts.force) {
+        const m = remoteMessages.heldElsewhere(id, elsewhere, false);
+        throw new SortieError('NOT_HOLDER', `${m.message}; only the holder can ${verb} it`, {
+          hint: `a person can override once its lease lapses (${elsewhere.expires ?? 'never'}), or at once: sortie task ${verb} ${id} --force`,
+          data: { task: id, holder: holderOfRow(elsewhere) },
+        });
+      }
+      if (elsewhere && actor.kind !== 'person') {
+        throw new SortieError('NOT_HOLDER', `only a person can force a change on a task held in another clone (${elsewhere.codename})`, { hint: 'run the command from your own terminal, outside the agent' });
+      }
+      if (!held && !elsewhere && (verb === 'release' || verb === 'handoff') && !opts.force) {
         throw new SortieError('NOT_HOLDER', `${id} is not claimed by anyone; there is nothing to ${verb}`, { hint: `sortie task claim ${id}` });
       }
       if (held && !mine && opts.force && actor.kind !== 'person') {
@@ -606,7 +665,7 @@ export interface ListFilter {
   label?: string | undefined;
 }
 
-export type ListedTask = Task & { holder: { codename: string; agent: string; mission: number; since: string } | null; origin: TaskOrigin | undefined };
+export type ListedTask = Task & { holder: { codename: string; agent: string; mission: number; since: string; host?: string } | null; origin: TaskOrigin | undefined };
 
 /** The effective tasks with their holders; origins relative to the checkout whose task folder is `here`. */
 export function listTasks(db: Database, f: ListFilter = {}, here?: string): ListedTask[] {
@@ -616,17 +675,19 @@ export function listTasks(db: Database, f: ListFilter = {}, here?: string): List
   if (f.role) (where.push('t.role = ?'), args.push(f.role));
   const rows = db
     .prepare(
-      `SELECT t.*, m.codename AS h_codename, m.agent AS h_agent, m.id AS h_mission, c.claimed_at AS h_since
+      `SELECT t.*, COALESCE(m.codename, r.codename) AS h_codename, COALESCE(m.agent, r.agent) AS h_agent, COALESCE(m.id, r.mission) AS h_mission,
+         COALESCE(c.claimed_at, r.since) AS h_since, CASE WHEN m.id IS NULL AND r.task IS NOT NULL THEN r.host END AS h_host
        FROM tasks t
        LEFT JOIN claims c ON c.task_id = t.id AND c.released_at IS NULL
        LEFT JOIN missions m ON m.id = c.mission_id
+       LEFT JOIN remote_claims r ON r.task = t.id AND r.state = 'held' AND r.clone IS NOT (SELECT value FROM meta WHERE key = 'clone_id')
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY t.prio_rank, t.id`,
     )
-    .all(...args) as (TaskRow & { h_codename: string | null; h_agent: string; h_mission: number; h_since: string })[];
+    .all(...args) as (TaskRow & { h_codename: string | null; h_agent: string; h_mission: number; h_since: string; h_host: string | null })[];
   const out = rows.map((r) => ({
     ...rowToTask(r),
-    holder: r.h_codename ? { codename: r.h_codename, agent: r.h_agent, mission: r.h_mission, since: r.h_since } : null,
+    holder: r.h_codename ? { codename: r.h_codename, agent: r.h_agent, mission: r.h_mission, since: r.h_since, ...(r.h_host ? { host: r.h_host } : {}) } : null,
     origin: r.origin_source || r.origin ? originFor(db, r, here) : undefined,
   }));
   return f.label ? out.filter((t) => t.labels.includes(f.label!)) : out;
@@ -649,7 +710,7 @@ export function readyTasks(db: Database, limit = 20): Task[] {
 }
 
 const WAITING = `FROM tasks t WHERE t.status = 'UNDERWAY'
-  AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.task_id = t.id AND c.released_at IS NULL)`;
+  AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.task_id = t.id AND c.released_at IS NULL) AND ${NOT_HELD_ELSEWHERE}`;
 
 /** UNDERWAY tasks nobody holds: released by an ended or reaped mission, waiting for pickup. */
 export function waitingTasks(db: Database, limit = -1): Task[] {
@@ -683,6 +744,16 @@ export interface PickupNote {
  * and let go again since, in which case the handoff (or summary) of the mission that let it go.
  */
 export function pickupNote(db: Database, taskId: string): PickupNote | undefined {
+  const here = localPickupNote(db, taskId);
+  // A handoff made in another clone (its notes travel in the claim on the git remote), when later.
+  const there = db
+    .prepare("SELECT r.note, r.codename, r.changed_at FROM remote_claims r WHERE r.task = ? AND r.state = 'handed-off' AND r.note IS NOT NULL AND r.clone IS NOT (SELECT value FROM meta WHERE key = 'clone_id')")
+    .get(taskId) as { note: string; codename: string | null; changed_at: string } | undefined;
+  if (there && (!here || there.changed_at > here.at)) return { note: there.note, from: there.codename, at: there.changed_at };
+  return here;
+}
+
+function localPickupNote(db: Database, taskId: string): PickupNote | undefined {
   const h = db
     .prepare(
       `SELECT a.detail, a.at, m.codename FROM activity a LEFT JOIN missions m ON m.id = a.mission_id

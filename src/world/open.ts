@@ -13,6 +13,7 @@ import { refreshBranches } from '../tasks/branches.js';
 import { syncOtherWorktrees, syncTasks, type SyncResult } from '../tasks/sync.js';
 import type { TaskWorld } from '../tasks/tasks.js';
 import { mark } from '../trace.js';
+import { CACHE_MAX_AGE_MS, reconcile, REFRESH_BACKOFF_MS, REFRESH_TIMEOUT_MS, refreshCache, sharingOf, type Refreshed } from '../remote/share.js';
 import { locate, optedIn, type Create } from './locate.js';
 import { worldMessages } from './messages.js';
 
@@ -35,6 +36,8 @@ export interface World extends TaskWorld {
   stale: string | undefined;
   /** Opened read-only (OpenOptions.access `read` on a database this process cannot write). */
   readOnly: boolean;
+  /** What refreshing the cache of the git remote's claims gave (Refresh.shared; undefined: not asked, or sharing off). */
+  shared: Refreshed | undefined;
   /** Closes the connection (a hook process leaves it to its exit: see closeUnlessExiting). */
   close(): void;
 }
@@ -60,6 +63,11 @@ export interface Refresh {
    * hooks under a deadline, whose own write matters more than catching up on others'.
    */
   skipWhenBusy?: number;
+  /**
+   * Commands: refresh the cache of the claims shared through the git remote when it is older than
+   * a few seconds (remote/share.ts). Never for hooks: they read the cache and never wait on the network.
+   */
+  shared?: boolean;
 }
 
 export interface OpenOptions extends Refresh {
@@ -114,11 +122,13 @@ export async function openWorld(ctx: WorldCtx, o: OpenOptions): Promise<World | 
     synced: undefined,
     stale: readOnly ? worldMessages.readOnly(at.dbFile) : undefined,
     readOnly,
+    shared: undefined,
     close: () => closeUnlessExiting(db),
   };
   mark('opened');
   try {
     if (!readOnly) w.synced = refresh(w, o.access === 'read' ? { skipWhenBusy: READ_WAIT_MS, ...o } : o, ctx);
+    if (o.shared && !readOnly) refreshShared(w, ctx);
   } catch (e) {
     w.close();
     throw e;
@@ -165,6 +175,21 @@ export function refresh(w: World, o: Refresh, ctx: Pick<Ctx, 'env' | 'now'>): Sy
   }
   if (synced || o.catchUp) mark('synced');
   return synced;
+}
+
+/** The cache of the remote's claims, refreshed when it is older than CACHE_MAX_AGE_MS; a failure is reported, not thrown. */
+function refreshShared(w: World, ctx: Pick<Ctx, 'env' | 'now'>): void {
+  const s = sharingOf(w, ctx.env);
+  if (!s) return;
+  try {
+    w.shared = refreshCache(w, { ...s, timeoutMs: REFRESH_TIMEOUT_MS }, ctx.now(), { maxAgeMs: CACHE_MAX_AGE_MS, backoffMs: REFRESH_BACKOFF_MS });
+    // Releases of ended or reaped missions' claims, lease renewals: pushes only when one is owed.
+    if (w.shared.ok) reconcile(w, s, ctx.now());
+  } catch (e) {
+    if (!isBusy(e) && !cannotWrite(e)) throw e;
+    w.shared = { ok: false, kind: 'busy', detail: errorMessage(environmentError(e, w.dbFile) ?? e) };
+  }
+  mark('shared');
 }
 
 /** Opens the world for a command (creating the database if needed), runs fn, and closes it. */

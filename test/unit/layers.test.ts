@@ -19,6 +19,7 @@ const FOLDERS: Record<string, Layer> = {
   store: 'store',
   tasks: 'domain',
   missions: 'domain',
+  remote: 'domain',
   context: 'domain',
   world: 'world',
   agents: 'adapters',

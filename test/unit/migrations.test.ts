@@ -150,6 +150,21 @@ const CASES: {
       expect(indexes(db)).not.toContain('tasks_path');
     },
   },
+  {
+    version: 6,
+    adds: { tables: ['remote_claims', 'remote_outbox'], indexes: [] },
+    then: (db) => {
+      // The cache holds one row per task (the remote's latest claim.json); the outbox one change per task.
+      const put = db.prepare(
+        "INSERT INTO remote_claims (task, remote, tip, state, status, codename, mission, agent, person, host, clone, since, expires, changed_at, event, fetched_at) VALUES (?, 'origin', ?, 'held', 'UNDERWAY', 'bold-beacon', 3, 'claude-code', 'ada@example.com', 'laptop', 'c0ffee', '2026-01-01T12:00:00.000Z', '2026-01-01T14:00:00.000Z', '2026-01-01T12:00:00.000Z', 'claim', '2026-01-01T12:00:01.000Z')",
+      );
+      put.run('TASK-1', 'a'.repeat(40));
+      expect(() => put.run('TASK-1', 'b'.repeat(40))).toThrow(/UNIQUE constraint failed/);
+      db.prepare("INSERT INTO remote_outbox (task, doc, expected, queued_at, mission) VALUES ('TASK-2', '{}', NULL, '2026-01-01T12:00:00.000Z', 3)").run();
+      expect(db.prepare('SELECT task, tip, state, clone FROM remote_claims').all()).toEqual([{ task: 'TASK-1', tip: 'a'.repeat(40), state: 'held', clone: 'c0ffee' }]);
+      expect(db.prepare('SELECT task, expected FROM remote_outbox').all()).toEqual([{ task: 'TASK-2', expected: null }]);
+    },
+  },
 ];
 
 describe('each migration, N-1 -> N, with real rows', () => {

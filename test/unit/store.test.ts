@@ -35,7 +35,7 @@ describe('opening and migrating', () => {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
       const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]);
-      expect(tables).toEqual(['activity', 'claims', 'commits', 'imports', 'meta', 'missions', 'task_blobs', 'task_errors', 'task_files', 'task_ids', 'task_sources', 'task_state', 'tasks']);
+      expect(tables).toEqual(['activity', 'claims', 'commits', 'imports', 'meta', 'missions', 'remote_claims', 'remote_outbox', 'task_blobs', 'task_errors', 'task_files', 'task_ids', 'task_sources', 'task_state', 'tasks']);
     } finally {
       db.close();
     }
