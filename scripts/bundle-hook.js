@@ -5,7 +5,7 @@
 // measurably faster to start (see bench/). cosmiconfig and gray-matter stay external: they are
 // loaded only when a config or task file needs parsing.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -35,11 +35,18 @@ const common = {
   banner: { js: "const __sortie_url = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
-await build({ ...common, entryPoints: ['src/hook.ts'], outfile: 'dist/hook-bundle.cjs' });
+await build({ ...common, minifyWhitespace: true, minifySyntax: true, entryPoints: ['src/hook.ts'], outfile: 'dist/hook-bundle.cjs' });
 // Heartbeat and SessionEnd need neither the database driver nor the rest of sortie.
-await build({ ...common, entryPoints: ['src/hook-light.ts'], outfile: 'dist/hook-light.cjs' });
+await build({ ...common, minifyWhitespace: true, minifySyntax: true, entryPoints: ['src/hook-light.ts'], outfile: 'dist/hook-light.cjs' });
 
-copyFileSync(new URL('./hook-loader.cjs', import.meta.url), new URL('../dist/hook.cjs', import.meta.url));
+// The (agent, event) pairs the light entry always declines: the loader starts the full bundle for
+// them without loading the light one. Read from the adapters' own tables (dist/, built by tsc).
+const { AGENT_LIST } = await import('../dist/agents/index.js');
+const { lightAccepts } = await import('../dist/hooks/light.js');
+const full = AGENT_LIST.flatMap((a) => Object.entries(a.events).filter(([, kind]) => !lightAccepts(kind, a)).flatMap(([event]) => [a.name, ...a.aliases].map((n) => `${n} ${event}`)));
+const loader = readFileSync(new URL('./hook-loader.cjs', import.meta.url), 'utf8');
+if (!loader.includes('/*FULL_EVENTS*/ []')) throw new Error('scripts/hook-loader.cjs: the FULL_EVENTS placeholder is gone');
+writeFileSync(new URL('../dist/hook.cjs', import.meta.url), loader.replace('/*FULL_EVENTS*/ []', JSON.stringify(full.sort())));
 chmodSync(new URL('../dist/hook.cjs', import.meta.url), 0o755);
 const made = spawnSync(process.execPath, [fileURLToPath(new URL('./make-code-cache.cjs', import.meta.url))], { stdio: 'inherit' });
 // A missing cache only makes hooks a few milliseconds slower: warn, do not fail the build.

@@ -2,13 +2,17 @@
 'use strict';
 // dist/hook.cjs: what every hook config calls.
 // 1. dist/hook-light.cjs handles heartbeat and SessionEnd with two file writes and no database
-//    (it declines every other event before reading stdin).
+//    (it declines every other event before reading stdin). The events it always declines (every
+//    agent's start, and pre-compactions it cannot gate) skip it: FULL is written by the build from
+//    the adapters' event tables (scripts/bundle-hook.js), which saves compiling it on their path.
 // 2. Everything else runs dist/hook-bundle.cjs with a V8 code cache, so a hook does not recompile
 //    sortie on every start. The build writes the cache by running every handler once; an install
 //    whose Node differs from the build's gets one written here, once, at the end of its first hook
 //    (if dist/ is writable). A missing or rejected cache only means a normal compile.
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
+
+const FULL = new Set(/*FULL_EVENTS*/ []);
 
 function full() {
   const { Script } = require('node:vm');
@@ -36,7 +40,7 @@ function full() {
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, __dirname);
 }
 
-if (process.argv[2] === 'git') full();
+if (process.argv[2] === 'git' || FULL.has(`${process.argv[2]} ${process.argv[3]}`)) full();
 else {
   require('./hook-light.cjs')
     .light(process.argv.slice(2))
