@@ -5,9 +5,9 @@ import { forTerminalBlock, nearest } from './text.js';
 import { VERSION } from './version.js';
 import { processCtx, type Ctx } from './ctx.js';
 import { parseCommand } from './commands/parse.js';
-import { COMMANDS, GROUPS, VISIBLE, type CommandName, type OptionsOf } from './commands/specs.js';
+import { COMMANDS, GROUPS, VISIBLE } from './commands/specs.js';
 import type { CommandSpec } from './commands/types.js';
-import { LOADERS } from './commands/loaders.js';
+import { runParsed } from './commands/loaders.js';
 
 export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<number> {
   const c = colors(ctx);
@@ -41,8 +41,7 @@ export async function main(argv: string[], ctx: Ctx = processCtx()): Promise<num
     }
     const parsed = parseCommand(spec, rest);
     if (!parsed.ok) return usageError(ctx, parsed.message, `sortie ${spec.name} --help`);
-    const run = (await LOADERS[spec.name as CommandName]()) as (o: unknown, ctx: Ctx) => Promise<number>;
-    return await run(parsed.options, ctx);
+    return await runParsed(spec, parsed.options, ctx);
   } catch (caught) {
     // The machine's problems (read-only, disk full, a file for a folder) are not sortie's bugs.
     const e = environmentError(caught) ?? caught;

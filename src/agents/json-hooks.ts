@@ -3,7 +3,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { SortieError } from '../errors.js';
 import type { FileChange } from '../files.js';
 import { agentMessages } from './messages.js';
-import type { EntryState, HookLine, RepoFiles } from './types.js';
+import type { AgentSetup, EntryState, HookLine, RepoFiles } from './types.js';
 
 /**
  * The hook configs of the agents that keep them in a JSON file, in the two shapes they use:
@@ -160,4 +160,17 @@ export function removeEmptyDirs(dir: string, root: string): void {
       return;
     }
   }
+}
+
+/**
+ * What an agent's setup does with a JSON hook file, the same for every agent that keeps its hooks
+ * in one: the file it names, install, uninstall (exact), and the entries doctor checks.
+ */
+export function jsonHookSetup(path: (root: string) => string, spec: (root: string, line: HookLine) => JsonHookSpec): Pick<AgentSetup, 'configFiles' | 'install' | 'uninstall' | 'entries'> {
+  return {
+    configFiles: (root) => [path(root)],
+    install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun, s.files)],
+    uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun, s.files)],
+    entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  };
 }

@@ -2,6 +2,7 @@ import { SortieError } from '../errors.js';
 import type { Ctx } from '../ctx.js';
 import { parseCommand } from './parse.js';
 import { COMMANDS, type CommandName, type OptionsOf } from './specs.js';
+import type { CommandSpec } from './types.js';
 
 /**
  * Each command's function, loaded only when it runs (so `sortie --help` and hooks do not pay for
@@ -55,6 +56,11 @@ export async function runCommand(argv: string[], ctx: Ctx): Promise<number> {
   if (!spec) throw new SortieError('USAGE', `unknown command "sortie ${argv.join(' ')}"`);
   const parsed = parseCommand(spec, argv.slice(spec.name.split(' ').length));
   if (!parsed.ok) throw new SortieError('USAGE', parsed.message, { hint: `sortie ${spec.name} --help` });
+  return runParsed(spec, parsed.options, ctx);
+}
+
+/** Loads a command's function and runs it with its parsed options. */
+export async function runParsed(spec: CommandSpec, options: unknown, ctx: Ctx): Promise<number> {
   const run = (await LOADERS[spec.name as CommandName]()) as (o: unknown, ctx: Ctx) => Promise<number>;
-  return run(parsed.options, ctx);
+  return run(options, ctx);
 }

@@ -12,7 +12,6 @@ import { filesHere, missionJson, problemJson, sharedJson, taskJson } from './jso
 import { sharingOf } from '../remote/share.js';
 import { cacheFetchedAt } from '../remote/cache.js';
 import { reportStale } from './task.js';
-import { relative } from 'node:path';
 
 export async function status(o: OptionsOf<'status'>, ctx: Ctx): Promise<number> {
   return withWorld(ctx, { sync: 'full', catchUp: true, access: 'read', shared: true }, (ws) => {

@@ -51,9 +51,9 @@ export interface GitHookIO {
  * to nothing (queueing the record, saying why).
  */
 const DEADLINE_MS = 3000;
-const ATTEMPT_MS = 500;
-const CATCH_UP_MS = 800;
-const RESERVE_MS = 500;
+export const ATTEMPT_MS = 500;
+export const CATCH_UP_MS = 800;
+export const RESERVE_MS = 500;
 
 /**
  * Entry for git hooks. pre-commit and commit-msg return 1 only for a real block (or, under

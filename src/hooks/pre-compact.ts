@@ -13,14 +13,8 @@ import { isBusy } from '../store/write.js';
 import { iso } from '../time.js';
 import { locate } from '../world/locate.js';
 import { openWorld, type World } from '../world/open.js';
-import { background } from './session-start.js';
-import { sortieCommand } from './session-start.js';
-
-/** How PreCompact spends its deadline: see session-start.ts. */
-const DB_MS = 4000;
-const ATTEMPT_MS = 1000;
-const CATCH_UP_MS = 1000;
-const RESERVE_MS = 1500;
+// PreCompact spends its deadline as SessionStart does.
+import { ATTEMPT_MS, CATCH_UP_MS, DB_MS, RESERVE_MS, background, sortieCommand } from './session-start.js';
 
 /**
  * PreCompact: remember what the mission holds and has done, so the post-compaction context can

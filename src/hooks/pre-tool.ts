@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/types.js';
 import { findRepo, git, type Env } from '../git.js';
 import { commitCalls, type CommitCall } from '../guard/commit-line.js';
-import { inHistoryOperation, judge, preCommitRefs } from '../guard/git-hook.js';
+// The pre-tool guard spends its deadline as the git hooks' guard does.
+import { ATTEMPT_MS, CATCH_UP_MS, RESERVE_MS, inHistoryOperation, judge, preCommitRefs } from '../guard/git-hook.js';
 import { guardMessages } from '../guard/messages.js';
 import type { Reference } from '../guard/references.js';
 import type { Actor } from '../guard/verdict.js';
@@ -16,11 +17,6 @@ import { colors } from '../ui.js';
 import { openWorld, refresh, type World } from '../world/open.js';
 import { preToolAnswer } from './light.js';
 import { hookMessages } from './messages.js';
-
-/** How the pre-tool guard spends its deadline: as the git hooks' guard (guard/git-hook.ts). */
-const ATTEMPT_MS = 500;
-const CATCH_UP_MS = 800;
-const RESERVE_MS = 500;
 
 /**
  * The commit guard for an agent whose `git commit` runs no git hook (`gitHooksRun: false`): the

@@ -39,10 +39,10 @@ export interface StartResult {
  * CATCH_UP_MS of it), and RESERVE_MS is always left for what follows a wait that came to nothing:
  * queueing the start, reading the context, answering.
  */
-const DB_MS = 4000;
-const ATTEMPT_MS = 1000;
-const CATCH_UP_MS = 1000;
-const RESERVE_MS = 1500;
+export const DB_MS = 4000;
+export const ATTEMPT_MS = 1000;
+export const CATCH_UP_MS = 1000;
+export const RESERVE_MS = 1500;
 
 /**
  * SessionStart: reap the dead, then start, reattach to, or continue a mission depending on the

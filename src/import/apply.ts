@@ -10,8 +10,8 @@ import type { Database } from '../store/open.js';
 import { write } from '../store/write.js';
 import { findTaskFile, setFrontMatterKey, yamlString } from '../tasks/file.js';
 import { assertTaskId, idRegex, idTemplate } from '../tasks/ids.js';
-import { parseTask } from '../tasks/parse.js';
-import { PRIORITY_LETTER, type Priority, type Status } from '../tasks/status.js';
+import { parseTask, type Task } from '../tasks/parse.js';
+import { PRIORITY_LETTER } from '../tasks/status.js';
 import { indexTaskFile } from '../tasks/sync.js';
 import { claimTask, highestTaskNumber, taskIds, taskRow, writeTaskFile } from '../tasks/tasks.js';
 import { iso } from '../time.js';
@@ -19,20 +19,12 @@ import type { World } from '../world/open.js';
 import { importMessages } from './messages.js';
 import type { Defect, LabelRequest, Origin, PlannedEvent, PlannedMission, PlannedTask, Skip, SourceName, SourcePlan } from './types.js';
 
-export interface TaskAction {
+/** A task to create: a sortie task (`id` is the one it gets here) and where it comes from. */
+export interface TaskAction extends Omit<Task, 'path'> {
   key: string;
   /** Its id in the source. */
   sourceId: string;
-  /** The id it gets in sortie. */
-  id: string;
   mapped: boolean;
-  title: string;
-  status: Status;
-  priority: Priority;
-  role: string | undefined;
-  labels: string[];
-  dependsOn: string[];
-  created: string | undefined;
   closed: string | undefined;
   body: string;
   /** `site-nine:OPR-H-0032`, written as the task's `source:`. */

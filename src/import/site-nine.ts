@@ -270,7 +270,6 @@ export function planSiteNine(ctx: ReadContext, given: string): SourcePlan {
 
   // ------------------------------------------------------------------------------------------
   // Missions: the database row with its mission file; files the database does not know.
-  const fileOfMission = new Map<string, MissionFile>();
   const fileCol = firstColumn(missionCols, 'mission_file', 'session_file');
   const handoffsByMission = new Map<string, Row[]>();
   for (const h of rows.handoffs) {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { git } from '../git.js';
 import { parsePriority, type Status } from '../tasks/status.js';
-import { columnsOf, firstColumn, frontMatter, isoOf, latest, line, openSnapshot, SourceReadError, str, text, utc, type Row } from './read.js';
+import { columnsOf, firstColumn, frontMatter, latest, line, openSnapshot, SourceReadError, str, text, utc, type Row } from './read.js';
 import { emptyPlan, type PlannedEvent, type PlannedMission, type PlannedTask, type ReadContext, type Source, type SourcePlan } from './types.js';
 
 /**

@@ -254,7 +254,6 @@ export type Acquired = { kind: 'won'; tip: string; takeover: boolean; previous: 
  * lapsed): CLAIM_HELD naming the holder. Unreachable: `offline` (the caller applies remote.offline).
  */
 export function acquire(w: ShareWorld, s: Sharing, actor: MissionRow, id: string, now: Date, o: { force?: boolean } = {}): Acquired {
-  const at = iso(now);
   let fetched = false;
   for (let attempt = 0; attempt < 6; attempt++) {
     const row = cacheRow(w.db, id);

@@ -1,6 +1,6 @@
 import type { Database } from '../store/open.js';
 import type { Task } from './parse.js';
-import { rowToTask, type TaskRow } from './row.js';
+import { rowToTask, type TaskColumns, type TaskRow } from './row.js';
 import { STATUSES, TERMINAL, type Status } from './status.js';
 import { heldElsewhereIds, SHARED_SOURCE, sharedObserver } from '../remote/cache.js';
 
@@ -28,16 +28,7 @@ export type ObservationKind = 'recorded' | 'worktree' | 'branch' | 'remote' | 's
 const PRECEDENCE: Record<ObservationKind, number> = { recorded: 0, worktree: 1, branch: 2, remote: 3, shared: 4 };
 
 /** What a task is, as one file says it (the columns of `tasks` a file gives). */
-export interface TaskFields {
-  title: string;
-  priority: string;
-  prio_rank: number;
-  role: string | null;
-  labels: string;
-  depends_on: string;
-  created: string | null;
-  path: string;
-}
+export type TaskFields = Omit<TaskColumns, 'id' | 'status'>;
 
 export interface Observation {
   id: string;

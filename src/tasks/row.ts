@@ -1,8 +1,11 @@
 import type { Task } from './parse.js';
 import type { Priority, Status } from './status.js';
 
-/** A row of `tasks`: the effective view, one per id (tasks/effective.ts computes it). */
-export interface TaskRow {
+/**
+ * A task's columns, as the tables that hold tasks store them (labels and depends_on as JSON): the
+ * effective view (`tasks`) and each source's files (`task_files`).
+ */
+export interface TaskColumns {
   id: string;
   title: string;
   status: Status;
@@ -13,6 +16,10 @@ export interface TaskRow {
   depends_on: string;
   created: string | null;
   path: string;
+}
+
+/** A row of `tasks`: the effective view, one per id (tasks/effective.ts computes it). */
+export interface TaskRow extends TaskColumns {
   /** The branch the effective status was seen on (a worktree's branch, a branch, or where sortie recorded it). */
   origin?: string | null;
   /** The source of that status: a worktree's task folder, a ref; null when unknown. */

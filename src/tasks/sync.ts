@@ -8,6 +8,7 @@ import { gitBlobId } from '../files.js';
 import { iso } from '../time.js';
 import { recomputeTasks } from './effective.js';
 import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task } from './parse.js';
+import type { TaskColumns } from './row.js';
 import { rememberIds } from './state.js';
 import { priorityRank, type Status } from './status.js';
 import { pendingIntents, settleIntents, type Settled } from './intent.js';
@@ -30,17 +31,7 @@ export interface SyncResult {
 }
 
 /** A task file's row in task_files, as parsed (labels and depends_on as JSON). */
-export interface FileFields {
-  id: string;
-  title: string;
-  status: Status;
-  priority: string;
-  prio_rank: number;
-  role: string | null;
-  labels: string;
-  depends_on: string;
-  created: string | null;
-}
+export type FileFields = Omit<TaskColumns, 'path'>;
 
 export function fieldsOf(t: Task): FileFields {
   return {

@@ -14,7 +14,7 @@ import { allocateId, type ReserveId } from './allocate.js';
 import { collisionOf, describeCollision } from './collisions.js';
 import { branchHere, describeOrigin, originFor, recomputeTasks, type TaskOrigin } from './effective.js';
 import { findTaskFile, setFrontMatterKey, slug, yamlString } from './file.js';
-import { assertTaskId, idTemplate, type IdTemplate } from './ids.js';
+import { assertTaskId, type IdTemplate } from './ids.js';
 import { MAX_TASK_BYTES, TaskParseError, parseTask, type Task, type TaskWithBody } from './parse.js';
 import { rowToTask, type TaskRow } from './row.js';
 import { recordState, type StateEvent } from './state.js';

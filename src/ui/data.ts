@@ -184,6 +184,24 @@ export interface TimelineMission {
   lastSeenAt: string;
 }
 
+/** A mission as the timeline draws it (and the mission page starts from). */
+function timelineMission(m: MissionRow, now: Date, config: SortieConfig): TimelineMission {
+  return {
+    id: m.id,
+    codename: m.codename,
+    lane: laneOf(m),
+    kind: m.kind,
+    agent: m.agent,
+    person: m.person,
+    branch: m.branch,
+    start: m.started_at,
+    end: m.ended_at,
+    endReason: m.end_reason,
+    state: missionState(m, now, config),
+    lastSeenAt: m.last_seen_at,
+  };
+}
+
 export interface Marker {
   id: number;
   at: string;
@@ -300,20 +318,7 @@ export function timelineData(w: UiWorld, q: TimelineQuery = {}): TimelineData {
   return read(w.db, () => {
     const rows = missionsInWindow(w.db, { from, to, branch: q.branch, who, task: q.task, limit: maxMissions + 1 });
     let truncated = rows.length > maxMissions;
-    const missions: TimelineMission[] = rows.slice(0, maxMissions).reverse().map((m) => ({
-      id: m.id,
-      codename: m.codename,
-      lane: laneOf(m),
-      kind: m.kind,
-      agent: m.agent,
-      person: m.person,
-      branch: m.branch,
-      start: m.started_at,
-      end: m.ended_at,
-      endReason: m.end_reason,
-      state: missionState(m, now, w.config),
-      lastSeenAt: m.last_seen_at,
-    }));
+    const missions: TimelineMission[] = rows.slice(0, maxMissions).reverse().map((m) => timelineMission(m, now, w.config));
     const byId = new Map(missions.map((m) => [m.id, m]));
 
     const act = eventsInWindow(w.db, { from, to, kinds: Object.keys(MARKER_KINDS) as (keyof typeof MARKER_KINDS)[], task: q.task, limit: maxMarkers + 1 });
@@ -404,18 +409,7 @@ export function missionData(w: UiWorld, id: number): MissionData | undefined {
     const activity = queryActivity(w.db, { missionId: id, limit: 300 }).reverse();
     return {
       mission: {
-        id: m.id,
-        codename: m.codename,
-        lane: laneOf(m),
-        kind: m.kind,
-        agent: m.agent,
-        person: m.person,
-        branch: m.branch,
-        start: m.started_at,
-        end: m.ended_at,
-        endReason: m.end_reason,
-        state: missionState(m, now, w.config),
-        lastSeenAt: m.last_seen_at,
+        ...timelineMission(m, now, w.config),
         sessionId: m.session_id,
         worktree: m.worktree,
         handoff: m.handoff,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { installJsonHooks, jsonHookEntries, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
+import { jsonHookSetup, type JsonHookSpec } from '../json-hooks.js';
 import type { AgentSetup, HookLine } from '../types.js';
 import { claudeCode } from './index.js';
 
@@ -25,10 +25,7 @@ function spec(root: string, line: HookLine): JsonHookSpec {
 
 export const claudeCodeSetup: AgentSetup = {
   detect: (root) => ['.claude', 'CLAUDE.md'].filter((p) => existsSync(join(root, p))),
-  configFiles: (root) => [settingsPath(root)],
-  install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun, s.files)],
-  uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun, s.files)],
-  entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  ...jsonHookSetup(settingsPath, spec),
 };
 
 /**

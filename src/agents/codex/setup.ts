@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '../../git.js';
-import { installJsonHooks, jsonHookEntries, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
+import { jsonHookSetup, type JsonHookSpec } from '../json-hooks.js';
 import type { AgentSetup, HookLine, SetupContext, TrustState } from '../types.js';
 import { findCodex, listCodexHooks, trustCodexHooks, type CodexHookInfo } from './app-server.js';
 import { codex } from './index.js';
@@ -42,10 +42,7 @@ const ours = (s: SetupContext) => (h: CodexHookInfo) => h.sourcePath === hooksPa
 
 export const codexSetup: AgentSetup = {
   detect: (root) => ['.codex'].filter((p) => existsSync(join(root, p))),
-  configFiles: (root) => [hooksPath(root)],
-  install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun, s.files)],
-  uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun, s.files)],
-  entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  ...jsonHookSetup(hooksPath, spec),
   trust: {
     steps: say.steps,
     async state(s): Promise<TrustState> {

@@ -3,7 +3,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { SortieError } from '../../errors.js';
 import { writeFileAtomic } from '../../files.js';
 import type { Env } from '../../git.js';
-import { installJsonHooks, jsonHookEntries, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
+import { jsonHookSetup, type JsonHookSpec } from '../json-hooks.js';
 import { agentMessages } from '../messages.js';
 import type { AgentSetup, HookLine, TrustState } from '../types.js';
 import { copilotCli } from './index.js';
@@ -79,10 +79,7 @@ function trustedBy(config: Record<string, unknown>, root: string): string | unde
 
 export const copilotCliSetup: AgentSetup = {
   detect: (root) => [join('.github', 'hooks'), join('.github', 'copilot-instructions.md')].filter((p) => existsSync(join(root, p))),
-  configFiles: (root) => [hooksPath(root)],
-  install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun, s.files)],
-  uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun, s.files)],
-  entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  ...jsonHookSetup(hooksPath, spec),
   trust: {
     steps: say.steps,
     async state(s): Promise<TrustState> {

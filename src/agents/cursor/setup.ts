@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { installJsonHooks, jsonHookEntries, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
+import { jsonHookSetup, type JsonHookSpec } from '../json-hooks.js';
 import type { AgentSetup, HookLine } from '../types.js';
 import { cursor } from './index.js';
 
@@ -33,10 +33,7 @@ const say = {
 
 export const cursorSetup: AgentSetup = {
   detect: (root) => ['.cursor', '.cursorrules'].filter((p) => existsSync(join(root, p))),
-  configFiles: (root) => [hooksPath(root)],
-  install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun, s.files)],
-  uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun, s.files)],
-  entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  ...jsonHookSetup(hooksPath, spec),
   // Only the user can trust a workspace (no apply): init and doctor say how.
   trust: {
     steps: say.steps,

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../files.js';
 import type { Env } from '../../git.js';
-import { installJsonHooks, jsonHookEntries, readJsonObject, uninstallJsonHooks, type JsonHookSpec } from '../json-hooks.js';
+import { jsonHookSetup, type JsonHookSpec, readJsonObject } from '../json-hooks.js';
 import type { AgentSetup, HookLine, SetupContext, TrustState } from '../types.js';
 import { geminiCli } from './index.js';
 
@@ -86,10 +86,7 @@ function ruleFor(rules: Record<string, unknown>, root: string): { path: string; 
 
 export const geminiCliSetup: AgentSetup = {
   detect: (root) => ['.gemini', 'GEMINI.md'].filter((p) => existsSync(join(root, p))),
-  configFiles: (root) => [settingsPath(root)],
-  install: (s) => [installJsonHooks(spec(s.root, s.line), s.line, s.dryRun, s.files)],
-  uninstall: (s, created) => [uninstallJsonHooks(spec(s.root, s.line), s.line, s.root, created, s.dryRun, s.files)],
-  entries: (root, line) => jsonHookEntries(spec(root, line), line),
+  ...jsonHookSetup(settingsPath, spec),
   trust: {
     steps: say.steps,
     async state(s): Promise<TrustState> {
