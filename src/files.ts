@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
+import { req } from './lazy.js';
 
 /**
  * The modes of everything sortie creates, set explicitly: under a permissive umask (000) nothing
@@ -9,8 +9,6 @@ import { basename, dirname, join } from 'node:path';
 export const FILE_MODE = 0o644;
 export const DIR_MODE = 0o755;
 export const EXEC_MODE = 0o755;
-
-const req = createRequire(import.meta.url);
 
 /** Writes a file atomically (temp file in the same folder, then rename), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string, opts: { fsync?: boolean } = {}): void {

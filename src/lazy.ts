@@ -2,7 +2,20 @@ import { createRequire } from 'node:module';
 import { fstatSync } from 'node:fs';
 import type * as ChildProcess from 'node:child_process';
 
-const req = createRequire(import.meta.url);
+let made: NodeJS.Require | undefined;
+
+/**
+ * require() relative to this package, made on first use: createRequire costs a hook a fraction of
+ * a millisecond, and most hook runs never need it. The one place every module gets it from.
+ */
+export function req(id: string): unknown {
+  return (made ??= createRequire(import.meta.url))(id);
+}
+
+/** require.resolve() relative to this package (same lazy require). */
+export function resolveHere(id: string): string {
+  return (made ??= createRequire(import.meta.url)).resolve(id);
+}
 
 /**
  * node:child_process costs a hook several milliseconds to load; most hook runs never start a

@@ -102,17 +102,22 @@ export function readHookStdin(stdin: Readable & { isTTY?: boolean }, o: StdinOpt
  * and `stream`, which cost a hook more than all of its own work) and without libuv's thread pool:
  * a read blocked there on a stdin that never closes would stop the process from ever exiting. On
  * Linux, /proc/self/fd/0 is reopened non-blocking (a new open file description, so the writer is
- * unaffected) and polled; elsewhere this falls back to the stream reader.
+ * unaffected) and polled. A socket cannot be reopened that way, and it is what agents written in
+ * Node give their hooks (libuv makes a child's stdio from socketpairs): its own descriptor is made
+ * non-blocking instead (nonBlockingSocket). Anything else falls back to the stream reader.
  */
 export function readHookFd(fd: number, o: StdinOptions, fallback?: () => Readable & { isTTY?: boolean }): Promise<StdinResult> {
+  let socket: boolean;
   try {
-    if (fstatSync(fd).isCharacterDevice()) return Promise.resolve({ payload: undefined, problem: 'tty', head: '', bytes: 0 });
+    const st = fstatSync(fd);
+    if (st.isCharacterDevice()) return Promise.resolve({ payload: undefined, problem: 'tty', head: '', bytes: 0 });
+    socket = st.isSocket();
   } catch {
     return Promise.resolve({ payload: undefined, problem: 'empty', head: '', bytes: 0 });
   }
   let nb: number;
   try {
-    nb = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+    nb = socket && nonBlockingSocket(fd) ? fd : openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     return fallback ? readHookStdin(fallback(), o) : Promise.resolve({ payload: undefined, problem: 'empty', head: '', bytes: 0 });
   }
@@ -120,10 +125,14 @@ export function readHookFd(fd: number, o: StdinOptions, fallback?: () => Readabl
     let poll: NodeJS.Timeout | undefined;
     const c = new Collector(o, (r) => {
       if (poll) clearTimeout(poll);
-      try {
-        closeSync(nb);
-      } catch {
-        // already closed
+      // The reopened copy is ours to close; the socket is the process's own stdin: left open, so
+      // no file sortie opens next can land on descriptor 0.
+      if (nb !== fd) {
+        try {
+          closeSync(nb);
+        } catch {
+          // already closed
+        }
       }
       resolve(r);
     });
@@ -147,6 +156,35 @@ export function readHookFd(fd: number, o: StdinOptions, fallback?: () => Readabl
     };
     step();
   });
+}
+
+interface PipeBinding {
+  Pipe: new (type: number) => { open(fd: number): number; unref?(): void };
+  constants: { SOCKET: number };
+}
+
+/**
+ * Makes a socket descriptor non-blocking, so it can be polled like the reopened pipe. Node has no
+ * public call for it short of net.Socket, which is what process.stdin builds: loading `net` and
+ * `stream` costs a hook about 3 ms, most of its reading time. The handle net.Socket itself would
+ * open (pipe_wrap, through process.binding) only switches the descriptor to non-blocking
+ * (uv_pipe_open); it never reads, and is unref'd so it cannot keep the process alive. Only this
+ * end of the socket pair is changed, never the writer's. process.binding is deprecated in the
+ * documentation; where deprecations are made loud (--pending-deprecation), or the binding is not
+ * what we expect, this answers false and the stream reader is used: correct, only slower.
+ */
+export function nonBlockingSocket(fd: number): boolean {
+  const pending = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1';
+  if (pending) return false;
+  try {
+    const { Pipe, constants } = (process as unknown as { binding(name: string): PipeBinding }).binding('pipe_wrap');
+    const handle = new Pipe(constants.SOCKET);
+    if (handle.open(fd) !== 0) return false;
+    handle.unref?.();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Output without stream objects (see readHookFd): plain synchronous writes to a descriptor. */

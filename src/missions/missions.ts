@@ -303,13 +303,21 @@ export function deadOrSilent(db: Database, o: ReapOptions): Doomed[] {
   const lastWrite = o.lastWrite ?? transcriptMtime;
   const live = db.prepare("SELECT * FROM missions WHERE ended_at IS NULL AND kind = 'agent'").all() as MissionRow[];
   const out: Doomed[] = [];
+  // Subagents and resumed sessions share their agent's process: each one is looked up once.
+  const alive = new Map<string, boolean>();
+  const isUp = (pid: number, start: string | null) => {
+    const key = `${pid} ${start ?? ''}`;
+    let up = alive.get(key);
+    if (up === undefined) alive.set(key, (up = isAlive(pid, start)));
+    return up;
+  };
   for (const m of live) {
     if (m.id === o.except) continue;
     let lastMs = Date.parse(m.last_seen_at);
     const t = m.transcript_path ? lastWrite(m.transcript_path) : undefined;
     if (t !== undefined && t > lastMs) lastMs = Math.min(t, o.now.getTime());
     const lastSign = iso(lastMs);
-    if (m.pid && !isAlive(m.pid, m.pid_start)) out.push({ m, reason: 'process-gone', lastSign });
+    if (m.pid && !isUp(m.pid, m.pid_start)) out.push({ m, reason: 'process-gone', lastSign });
     else if (o.now.getTime() - lastMs > staleMs) out.push({ m, reason: 'silent', lastSign });
   }
   return out;

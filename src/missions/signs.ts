@@ -3,7 +3,8 @@ import { statSync } from 'node:fs';
 /** The agent's transcript file is written on every turn: its mtime is a sign of life. */
 export function transcriptMtime(path: string): number | undefined {
   try {
-    return statSync(path).mtimeMs;
+    // No exception for a missing file: building one costs more than the stat, once per mission.
+    return statSync(path, { throwIfNoEntry: false })?.mtimeMs;
   } catch {
     return undefined;
   }

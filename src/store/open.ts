@@ -1,21 +1,20 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { environmentError } from '../env-errors.js';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import BundledDriver from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { SortieError, errorMessage } from '../errors.js';
 import { DIR_MODE } from '../files.js';
+import { req, resolveHere } from '../lazy.js';
+import { codeDir } from '../package-root.js';
 import { LATEST_VERSION, migrations, type Migration } from './migrations.js';
 import { bindWaits, busyError, retryBusy, write } from './write.js';
 import type { Deadline } from '../deadline.js';
 
 export type { Database };
 export { dbPath } from './paths.js';
-
-const require = createRequire(import.meta.url);
 
 export interface OpenOptions {
   /** Apply pending migrations (default true). Read-only tools like doctor pass false to inspect. */
@@ -152,6 +151,23 @@ function openReadOnlyDb(file: string, opts: OpenOptions): Database {
 
 declare const __SORTIE_BSQ_VERSION__: string | undefined;
 
+/**
+ * better-sqlite3's folder, looked up as Node's resolver would (each node_modules folder from here
+ * up) but without it: require.resolve costs a hook most of a millisecond (it reads this package's
+ * own package.json for self-references and exports first). An install with no node_modules to
+ * walk (Plug'n'Play) falls back to the resolver.
+ */
+function driverDir(): string {
+  let dir = codeDir();
+  for (;;) {
+    const candidate = join(dir, 'node_modules', 'better-sqlite3');
+    if (basename(dir) !== 'node_modules' && existsSync(join(candidate, 'package.json'))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) return dirname(resolveHere('better-sqlite3/package.json'));
+    dir = up;
+  }
+}
+
 interface Driver {
   ctor: typeof BetterSqlite3;
   binding: string | undefined;
@@ -167,8 +183,8 @@ let driver: Driver | undefined;
 function loadDriver(): Driver {
   if (driver) return driver;
   try {
-    const pkgFile = require.resolve('better-sqlite3/package.json');
-    const file = join(dirname(pkgFile), 'build', 'Release', 'better_sqlite3.node');
+    const pkgDir = driverDir();
+    const file = join(pkgDir, 'build', 'Release', 'better_sqlite3.node');
     if (!existsSync(file)) {
       throw new SortieError('INSTALL', `the better-sqlite3 native module was never built (${file} is missing): its install script did not run`, {
         hint: 'npm rebuild better-sqlite3   (pnpm, yarn and bun: see `sortie doctor`)',
@@ -177,8 +193,8 @@ function loadDriver(): Driver {
     }
     const binding = file;
     const bundled = typeof __SORTIE_BSQ_VERSION__ === 'string' ? __SORTIE_BSQ_VERSION__ : undefined;
-    const same = bundled !== undefined && (require(pkgFile) as { version: string }).version === bundled;
-    const ctor = bundled === undefined || same ? BundledDriver : (require('better-sqlite3') as typeof BetterSqlite3);
+    const same = bundled !== undefined && (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version === bundled;
+    const ctor = bundled === undefined || same ? BundledDriver : (req(pkgDir) as typeof BetterSqlite3);
     return (driver = { ctor, binding });
   } catch (e) {
     if (e instanceof SortieError) throw e;
