@@ -40,11 +40,32 @@ export interface OpenOptions {
 /** A bare connection through the driver, its errors made typed. */
 function connect(file: string, readonly = false): Database {
   const d = loadDriver();
+  let db: Database;
   try {
-    return new d.ctor(file, readonly ? { readonly: true, fileMustExist: !file.startsWith('file:'), nativeBinding: d.binding } : { nativeBinding: d.binding });
+    db = new d.ctor(file, readonly ? { readonly: true, fileMustExist: !file.startsWith('file:'), nativeBinding: d.binding } : { nativeBinding: d.binding });
   } catch (e) {
     throw dbError(e, file);
   }
+  return reusingStatements(db);
+}
+
+/**
+ * Each SQL text is compiled once per connection. Code asks for statements where it uses them
+ * (`db.prepare(sql).get(id)` inside a loop), and better-sqlite3 compiles each call anew: `sortie
+ * status` compiled one query 1,008 times. A statement keeps no parameters between runs (nothing
+ * here binds them for good, or iterates), only its pluck mode, which is reset on each reuse so
+ * every caller gets the plain statement it asked for.
+ */
+export function reusingStatements(db: Database): Database {
+  const compile = db.prepare.bind(db);
+  const made = new Map<string, ReturnType<Database['prepare']>>();
+  db.prepare = ((sql: string) => {
+    let s = made.get(sql);
+    if (s === undefined) made.set(sql, (s = compile(sql)));
+    else if (s.reader) s.pluck(false);
+    return s;
+  }) as Database['prepare'];
+  return db;
 }
 
 /**

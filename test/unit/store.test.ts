@@ -269,3 +269,30 @@ describe('incremental task sync', () => {
     }
   });
 });
+
+describe('statements', () => {
+  it('each SQL text is compiled once per connection, and a reused statement is the plain one again after pluck', () => {
+    const db = openDb(fresh());
+    try {
+      db.exec('CREATE TABLE t (a INTEGER, b TEXT)');
+      const insert = db.prepare('INSERT INTO t (a, b) VALUES (?, ?)');
+      insert.run(1, 'one');
+      expect(db.prepare('INSERT INTO t (a, b) VALUES (?, ?)')).toBe(insert);
+      db.prepare('INSERT INTO t (a, b) VALUES (?, ?)').run(2, 'two');
+      const sql = 'SELECT a, b FROM t WHERE a = ?';
+      expect(db.prepare(sql).pluck().get(1)).toBe(1);
+      // The same text again, asked for without pluck: whole rows, not the first column.
+      expect(db.prepare(sql).get(2)).toEqual({ a: 2, b: 'two' });
+      expect(db.prepare(sql)).toBe(db.prepare(sql));
+      // Parameters are never kept between runs.
+      expect(db.prepare(sql).get(3)).toBeUndefined();
+      // A schema change under a kept statement: SQLite compiles it again by itself.
+      db.exec('ALTER TABLE t ADD COLUMN c TEXT');
+      expect(db.prepare('SELECT * FROM t WHERE a = ?').get(1)).toEqual({ a: 1, b: 'one', c: null });
+      db.exec("UPDATE t SET c = 'x'");
+      expect(db.prepare('SELECT * FROM t WHERE a = ?').get(1)).toEqual({ a: 1, b: 'one', c: 'x' });
+    } finally {
+      db.close();
+    }
+  });
+});
