@@ -1,6 +1,7 @@
-// Bundles the hook entry into one CommonJS file, dist/hook-bundle.cjs, and the heartbeat/SessionEnd
-// entry into dist/hook-light.cjs, then writes the loader dist/hook.cjs and a V8 code cache for the
-// full bundle (scripts/make-code-cache.cjs). Hooks run at every prompt and
+// Bundles the hook entry into one CommonJS file, dist/hook-bundle.cjs, the session-start entry into
+// dist/hook-start.cjs and the heartbeat/SessionEnd entry into dist/hook-light.cjs, then writes the
+// loader dist/hook.cjs and a V8 code cache for the full and start bundles
+// (scripts/make-code-cache.cjs). Hooks run at every prompt and
 // commit: one file instead of twenty ES modules, and CommonJS instead of the ES module loader, is
 // measurably faster to start (see bench/). cosmiconfig and gray-matter stay external: they are
 // loaded only when a config or task file needs parsing.
@@ -40,15 +41,22 @@ const common = {
 await build({ ...common, minifyWhitespace: true, minifySyntax: true, entryPoints: ['src/hook.ts'], outfile: 'dist/hook-bundle.cjs' });
 // Heartbeat and SessionEnd need neither the database driver nor the rest of sortie.
 await build({ ...common, minifyWhitespace: true, minifySyntax: true, entryPoints: ['src/hook-light.ts'], outfile: 'dist/hook-light.cjs' });
+// Session starts need the database, but not the commit guard or the other handlers.
+await build({ ...common, minifyWhitespace: true, minifySyntax: true, entryPoints: ['src/hook-start.ts'], outfile: 'dist/hook-start.cjs' });
 
-// The (agent, event) pairs the light entry always declines: the loader starts the full bundle for
-// them without loading the light one. Read from the adapters' own tables (dist/, built by tsc).
+// Where each (agent, event) pair the light entry always declines goes: the start entry for
+// starts, the full bundle for the rest; the loader goes there without loading the light one.
+// Read from the adapters' own tables (dist/, built by tsc).
 const { AGENT_LIST } = await import('../dist/agents/index.js');
 const { lightAccepts } = await import('../dist/hooks/light.js');
-const full = AGENT_LIST.flatMap((a) => Object.entries(a.events).filter(([, kind]) => !lightAccepts(kind, a)).flatMap(([event]) => [a.name, ...a.aliases].map((n) => `${n} ${event}`)));
+const routes = AGENT_LIST.flatMap((a) =>
+  Object.entries(a.events)
+    .filter(([, kind]) => !lightAccepts(kind, a))
+    .flatMap(([event, kind]) => [a.name, ...a.aliases].map((n) => [`${n} ${event}`, kind === 'start' ? 'start' : 'full'])),
+);
 const loader = readFileSync(new URL('./hook-loader.cjs', import.meta.url), 'utf8');
-if (!loader.includes('/*FULL_EVENTS*/ []')) throw new Error('scripts/hook-loader.cjs: the FULL_EVENTS placeholder is gone');
-writeFileSync(new URL('../dist/hook.cjs', import.meta.url), loader.replace('/*FULL_EVENTS*/ []', JSON.stringify(full.sort())));
+if (!loader.includes('/*ROUTES*/ []')) throw new Error('scripts/hook-loader.cjs: the ROUTES placeholder is gone');
+writeFileSync(new URL('../dist/hook.cjs', import.meta.url), loader.replace('/*ROUTES*/ []', JSON.stringify(routes.sort(([a], [b]) => (a < b ? -1 : 1)))));
 chmodSync(new URL('../dist/hook.cjs', import.meta.url), 0o755);
 const made = spawnSync(process.execPath, [fileURLToPath(new URL('./make-code-cache.cjs', import.meta.url))], { stdio: 'inherit' });
 // A missing cache only makes hooks a few milliseconds slower: warn, do not fail the build.

@@ -1,7 +1,9 @@
 'use strict';
-// Writes dist/hook-bundle.<arch>-<v8>.cache: the bundle is loaded with its main switched off, every
-// handler runs once against a throwaway repository (so V8 compiles the functions hooks use), and
-// the compiled code is saved. Run by scripts/bundle-hook.js after each build.
+// Writes dist/hook-bundle.<arch>-<v8>.cache and dist/hook-start.<arch>-<v8>.cache: each bundle is
+// loaded (the full one with its main switched off), its handlers run once against a throwaway
+// repository (so V8 compiles the functions hooks use), and the compiled code is saved. The start
+// bundle runs only starts, so its cache holds only what a start compiles. Run by
+// scripts/bundle-hook.js after each build.
 const { execFileSync } = require('node:child_process');
 const { mkdtempSync, realpathSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -11,13 +13,20 @@ const { Script } = require('node:vm');
 const Module = require('node:module');
 
 const dist = join(__dirname, '..', 'dist');
-const bundle = join(dist, 'hook-bundle.cjs');
-const source = require('node:fs').readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
-const script = new Script(Module.wrap(source), { filename: bundle });
 globalThis.__sortieBuildingCache = true;
-const mod = { exports: {} };
-script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, dist);
-const { runAgentHook, runGitHook } = mod.exports;
+
+/** Loads dist/<name>.cjs as dist/hook.cjs does; returns its exports and a writer for its cache. */
+function load(name) {
+  const bundle = join(dist, `${name}.cjs`);
+  const source = require('node:fs').readFileSync(bundle, 'utf8').replace(/^#!.*/, '');
+  const script = new Script(Module.wrap(source), { filename: bundle });
+  const mod = { exports: {} };
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundle), mod, bundle, dist);
+  return { exports: mod.exports, save: () => writeFileSync(join(dist, `${name}.${process.arch}-${process.versions.v8}.cache`), script.createCachedData()) };
+}
+
+const full = load('hook-bundle');
+const { runAgentHook, runGitHook } = full.exports;
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'sortie-cache-')));
 const env = { PATH: process.env.PATH, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', NO_COLOR: '1' };
@@ -52,7 +61,12 @@ const io = (payload) => ({
     await runGitHook('commit-msg', [join(dir, 'msg')], { env, cwd: dir, stdout: sink, stderr: sink, now: () => new Date() });
     await runGitHook('pre-commit', [], { env, cwd: dir, stdout: sink, stderr: sink, now: () => new Date() });
     await runAgentHook('claude-code', 'SessionEnd', io({ session_id: sid, reason: 'other' }));
-    writeFileSync(join(dist, `hook-bundle.${process.arch}-${process.versions.v8}.cache`), script.createCachedData());
+    full.save();
+    // The start bundle, against the database the full one made: a new session, then a compaction's.
+    const start = load('hook-start');
+    await start.exports.runStartHook('claude-code', 'SessionStart', io({ session_id: 'code-cache-start', source: 'startup' }));
+    await start.exports.runStartHook('claude-code', 'SessionStart', io({ session_id: 'code-cache-start', source: 'compact' }));
+    start.save();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

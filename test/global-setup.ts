@@ -24,7 +24,7 @@ function stale(): string | undefined {
     const out = join(ROOT, 'dist', relative(join(ROOT, 'src'), s)).replace(/\.ts$/, '.js');
     if (!existsSync(out)) return `${relative(ROOT, out)} is missing`;
   }
-  if (!outputs.some((f) => f.endsWith('hook-bundle.cjs'))) return 'dist/hook-bundle.cjs is missing';
+  for (const b of ['hook-bundle.cjs', 'hook-start.cjs']) if (!outputs.some((f) => f.endsWith(b))) return `dist/${b} is missing`;
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
   const changed = sources.find((f) => statSync(f).mtimeMs > built);
   return changed ? `${relative(ROOT, changed)} changed since the last build` : undefined;

@@ -42,7 +42,7 @@ function connect(file: string, readonly = false): Database {
   const d = loadDriver();
   let db: Database;
   try {
-    db = new d.ctor(file, readonly ? { readonly: true, fileMustExist: !file.startsWith('file:'), nativeBinding: d.binding } : { nativeBinding: d.binding });
+    db = new d.ctor(file, withAddon(d, readonly ? { readonly: true, fileMustExist: !file.startsWith('file:') } : {}));
   } catch (e) {
     throw dbError(e, file);
   }
@@ -102,7 +102,7 @@ function writeDenied(file: string): NodeJS.ErrnoException | undefined {
  */
 export function openReadOnly(file: string): Database {
   const d = loadDriver();
-  return new d.ctor(file, { readonly: true, fileMustExist: true, nativeBinding: d.binding });
+  return new d.ctor(file, withAddon(d, { readonly: true, fileMustExist: true }));
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Database {
@@ -191,7 +191,8 @@ function driverDir(): string {
 
 interface Driver {
   ctor: typeof BetterSqlite3;
-  binding: string | undefined;
+  /** What the constructor gets as nativeBinding, made when first opening (so a broken addon fails where a database is opened, with its reason). */
+  binding: () => string | object;
 }
 let driver: Driver | undefined;
 
@@ -199,8 +200,21 @@ let driver: Driver | undefined;
  * better-sqlite3's JavaScript is bundled into dist/hook.cjs (a dozen CommonJS files cost a hook
  * 2 ms to load one by one); its native addon is not. The bundled copy is used only with the addon
  * of the same version (the dependency is pinned); otherwise the installed package is loaded.
- * Passing the addon's path also spares better-sqlite3 the `bindings` package's path search.
+ * Passing the addon also spares better-sqlite3 the `bindings` package's path search. With the
+ * bundled copy, the addon is loaded straight from its file and handed over as an object:
+ * require() of its path would first resolve it, reading package scopes (0.4 ms of each hook).
  */
+/** Options with the driver's addon. better-sqlite3 takes an addon object (its issue #972); its types say only a path. */
+function withAddon(d: Driver, o: BetterSqlite3.Options): BetterSqlite3.Options {
+  return { ...o, nativeBinding: d.binding() as string };
+}
+
+function loadAddon(file: string): object {
+  const m = { exports: {} };
+  process.dlopen(m, file);
+  return m.exports;
+}
+
 function loadDriver(): Driver {
   if (driver) return driver;
   try {
@@ -212,10 +226,11 @@ function loadDriver(): Driver {
         data: { reason: 'native-module' },
       });
     }
-    const binding = file;
     const bundled = typeof __SORTIE_BSQ_VERSION__ === 'string' ? __SORTIE_BSQ_VERSION__ : undefined;
     const same = bundled !== undefined && (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version === bundled;
     const ctor = bundled === undefined || same ? BundledDriver : (req(pkgDir) as typeof BetterSqlite3);
+    let addon: object | undefined;
+    const binding = ctor === BundledDriver ? () => (addon ??= loadAddon(file)) : () => file;
     return (driver = { ctor, binding });
   } catch (e) {
     if (e instanceof SortieError) throw e;

@@ -13,7 +13,7 @@ const LAYERS = ['base', 'config', 'store', 'domain', 'world', 'adapters', 'handl
 type Layer = (typeof LAYERS)[number];
 
 const BASE = ['errors.ts', 'env-errors.ts', 'deadline.ts', 'seam.ts', 'text.ts', 'time.ts', 'trace.ts', 'lazy.ts', 'package-root.ts', 'version.ts', 'files.ts', 'git.ts', 'ctx.ts', 'ui.ts'];
-const ENTRIES = ['cli.ts', 'hook.ts', 'hook-light.ts', 'index.ts'];
+const ENTRIES = ['cli.ts', 'hook.ts', 'hook-start.ts', 'hook-light.ts', 'index.ts'];
 const FOLDERS: Record<string, Layer> = {
   config: 'config',
   store: 'store',
