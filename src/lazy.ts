@@ -9,12 +9,16 @@ let made: NodeJS.Require | undefined;
  * a millisecond, and most hook runs never need it. The one place every module gets it from.
  */
 export function req(id: string): unknown {
-  return (made ??= createRequire(import.meta.url))(id);
+  return here()(id);
 }
 
 /** require.resolve() relative to this package (same lazy require). */
 export function resolveHere(id: string): string {
-  return (made ??= createRequire(import.meta.url)).resolve(id);
+  return here().resolve(id);
+}
+
+function here(): NodeJS.Require {
+  return (made ??= createRequire(import.meta.url));
 }
 
 /**

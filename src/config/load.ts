@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { req } from '../lazy.js';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { nearest } from '../text.js';
@@ -51,7 +51,7 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     return { config: resolveConfig(raw, fast), file: fast };
   }
   // require, not import(): the hook bundle runs under vm.Script, where import() is unavailable.
-  const { cosmiconfig } = createRequire(import.meta.url)('cosmiconfig') as typeof import('cosmiconfig');
+  const { cosmiconfig } = req('cosmiconfig') as typeof import('cosmiconfig');
   const explorer = cosmiconfig('sortie', { searchPlaces: SEARCH_PLACES, stopDir: root });
   let result;
   try {

@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { req } from '../lazy.js';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import type matterType from 'gray-matter';
@@ -111,7 +111,7 @@ export interface FrontMatter {
 /** Parses YAML front matter. Invalid YAML throws SourceReadError with the file's line number. */
 export function frontMatter(content: string, path: string): FrontMatter {
   if (!/^---[^\n]*\n/.test(content)) return { data: undefined, body: content };
-  matterFn ??= createRequire(import.meta.url)('gray-matter') as typeof matterType;
+  matterFn ??= req('gray-matter') as typeof matterType;
   try {
     const parsed = matterFn(content, MATTER_OPTIONS as Parameters<typeof matterType>[1]);
     const data = parsed.data && typeof parsed.data === 'object' ? (parsed.data as Record<string, unknown>) : {};

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { DEFAULT_CONFIG } from '../config/defaults.js';
@@ -7,7 +6,7 @@ import { awkPattern } from '../config/pattern.js';
 import { shellQuote as shq } from '../text.js';
 import { SortieError } from '../errors.js';
 import { git, scrubGitEnv, type Env, type Repo } from '../git.js';
-import { childProcess } from '../lazy.js';
+import { childProcess, resolveHere } from '../lazy.js';
 import type { FileChange } from '../files.js';
 import { hookSettingsFile } from '../store/paths.js';
 import { installMessages } from './messages.js';
@@ -88,8 +87,7 @@ export function hooksEnvProblem(repo: Repo, config: SortieConfig | undefined): s
 }
 
 function huskyBin(): string {
-  const req = createRequire(import.meta.url);
-  return join(dirname(req.resolve('husky')), 'bin.js');
+  return join(dirname(resolveHere('husky')), 'bin.js');
 }
 
 /** Where sortie's husky hooks live: `.husky/_`, set as an absolute core.hooksPath (relative ones do not resolve in worktrees). */

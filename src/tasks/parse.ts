@@ -1,5 +1,5 @@
 import type matterType from 'gray-matter';
-import { createRequire } from 'node:module';
+import { req } from '../lazy.js';
 import { basename } from 'node:path';
 import type { SortieConfig } from '../config/types.js';
 import { MAX_ID_DIGITS, MAX_ID_LENGTH, idRegex } from './ids.js';
@@ -26,7 +26,7 @@ export interface TaskWithBody extends Task {
 // parses a file, so it should not pay for the parser either.
 let matterFn: typeof matterType | undefined;
 function matter(text: string, opts: unknown): matterType.GrayMatterFile<string> {
-  matterFn ??= createRequire(import.meta.url)('gray-matter') as typeof matterType;
+  matterFn ??= req('gray-matter') as typeof matterType;
   return matterFn(text, opts as Parameters<typeof matterType>[1]);
 }
 
@@ -53,7 +53,7 @@ function refuseAnchors(_event: string, state: YamlState): void {
 
 function parseYaml(text: string): unknown {
   if (text.length > MAX_FRONT_MATTER_BYTES) throw new Error(`the front matter is larger than ${MAX_FRONT_MATTER_BYTES / 1024} KiB`);
-  yamlLoad ??= (createRequire(import.meta.url)('js-yaml') as { load: NonNullable<typeof yamlLoad> }).load;
+  yamlLoad ??= (req('js-yaml') as { load: NonNullable<typeof yamlLoad> }).load;
   return yamlLoad(text, { listener: refuseAnchors }) ?? {};
 }
 
